@@ -1,0 +1,54 @@
+# The user's entry points. Every target is a thin wrapper over a Python CLI in this repository.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+STAMP := $(VENV)/.setup-done
+
+.PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
+        stream demo airflow inspect bench up down logs clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --user --quiet uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock stack/pom.xml | $(UV)
+	$(UV) sync --frozen --python 3.11
+	$(PY) -m stack fetch
+	@touch $(STAMP)
+
+setup: $(STAMP) ## virtual environment from uv.lock, plus the JVM artifacts (idempotent)
+
+test: setup ## every test, unit to end-to-end, on real services
+	$(PY) -m codegen --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+codegen: setup ## regenerate generated/ from schemas/
+	$(PY) -m codegen
+
+stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes
+	$(PY) -m stack up
+
+stack-down: setup ## stop the local stack (keeps its data)
+	$(PY) -m stack down
+
+stack-status: setup ## state of each local service
+	$(PY) -m stack status
+
+stack-reset: setup ## stop the local stack and wipe its data
+	$(PY) -m stack down --fresh
+
+clean: ## remove the virtual environment (the artifact cache under ~/.cache/userstream stays)
+	rm -rf $(VENV)

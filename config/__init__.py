@@ -1,0 +1,29 @@
+"""The project's one configuration object: ``Settings``, loaded by ``load_settings()``.
+
+Values come, in increasing priority, from the defaults below, the TOML file ``pipeline.toml``
+at the repository root (or the file named by ``PIPELINE_CONFIG``), and environment variables
+``PIPELINE_<GROUP>__<FIELD>`` (for example ``PIPELINE_KAFKA__BOOTSTRAP_SERVERS``).
+Secrets (passwords) are ``SecretStr``: they come only from the environment and never print.
+"""
+
+from config.settings import (
+    CassandraSettings,
+    KafkaSettings,
+    RegistrySettings,
+    Settings,
+    SourceSettings,
+    SparkSettings,
+    StackSettings,
+    load_settings,
+)
+
+__all__ = [
+    "CassandraSettings",
+    "KafkaSettings",
+    "RegistrySettings",
+    "Settings",
+    "SourceSettings",
+    "SparkSettings",
+    "StackSettings",
+    "load_settings",
+]

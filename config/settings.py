@@ -1,0 +1,163 @@
+"""Typed settings groups and their loader (see the package docstring for precedence)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = REPO_ROOT / "pipeline.toml"
+
+
+class KafkaSettings(BaseModel):
+    """Where the broker is and which topics the pipeline uses."""
+
+    bootstrap_servers: str = "localhost:9092"
+    topic: str = "users_created"
+    dlq_topic: str = "users_created.dlq"
+    partitions: int = Field(default=3, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+    def client_config(self) -> dict[str, str]:
+        """The librdkafka settings shared by every producer, consumer and admin client."""
+        conf = {
+            "bootstrap.servers": self.bootstrap_servers,
+            "security.protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            conf["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_username:
+            conf["sasl.username"] = self.sasl_username
+        if self.sasl_password:
+            conf["sasl.password"] = self.sasl_password.get_secret_value()
+        return conf
+
+
+class RegistrySettings(BaseModel):
+    """The Confluent-compatible Schema Registry (Apicurio's ccompat API locally)."""
+
+    url: str = "http://localhost:8081/apis/ccompat/v7"
+    username: str | None = None
+    password: SecretStr | None = None
+    default_compatibility: Literal[
+        "BACKWARD",
+        "BACKWARD_TRANSITIVE",
+        "FORWARD",
+        "FORWARD_TRANSITIVE",
+        "FULL",
+        "FULL_TRANSITIVE",
+        "NONE",
+    ] = "BACKWARD"
+
+    def client_config(self) -> dict[str, str]:
+        """The settings of confluent-kafka's ``SchemaRegistryClient``."""
+        conf = {"url": self.url}
+        if self.username and self.password:
+            conf["basic.auth.user.info"] = (
+                f"{self.username}:{self.password.get_secret_value()}"
+            )
+        return conf
+
+
+class CassandraSettings(BaseModel):
+    """Contact points, credentials, replication and consistency for Cassandra."""
+
+    contact_points: list[str] = ["127.0.0.1"]
+    port: int = 9042
+    local_dc: str = "datacenter1"
+    username: str | None = None
+    password: SecretStr | None = None
+    replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}
+    write_consistency: str = "LOCAL_QUORUM"
+
+
+class SparkSettings(BaseModel):
+    """The streaming job: master, checkpoint and trigger."""
+
+    master: str = "local[2]"
+    checkpoint_dir: Path = REPO_ROOT / ".stack" / "checkpoints" / "users_created"
+    trigger_interval: str = "2 seconds"
+    max_offsets_per_trigger: int | None = None
+    shuffle_partitions: int = 4
+
+
+class SourceSettings(BaseModel):
+    """The randomuser-compatible HTTP source and how patiently it is called."""
+
+    url: str = "https://randomuser.me/api/1.4/"
+    batch_size: int = Field(default=1000, ge=1, le=5000)
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    max_total_wait_s: float = 120.0
+
+
+class StackSettings(BaseModel):
+    """The embedded local stack: where it keeps data, artifacts, and how big its heaps are.
+
+    Listening ports are not repeated here: they are read from the client-facing settings
+    (Kafka bootstrap, registry URL, Cassandra port) so there is one source of truth.
+    """
+
+    home: Path = REPO_ROOT / ".stack"
+    cache_dir: Path = Path.home() / ".cache" / "userstream"
+    kafka_controller_port: int = 9093
+    cassandra_storage_port: int = 7000
+    kafka_heap: str = "512m"
+    registry_heap: str = "384m"
+    cassandra_heap: str = "1024m"
+    startup_timeout_s: float = 180.0
+
+
+class Settings(BaseSettings):
+    """Every setting of the pipeline, grouped by the system it configures."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PIPELINE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    profile: Literal["local", "docker", "cluster"] = "local"
+    kafka: KafkaSettings = KafkaSettings()
+    registry: RegistrySettings = RegistrySettings()
+    cassandra: CassandraSettings = CassandraSettings()
+    spark: SparkSettings = SparkSettings()
+    source: SourceSettings = SourceSettings()
+    stack: StackSettings = StackSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("PIPELINE_CONFIG", DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_file),
+        )
+
+
+def load_settings() -> Settings:
+    """Load the settings once per process; callers pass the object on rather than reloading."""
+    return Settings()
