@@ -52,3 +52,24 @@ stack-reset: setup ## stop the local stack and wipe its data
 
 clean: ## remove the virtual environment (the artifact cache under ~/.cache/userstream stays)
 	rm -rf $(VENV)
+
+COMPOSE := docker compose -f docker/compose.yaml --env-file docker/.env
+DOCKER_CHECK := docker info >/dev/null 2>&1 || { echo "Docker is missing or its engine is not running (docker info failed)."; echo "Run the same pipeline without Docker: make demo"; exit 1; }
+
+up: ## build and start the Docker Compose stack (Confluent, Airflow, Spark, Cassandra)
+	@$(DOCKER_CHECK)
+	@bash docker/make-env.sh
+	$(COMPOSE) up --build --detach --wait
+	@set -a; . docker/.env; set +a; \
+	echo "Control Center  http://localhost:$${CONTROL_CENTER_PORT:-9021}"; \
+	echo "Airflow         http://localhost:$${AIRFLOW_PORT:-8080}  (user $${AIRFLOW_ADMIN_USER:-admin}; password: make logs, look for airflow-apiserver's \"Password for user\")"; \
+	echo "Spark master UI http://localhost:$${SPARK_MASTER_UI_PORT:-8090}"; \
+	echo "Spark job UI    http://localhost:$${SPARK_APP_UI_PORT:-4040}"
+
+down: ## stop the Docker Compose stack (keeps its volumes; RESET=1 also deletes them)
+	@$(DOCKER_CHECK)
+	$(COMPOSE) down $(if $(RESET),--volumes)
+
+logs: ## follow the logs of the Docker Compose stack
+	@$(DOCKER_CHECK)
+	$(COMPOSE) logs --follow --tail=100

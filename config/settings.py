@@ -92,6 +92,10 @@ class SparkSettings(BaseModel):
     trigger_interval: str = "2 seconds"
     max_offsets_per_trigger: int | None = None
     shuffle_partitions: int = 4
+    driver_memory: str = "2g"
+    """Heap of the driver JVM; in local mode the executors run inside it."""
+    metrics_file: Path = REPO_ROOT / ".stack" / "metrics" / "spark_batches.jsonl"
+    """JSON lines, one per micro-batch (rows read/written/rejected, latency); ``make inspect``."""
 
 
 class SourceSettings(BaseModel):

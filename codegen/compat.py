@@ -1,0 +1,471 @@
+"""Offline compatibility of a contract change, under Avro's rules and Cassandra's at once.
+
+A change is checked as BACKWARD: the new schema (the reader) must read data written with the
+old one (the writer), following the Avro specification's schema-resolution rules. On top of
+that come the cross-target rules, which Avro alone does not know about because the contract is
+also a Cassandra table (nested records flatten to columns joined with ``_``):
+
+- ``cassandra:key-changed``: keyspace, table, partition key, clustering key or clustering order
+  changed, or a key column's type or nullability changed. Cassandra cannot alter a primary key.
+- ``cassandra:type-not-alterable``: a column keeps its name but changes its type (also the
+  promotions Avro allows, such as int to long or string to bytes). Cassandra cannot alter a
+  column's type.
+- ``cassandra:column-repurposed``: a column name now comes from a different field path
+  (``location.zip`` and a new top-level ``location_zip`` both flatten to ``location_zip``).
+- ``cassandra:invalid-table``: the new schema has no valid table, e.g. two fields flatten to
+  the same column (the codegen table rules, ``codegen.table``).
+- ``cassandra:column-rename``: a field renamed through ``aliases``. Avro resolves it, but the
+  column would be a new, empty one while the old column keeps the old data.
+- ``cassandra:removed-without-default``: a removed field must have had a default, so consumers
+  still on the old schema read new data; Avro's BACKWARD rule alone allows any removal.
+  A removed field with a default passes with a ``cassandra:column-kept`` warning: its column
+  stays in the table (never dropped), and holds null for new rows.
+- ``cassandra:column-added`` (warning): an added column needs a migration
+  (``ALTER TABLE ... ADD``), which ``python -m codegen`` writes.
+
+Released versions of each contract live in ``schemas/history/<stem>/v<N>.avsc``;
+``check_repo`` compares each contract in ``schemas/`` with its highest released version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codegen.errors import SchemaError
+from codegen.migrations import history
+from codegen.model import (
+    Array,
+    AvroType,
+    Enum,
+    Field,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    Union,
+    short_name,
+    unwrap_nullable,
+)
+from codegen.parse import _fullname, _Parser, parse_files
+from codegen.table import Column, flatten
+
+# Writer type -> reader types it resolves to (Avro specification, "Schema Resolution").
+PROMOTIONS: dict[str, frozenset[str]] = {
+    "int": frozenset({"long", "float", "double"}),
+    "long": frozenset({"float", "double"}),
+    "float": frozenset({"double"}),
+    "string": frozenset({"bytes"}),
+    "bytes": frozenset({"string"}),
+}
+HISTORY_DIR = "history"
+
+
+def parse_document(document: object, source: str) -> Record:
+    """Parse one self-contained schema given as decoded JSON (e.g. fetched from a registry)."""
+    parser = _Parser()
+    if not isinstance(document, dict) or document.get("type") not in ("record", "error"):
+        raise SchemaError(source, "", "the top level of a schema must be one record")
+    parser.collect(document, "", source, "")
+    record = parser.named(_fullname(document, "", source, "")[0], source, "")
+    assert isinstance(record, Record)
+    return record
+
+
+def load_schema(path: Path) -> Record:
+    """Parse one self-contained ``.avsc`` file with the codegen parser; errors name the file."""
+    return parse_files([path], display_root=Path.cwd())[0].record
+
+
+def describe(t: AvroType) -> str:
+    """A readable type name; two columns with different descriptions have different CQL types.
+
+    Null branches are left out: every Cassandra column is nullable, so making a field optional
+    does not change its column (key columns are compared with nullability separately).
+    """
+    if isinstance(t, Primitive):
+        return f"{t.type}({_logical(t.logical, t.precision, t.scale)})" if t.logical else t.type
+    if isinstance(t, Fixed):
+        logical = f"({_logical(t.logical, t.precision, t.scale)})" if t.logical else ""
+        return f"fixed{t.size}{logical}"
+    if isinstance(t, Enum):
+        return f"enum {short_name(t.fullname)}"
+    if isinstance(t, Array):
+        return f"array<{describe(t.items)}>"
+    if isinstance(t, Map):
+        return f"map<{describe(t.values)}>"
+    if isinstance(t, Union):
+        branches = [describe(b) for b in t.non_null]
+        return branches[0] if len(branches) == 1 else f"union<{', '.join(branches)}>"
+    inner = ", ".join(f"{f.name}: {describe(f.type)}" for f in t.fields)
+    return f"record {t.name}{{{inner}}}"
+
+
+def _logical(logical: str, precision: int, scale: int) -> str:
+    return f"decimal({precision},{scale})" if logical == "decimal" else logical
+
+
+# ---------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason, naming the field (dotted path) and the rule."""
+
+    path: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '<record>'}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class CompatReport:
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def compatible(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------- Avro resolution (BACKWARD)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _resolve(writer: AvroType, reader: AvroType, path: str) -> list[Finding]:
+    """Why ``reader`` cannot read data written with ``writer`` (empty when it can)."""
+    if isinstance(reader, Union):
+        writers = writer.branches if isinstance(writer, Union) else (writer,)
+        return [
+            Finding(
+                path,
+                "avro:union-branch-unmatched",
+                f"old type {describe(w)} matches no branch of new type {describe(reader)}",
+            )
+            for w in writers
+            if all(_resolve(w, r, path) for r in reader.branches)
+        ]
+    if isinstance(writer, Union):
+        return [f for w in writer.branches for f in _resolve(w, reader, path)]
+    if isinstance(writer, Record) and isinstance(reader, Record):
+        return _resolve_record(writer, reader, path)
+    if isinstance(writer, Enum) and isinstance(reader, Enum):
+        return _resolve_enum(writer, reader, path)
+    if isinstance(writer, Array) and isinstance(reader, Array):
+        return _resolve(writer.items, reader.items, f"{path}[]")
+    if isinstance(writer, Map) and isinstance(reader, Map):
+        return _resolve(writer.values, reader.values, f"{path}{{}}")
+    if _resolves_directly(writer, reader):
+        return []
+    return [
+        Finding(
+            path,
+            "avro:type-mismatch",
+            f"type changed from {describe(writer)} to {describe(reader)}, which Avro "
+            "cannot resolve (promotions: int->long->float->double, string<->bytes)",
+        )
+    ]
+
+
+def _resolves_directly(writer: AvroType, reader: AvroType) -> bool:
+    """Primitives (with Avro's promotions) and fixed types, which have no inner structure."""
+    if isinstance(writer, Primitive) and isinstance(reader, Primitive):
+        return writer.type == reader.type or reader.type in PROMOTIONS.get(writer.type, ())
+    if isinstance(writer, Fixed) and isinstance(reader, Fixed):
+        same_name = short_name(writer.fullname) == short_name(reader.fullname)
+        return same_name and writer.size == reader.size
+    return False
+
+
+def _names_match(writer: Record | Enum, reader: Record | Enum) -> bool:
+    aliases = reader.aliases if isinstance(reader, Record) else ()  # enums keep no aliases
+    names = {short_name(reader.fullname), *(short_name(a) for a in aliases)}
+    return short_name(writer.fullname) in names
+
+
+def _resolve_record(writer: Record, reader: Record, path: str) -> list[Finding]:
+    if not _names_match(writer, reader):
+        return [
+            Finding(
+                path,
+                "avro:name-mismatch",
+                f"record {short_name(writer.fullname)} became {short_name(reader.fullname)}; "
+                "keep the name or list the old one in aliases",
+            )
+        ]
+    findings: list[Finding] = []
+    for new_field in reader.fields:
+        old_field = _writer_field(writer, new_field)
+        fpath = _join(path, new_field.name)
+        if old_field is not None:
+            findings += _resolve(old_field.type, new_field.type, fpath)
+        elif not new_field.has_default:
+            findings.append(
+                Finding(
+                    fpath,
+                    "avro:field-added-without-default",
+                    "added field has no default, so old records cannot be read; "
+                    'make it optional (["null", ...] with "default": null) '
+                    "or give it a default",
+                )
+            )
+    return findings
+
+
+def _writer_field(writer: Record, new_field: Field) -> Field | None:
+    for name in (new_field.name, *new_field.aliases):
+        for old_field in writer.fields:
+            if old_field.name == name:
+                return old_field
+    return None
+
+
+def _resolve_enum(writer: Enum, reader: Enum, path: str) -> list[Finding]:
+    if not _names_match(writer, reader):
+        return [
+            Finding(
+                path,
+                "avro:name-mismatch",
+                f"enum {short_name(writer.fullname)} became {short_name(reader.fullname)}",
+            )
+        ]
+    missing = [s for s in writer.symbols if s not in reader.symbols]
+    if missing and reader.default is None:
+        return [
+            Finding(
+                path,
+                "avro:enum-symbol-removed",
+                f"symbols {', '.join(missing)} were removed and the enum has no default",
+            )
+        ]
+    return []
+
+
+def avro_backward_findings(old: Record, new: Record) -> list[Finding]:
+    """Avro's BACKWARD verdict alone: why ``new`` cannot read data written with ``old``."""
+    return _resolve(old, new, "")
+
+
+# ---------------------------------------------------------------- Cassandra rules
+
+
+def _columns(record: Record) -> dict[str, Column]:
+    return {c.name: c for c in flatten(record)}
+
+
+def _dotted(column: Column) -> str:
+    return ".".join(column.path)
+
+
+def _key_findings(
+    old_cols: dict[str, Column],
+    new_cols: dict[str, Column],
+    old_x: dict[str, object],
+    new_x: dict[str, object],
+) -> list[Finding]:
+    findings = [
+        Finding(
+            "",
+            "cassandra:key-changed",
+            f"x-cassandra {prop} changed from {old_x.get(prop)!r} to {new_x.get(prop)!r}; "
+            "Cassandra cannot change a table's name or primary key: create a new contract",
+        )
+        for prop in ("keyspace", "table", "partition_key", "clustering_key")
+        if old_x.get(prop) != new_x.get(prop)
+    ]
+    for key in _key_columns(old_x):
+        before, after = old_cols.get(key), new_cols.get(key)
+        if before is None:
+            continue
+        if after is None:
+            findings.append(
+                Finding(_dotted(before), "cassandra:key-changed", f"key column {key} was removed")
+            )
+        elif describe(before.type) != describe(after.type) or before.nullable != after.nullable:
+            findings.append(
+                Finding(
+                    _dotted(after),
+                    "cassandra:key-changed",
+                    f"key column {key} changed from {_column_type(before)} to "
+                    f"{_column_type(after)}; a primary key column cannot change",
+                )
+            )
+    return findings
+
+
+def _key_columns(x_cassandra: dict[str, object]) -> list[str]:
+    partition = x_cassandra.get("partition_key") or []
+    clustering = x_cassandra.get("clustering_key") or []
+    names = [str(c) for c in partition] if isinstance(partition, list) else []
+    if isinstance(clustering, list):
+        names += [str(c.get("column")) if isinstance(c, dict) else str(c) for c in clustering]
+    return names
+
+
+def _column_type(column: Column) -> str:
+    return f"{describe(column.type)}{' (nullable)' if column.nullable else ''}"
+
+
+def _column_findings(
+    old_cols: dict[str, Column], new_cols: dict[str, Column], keys: set[str]
+) -> Iterator[Finding]:
+    for name, after in new_cols.items():
+        before = old_cols.get(name)
+        if before is None:
+            yield Finding(
+                _dotted(after),
+                "cassandra:column-added",
+                f"new column {name} ({describe(after.type)}) needs a migration "
+                "(ALTER TABLE ... ADD); `python -m codegen` writes it",
+            )
+        elif _dotted(before) != _dotted(after):
+            yield Finding(
+                _dotted(after),
+                "cassandra:column-repurposed",
+                f"column {name} held {_dotted(before)}, and would now hold {_dotted(after)}",
+            )
+        elif name not in keys and describe(before.type) != describe(after.type):
+            yield Finding(
+                _dotted(after),
+                "cassandra:type-not-alterable",
+                f"column {name} changes from {describe(before.type)} to "
+                f"{describe(after.type)}; Cassandra cannot alter a column's type "
+                "(even where Avro allows the promotion): add a new field instead",
+            )
+
+
+def _field_findings(old: Record, new: Record, path: str) -> Iterator[Finding]:
+    """Removed and renamed fields, walking nested records present in both schemas."""
+    new_by_name = {f.name: f for f in new.fields}
+    for old_field in old.fields:
+        fpath = _join(path, old_field.name)
+        new_field = new_by_name.get(old_field.name)
+        if new_field is None:
+            renamed = [f.name for f in new.fields if old_field.name in f.aliases]
+            if renamed:
+                yield Finding(
+                    fpath,
+                    "cassandra:column-rename",
+                    f"renamed to {renamed[0]} through aliases; its column would start "
+                    "empty while the old column keeps the data: add a field instead",
+                )
+            elif not old_field.has_default:
+                yield Finding(
+                    fpath,
+                    "cassandra:removed-without-default",
+                    "removed field had no default, so consumers still on the old "
+                    "schema cannot read new records; give it a default in a release "
+                    "first, then remove it",
+                )
+            else:
+                yield Finding(
+                    fpath,
+                    "cassandra:column-kept",
+                    "removed field's column(s) stay in Cassandra (never dropped); "
+                    "new rows hold null there",
+                )
+            continue
+        before, _ = unwrap_nullable(old_field.type)
+        after, _ = unwrap_nullable(new_field.type)
+        if isinstance(before, Record) and isinstance(after, Record):
+            yield from _field_findings(before, after, fpath)
+
+
+_WARNINGS = frozenset({"cassandra:column-kept", "cassandra:column-added"})
+
+
+def _x_cassandra(record: Record) -> dict[str, object]:
+    spec = record.props.get("x-cassandra")
+    return spec if isinstance(spec, dict) else {}
+
+
+def check_pair(old: Record, new: Record) -> CompatReport:
+    """Every reason ``new`` may not follow ``old`` (errors) and what it implies (warnings)."""
+    findings = avro_backward_findings(old, new)
+    if _x_cassandra(old) or _x_cassandra(new):
+        try:
+            new_cols = _columns(new)
+        except SchemaError as exc:  # e.g. two fields flattening to one column name
+            where = exc.path.removeprefix(f"{new.fullname}.")
+            findings.append(Finding(where, "cassandra:invalid-table", exc.message))
+        else:
+            old_cols = _columns(old)
+            keys = set(_key_columns(_x_cassandra(old)))
+            findings += _key_findings(old_cols, new_cols, _x_cassandra(old), _x_cassandra(new))
+            findings += _column_findings(old_cols, new_cols, keys)
+            findings += _field_findings(old, new, "")
+    report = CompatReport()
+    for finding in findings:
+        (report.warnings if finding.rule in _WARNINGS else report.errors).append(finding)
+    return report
+
+
+# ---------------------------------------------------------------- repository check and CLI
+
+
+def _print_report(label: str, report: CompatReport) -> None:
+    for warning in report.warnings:
+        print(f"{label}: warning: {warning}")
+    for error in report.errors:
+        print(f"{label}: error: {error}", file=sys.stderr)
+
+
+def check_files(old_path: Path, new_path: Path) -> CompatReport:
+    """``check_pair`` on two files."""
+    return check_pair(load_schema(old_path), load_schema(new_path))
+
+
+def check_repo(schemas_dir: Path) -> int:
+    """Check each contract in ``schemas_dir`` against its last released version; 0 when all pass."""
+    status = 0
+    for contract in sorted(schemas_dir.glob("*.avsc")):
+        try:
+            released = history(schemas_dir, contract.stem)
+            if not released:
+                print(
+                    f"{contract}: no released version under "
+                    f"{schemas_dir / HISTORY_DIR / contract.stem}; nothing to compare"
+                )
+                continue
+            latest = released[-1][1]
+            report = check_files(latest, contract)
+        except SchemaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        _print_report(f"{contract} (vs {latest.name})", report)
+        if not report.compatible:
+            status = 1
+    return status
+
+
+def main(argv: list[str]) -> int:
+    """``python -m codegen compat OLD.avsc NEW.avsc``: 0 when NEW may follow OLD, else 1."""
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen compat",
+        description="Check that NEW may follow OLD under Avro BACKWARD and Cassandra rules.",
+    )
+    parser.add_argument("old", type=Path, help="the released schema (.avsc)")
+    parser.add_argument("new", type=Path, help="the candidate schema (.avsc)")
+    args = parser.parse_args(argv)
+    try:
+        report = check_files(args.old, args.new)
+    except SchemaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print_report(str(args.new), report)
+    if report.compatible:
+        print(f"{args.new}: may follow {args.old}")
+        return 0
+    print(
+        f"{args.new}: {len(report.errors)} reason(s) it may not follow {args.old}", file=sys.stderr
+    )
+    return 1

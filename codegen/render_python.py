@@ -1,0 +1,247 @@
+"""Render a schema file as a Python module: frozen dataclasses and enums, plus ``AVRO_SCHEMA``.
+
+Values hold Python types (``uuid.UUID``, aware ``datetime`` ...) that fastavro itself writes and
+reads for the logical types, so ``to_avro``/``from_avro`` only convert records and enums.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from codegen.avro_json import schema_json
+from codegen.errors import SchemaError
+from codegen.model import (
+    Array,
+    AvroType,
+    Enum,
+    Field,
+    Map,
+    NamedType,
+    Primitive,
+    Record,
+    SchemaFile,
+    Union,
+    is_null,
+    short_name,
+)
+from codegen.templates import PY_ENUM, PY_HEADER, PY_MODULE, PY_RECORD, allow_long_lines
+from codegen.typemap import TYPE_MAP, type_key
+
+_RESERVED_FIELDS = frozenset({"to_avro", "from_avro"})
+_WIDTH = 96
+
+
+@dataclass(slots=True)
+class _Module:
+    """What one module needs while it is rendered: its classes, imports and sibling imports."""
+
+    file: SchemaFile
+    modules: Mapping[str, str]  # schema source -> module stem
+    classes: dict[str, NamedType] = field(default_factory=dict)
+    imports: set[str] = field(default_factory=lambda: {"dataclasses"})
+    siblings: set[tuple[str, str]] = field(default_factory=set)
+
+    def annotation(self, t: AvroType, path: str) -> str:
+        """The Python type of ``t``, registering the classes and imports it needs."""
+        mapping = TYPE_MAP[type_key(t)]
+        if isinstance(t, Union):
+            names = [self.annotation(b, path) for b in _null_last(t.branches)]
+            return " | ".join(dict.fromkeys(names))  # int | long is just int
+        if isinstance(t, Array):
+            return mapping.python.format(items=self.annotation(t.items, f"{path}[]"))
+        if isinstance(t, Map):
+            return mapping.python.format(values=self.annotation(t.values, f"{path}{{}}"))
+        if isinstance(t, Record | Enum):
+            return mapping.python.format(name=self.use(t))
+        if mapping.python_import:
+            self.imports.add(mapping.python_import)
+        return mapping.python
+
+    def use(self, t: Record | Enum) -> str:
+        """Name of the class of ``t``: defined in this module, or imported from its own module."""
+        name = t.fullname.rsplit(".", 1)[-1]
+        if t.source != self.file.source:
+            self.siblings.add((self.modules[t.source], name))
+            return name
+        known = self.classes.get(name)
+        if known is not None and known.fullname != t.fullname:
+            raise SchemaError(
+                t.source,
+                t.fullname,
+                f"two types are named {name} in one module "
+                f"({known.fullname}); Python classes need distinct names",
+            )
+        if known is None:
+            if isinstance(t, Record):
+                for f in t.fields:  # dependencies first, so classes read bottom-up
+                    self.annotation(f.type, f"{t.fullname}.{f.name}")
+            self.classes[name] = t
+        return name
+
+
+def render_module(file: SchemaFile, modules: Mapping[str, str]) -> str:
+    """The module text for ``file``; ``modules`` maps every schema source to its module stem."""
+    module = _Module(file, modules)
+    module.use(file.record)
+    bodies = [
+        _render_enum(t) if isinstance(t, Enum) else _render_record(module, t)
+        for t in module.classes.values()
+        if isinstance(t, Record | Enum)
+    ]
+    imports = {"dataclasses", *module.imports}
+    if any(isinstance(t, Enum) for t in module.classes.values()):
+        imports.add("enum")
+    lines = [f"import {m}" for m in sorted(imports)]
+    lines += ["from collections.abc import Mapping", "from typing import Any, Self"]
+    if module.siblings:
+        lines += ["", *(f"from .{m} import {n}" for m, n in sorted(module.siblings))]
+    return allow_long_lines(
+        PY_MODULE.substitute(
+            header=PY_HEADER.format(source=file.source),
+            fullname=file.record.fullname,
+            source=file.source,
+            imports="\n".join(lines) + "\n",
+            schema=_string_literal(schema_json(file.record)),
+            classes="".join(bodies),
+        )
+    )
+
+
+def _render_enum(t: Enum) -> str:
+    members = "\n".join(f'    {s} = "{s}"' for s in t.symbols)
+    return PY_ENUM.substitute(name=short_name(t.fullname), doc=_doc(t.doc, 4), members=members)
+
+
+def _render_record(module: _Module, record: Record) -> str:
+    fields, to_avro, from_avro = [], [], []
+    for f in record.fields:
+        path = f"{record.fullname}.{f.name}"
+        if keyword.iskeyword(f.name) or f.name in _RESERVED_FIELDS:
+            raise SchemaError(
+                record.source,
+                path,
+                f"field name {f.name!r} is reserved in Python "
+                "(a keyword or a method of the generated class)",
+            )
+        comment = "".join(f"    #: {line}\n" for line in _wrap(f.doc or "", 4 + 4))
+        default = _default(module, f)
+        suffix = f" = {default}" if default is not None else ""
+        fields.append(f"{comment}    {f.name}: {module.annotation(f.type, path)}{suffix}")
+        to_avro.append(
+            f'            "{f.name}": {_to_avro(module, f.type, f"self.{f.name}", path)},'
+        )
+        value = _from_avro(module, f.type, f'data["{f.name}"]', path)
+        from_avro.append(f"            {f.name}={value},")
+    return PY_RECORD.substitute(
+        name=record.name,
+        doc=_doc(record.doc, 4),
+        fields="\n".join(fields),
+        to_avro="\n".join(to_avro),
+        from_avro="\n".join(from_avro),
+    )
+
+
+#: Builds the conversion of a record or enum value, given its class name and the expression.
+Wrap = Callable[[str, str], str]
+
+
+def _to_avro(module: _Module, t: AvroType, expr: str, path: str) -> str:
+    """Expression turning the Python value ``expr`` into what fastavro writes."""
+    return _convert(
+        module, t, expr, path, 0, (lambda c, e: f"{e}.to_avro()", lambda c, e: f"{e}.value")
+    )
+
+
+def _from_avro(module: _Module, t: AvroType, expr: str, path: str) -> str:
+    """Expression turning what fastavro reads (``expr``) into the Python value."""
+    return _convert(
+        module, t, expr, path, 0, (lambda c, e: f"{c}.from_avro({e})", lambda c, e: f"{c}({e})")
+    )
+
+
+def _convert(
+    module: _Module, t: AvroType, expr: str, path: str, depth: int, wrap: tuple[Wrap, Wrap]
+) -> str:
+    """One case per type; values that fastavro handles natively pass through unchanged."""
+    if not _needs_conversion(t):
+        return expr
+    if isinstance(t, Record):
+        return wrap[0](module.use(t), expr)
+    if isinstance(t, Enum):
+        return wrap[1](module.use(t), expr)
+    item, key = f"v{depth}", f"k{depth}"
+    if isinstance(t, Array):
+        inner = _convert(module, t.items, item, f"{path}[]", depth + 1, wrap)
+        return f"[{inner} for {item} in {expr}]"
+    if isinstance(t, Map):
+        inner = _convert(module, t.values, item, f"{path}{{}}", depth + 1, wrap)
+        return f"{{{key}: {inner} for {key}, {item} in {expr}.items()}}"
+    assert isinstance(t, Union)
+    if len(t.non_null) != 1:
+        raise SchemaError(
+            module.file.source,
+            path,
+            "a union of several non-null types that "
+            "include a record or enum has no unambiguous Python conversion",
+        )
+    inner = _convert(module, t.non_null[0], expr, path, depth, wrap)
+    return f"(None if {expr} is None else {inner})" if t.has_null else inner
+
+
+def _needs_conversion(t: AvroType) -> bool:
+    if isinstance(t, Record | Enum):
+        return True
+    if isinstance(t, Array):
+        return _needs_conversion(t.items)
+    if isinstance(t, Map):
+        return _needs_conversion(t.values)
+    if isinstance(t, Union):
+        return any(_needs_conversion(b) for b in t.branches)
+    return False
+
+
+def _default(module: _Module, f: Field) -> str | None:
+    """The Python default of a field, when its Avro default has a plain Python form."""
+    if not f.has_default:
+        return None
+    t = f.type.branches[0] if isinstance(f.type, Union) else f.type
+    value = f.default
+    if isinstance(t, Enum):
+        return f"{module.use(t)}.{value}"
+    if isinstance(t, Array | Map) and not value:
+        return f"dataclasses.field(default_factory={'list' if isinstance(t, Array) else 'dict'})"
+    if not isinstance(t, Primitive) or t.logical:
+        return None  # records, fixed and logical types stay required keywords
+    if is_null(t):
+        return "None"
+    if t.type == "bytes":
+        return repr(str(value).encode("latin-1"))
+    if t.type in ("float", "double"):
+        return repr(float(value))
+    return json.dumps(value) if t.type == "string" else repr(value)
+
+
+def _null_last(branches: tuple[AvroType, ...]) -> list[AvroType]:
+    return [b for b in branches if not is_null(b)] + [b for b in branches if is_null(b)]
+
+
+def _wrap(text: str, indent: int) -> list[str]:
+    return textwrap.wrap(text, _WIDTH - indent) if text else []
+
+
+def _doc(text: str | None, indent: int) -> str:
+    body = (text or "(no doc)").replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    lines = textwrap.wrap(body, _WIDTH - indent - 6)
+    if len(lines) <= 1:
+        return body
+    pad = " " * indent
+    return "\n".join([lines[0], *(pad + line for line in lines[1:]), pad])
+
+
+def _string_literal(text: str, width: int = 80) -> str:
+    chunks = [text[i : i + width] for i in range(0, len(text), width)]
+    return "(\n" + "".join(f"    {c!r}\n" for c in chunks) + ")"

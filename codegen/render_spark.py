@@ -1,0 +1,91 @@
+"""Render the Spark module of a schema file: the ``from_avro`` StructType and the projection.
+
+:func:`spark_type` mirrors Spark 3.5's ``SchemaConverters.toSqlType``: one case per Avro type,
+returning the type's pyspark constructor text and whether Spark makes it nullable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codegen.model import Array, AvroType, Fixed, Map, Primitive, Record, SchemaFile, Union
+from codegen.table import Table
+from codegen.templates import PY_HEADER, SPARK_MODULE, SPARK_TABLE, allow_long_lines
+from codegen.typemap import TYPE_MAP, type_key
+
+_INDENT = "    "
+
+
+def spark_type(t: AvroType, level: int = 0) -> tuple[str, bool]:
+    """``(pyspark type expression, nullable)`` of ``t``, indented for nesting ``level``."""
+    mapping = TYPE_MAP[type_key(t)]
+    if isinstance(t, Union):
+        rest = t.non_null
+        if t.has_null:
+            inner = rest[0] if len(rest) == 1 else Union(rest)
+            return spark_type(inner, level)[0], True
+        if len(rest) == 1:
+            return spark_type(rest[0], level)
+        kinds = {b.type for b in rest if isinstance(b, Primitive) and b.logical is None}
+        if len(rest) == 2 and kinds in ({"int", "long"}, {"float", "double"}):
+            return TYPE_MAP["long" if "long" in kinds else "double"].spark, False
+        members = [(f"member{i}", spark_type(b, level + 1)[0], True) for i, b in enumerate(rest)]
+        return _struct(members, level), False
+    if isinstance(t, Record):
+        fields = [(f.name, *spark_type(f.type, level + 1)) for f in t.fields]
+        return _struct(fields, level), False
+    if isinstance(t, Array):
+        items, contains_null = spark_type(t.items, level)
+        return mapping.spark.format(items=items, contains_null=contains_null), False
+    if isinstance(t, Map):
+        values, contains_null = spark_type(t.values, level)
+        return mapping.spark.format(values=values, contains_null=contains_null), False
+    if isinstance(t, Primitive | Fixed):
+        return mapping.spark.format(precision=t.precision, scale=t.scale), False
+    return mapping.spark, False
+
+
+def _struct(fields: list[tuple[str, str, bool]], level: int) -> str:
+    pad = _INDENT * (level + 1)
+    body = "".join(f'{pad}StructField("{n}", {s}, {nullable}),\n' for n, s, nullable in fields)
+    return f"StructType([\n{body}{_INDENT * level}])"
+
+
+def projection(table: Table) -> list[tuple[str, str]]:
+    """(column, Spark SQL expression over the struct column ``value``) for every column."""
+    out = []
+    for column in table.columns:
+        expr = "value." + ".".join(f"`{p}`" for p in column.path)
+        out.append((column.name, TYPE_MAP[type_key(column.type)].projection.format(expr=expr)))
+    return out
+
+
+def render_module(file: SchemaFile, table: Table | None) -> str:
+    """The Spark module text for ``file`` (table constants only for annotated records)."""
+    schema, _ = spark_type(file.record)
+    table_text = ""
+    if table is not None:
+        table_text = SPARK_TABLE.substitute(
+            keyspace=table.keyspace,
+            table=table.name,
+            primary_key=_tuple(table.primary_key),
+            columns=_tuple(tuple(c.name for c in table.columns), multiline=True),
+            projection="".join(f'    ("{c}", "{e}"),\n' for c, e in projection(table)),
+        )
+    used = set(re.findall(r"\b([A-Z][A-Za-z]*Type)\(", schema))
+    names = sorted(used | {"StructField", "StructType"})
+    return allow_long_lines(
+        SPARK_MODULE.substitute(
+            header=PY_HEADER.format(source=file.source),
+            fullname=file.record.fullname,
+            imports="".join(f"    {n},\n" for n in names),
+            schema=schema,
+            table=table_text,
+        )
+    )
+
+
+def _tuple(items: tuple[str, ...], multiline: bool = False) -> str:
+    if multiline:
+        return "(\n" + "".join(f'    "{i}",\n' for i in items) + ")"
+    return "(" + ", ".join(f'"{i}"' for i in items) + ("," if len(items) == 1 else "") + ")"

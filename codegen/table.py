@@ -1,0 +1,220 @@
+"""A record's Cassandra table: its ``x-cassandra`` annotation, validated, and its flat columns.
+
+Nested records flatten into columns by joining the field path with ``_`` (``location.city`` ->
+``location_city``); every other type is one column. Identifiers must be valid unquoted CQL
+identifiers in lower case (Cassandra folds unquoted names to lower case) and not reserved words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from codegen.errors import SchemaError
+from codegen.model import Array, AvroType, Map, Record, Union, unwrap_nullable
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+_MAX_NAME = 48  # Cassandra's limit for keyspace and table names
+
+#: Cassandra's reserved words (CQL reference, appendix A): not usable as unquoted identifiers.
+RESERVED = frozenset(
+    {
+        "add",
+        "allow",
+        "alter",
+        "and",
+        "apply",
+        "asc",
+        "authorize",
+        "batch",
+        "begin",
+        "by",
+        "columnfamily",
+        "create",
+        "default",
+        "delete",
+        "desc",
+        "describe",
+        "drop",
+        "entries",
+        "execute",
+        "from",
+        "full",
+        "grant",
+        "if",
+        "in",
+        "index",
+        "infinity",
+        "insert",
+        "into",
+        "is",
+        "keyspace",
+        "limit",
+        "materialized",
+        "mbean",
+        "mbeans",
+        "modify",
+        "nan",
+        "norecursive",
+        "not",
+        "null",
+        "of",
+        "on",
+        "or",
+        "order",
+        "primary",
+        "rename",
+        "replace",
+        "revoke",
+        "schema",
+        "select",
+        "set",
+        "table",
+        "to",
+        "token",
+        "truncate",
+        "unlogged",
+        "unset",
+        "update",
+        "use",
+        "using",
+        "view",
+        "where",
+        "with",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A flattened column: its name, the Avro field path it comes from, and its Avro type."""
+
+    name: str
+    path: tuple[str, ...]
+    type: AvroType
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A record's table: where it lives by default, its columns and its primary key."""
+
+    record: Record
+    keyspace: str
+    name: str
+    columns: tuple[Column, ...]
+    partition_key: tuple[str, ...]
+    clustering: tuple[tuple[str, str], ...]
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        """Partition key columns, then clustering columns."""
+        return self.partition_key + tuple(c for c, _ in self.clustering)
+
+
+def check_identifier(name: Any, source: str, path: str, what: str) -> str:
+    """Return ``name`` if it is a valid, unreserved, lower-case CQL identifier, else raise."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise SchemaError(
+            source,
+            path,
+            f"{what} {name!r} is not a valid CQL identifier "
+            "(lower-case letter, then lower-case letters, digits or _)",
+        )
+    if name in RESERVED:
+        raise SchemaError(source, path, f"{what} {name!r} is a reserved CQL word")
+    return name
+
+
+def table_for(record: Record) -> Table | None:
+    """The record's table, or None when it has no ``x-cassandra`` property."""
+    spec = record.props.get("x-cassandra")
+    if spec is None:
+        return None
+    source, where = record.source, f"{record.fullname}.x-cassandra"
+    if not isinstance(spec, dict):
+        raise SchemaError(source, where, "x-cassandra must be an object")
+    keyspace = check_identifier(spec.get("keyspace"), source, f"{where}.keyspace", "keyspace")
+    name = check_identifier(spec.get("table"), source, f"{where}.table", "table name")
+    for ident, what in ((keyspace, "keyspace"), (name, "table")):
+        if len(ident) > _MAX_NAME:
+            raise SchemaError(source, where, f"{what} name {ident!r} is longer than {_MAX_NAME}")
+    columns = flatten(record)
+    by_name = {c.name: c for c in columns}
+    partition = spec.get("partition_key")
+    if not isinstance(partition, list) or not partition:
+        raise SchemaError(source, f"{where}.partition_key", "needs a non-empty list of columns")
+    clustering = _clustering(spec.get("clustering_key", []), source, f"{where}.clustering_key")
+    key_names = [*partition, *(c for c, _ in clustering)]
+    for i, key in enumerate(key_names):
+        kpath = f"{where}.{'partition_key' if i < len(partition) else 'clustering_key'}"
+        if key not in by_name:
+            raise SchemaError(
+                source,
+                kpath,
+                f"key column {key!r} is not a column of the table "
+                f"(columns: {', '.join(sorted(by_name))})",
+            )
+        if key_names.index(key) != i:
+            raise SchemaError(source, kpath, f"key column {key!r} appears twice")
+        column = by_name[key]
+        field_path = ".".join(column.path)
+        if column.nullable:
+            raise SchemaError(
+                source,
+                f"{record.fullname}.{field_path}",
+                f"key column {key!r} is nullable; key columns must not be",
+            )
+        if isinstance(column.type, Array | Map):
+            raise SchemaError(
+                source,
+                f"{record.fullname}.{field_path}",
+                f"key column {key!r} is a collection; it cannot be a key",
+            )
+    return Table(record, keyspace, name, columns, tuple(partition), clustering)
+
+
+def flatten(record: Record) -> tuple[Column, ...]:
+    """The record's columns in field order; two fields giving the same name are an error."""
+    columns: dict[str, Column] = {}
+    for column in _flatten(record, (), False):
+        column_path = f"{record.fullname}.{'.'.join(column.path)}"
+        check_identifier(column.name, record.source, column_path, "column name")
+        if column.name in columns:
+            other = ".".join(columns[column.name].path)
+            raise SchemaError(
+                record.source,
+                column_path,
+                f"column {column.name!r} is also the "
+                f"flattened name of field {other}; rename one of them",
+            )
+        columns[column.name] = column
+    return tuple(columns.values())
+
+
+def _flatten(record: Record, prefix: tuple[str, ...], nullable: bool) -> list[Column]:
+    out: list[Column] = []
+    for field in record.fields:
+        inner, is_nullable = unwrap_nullable(field.type)
+        path = (*prefix, field.name)
+        if isinstance(inner, Record):
+            out.extend(_flatten(inner, path, nullable or is_nullable))
+        else:
+            has_null = is_nullable or (isinstance(inner, Union) and inner.has_null)
+            out.append(Column("_".join(path), path, inner, nullable or has_null))
+    return out
+
+
+def _clustering(raw: Any, source: str, path: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, list):
+        raise SchemaError(source, path, "must be a list of {column, order} objects")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or "column" not in item:
+            raise SchemaError(source, f"{path}[{i}]", "must be an object with a 'column'")
+        order = str(item.get("order", "ASC")).upper()
+        if order not in ("ASC", "DESC"):
+            raise SchemaError(source, f"{path}[{i}]", f"order must be ASC or DESC, not {order!r}")
+        out.append((item["column"], order))
+    return tuple(out)

@@ -1,0 +1,100 @@
+"""The text around the generated code, kept apart from the logic that fills it in."""
+
+from __future__ import annotations
+
+from string import Template
+
+PY_HEADER = "# generated from {source} by codegen; do not edit\n# fmt: off\n"
+_LINE_LIMIT = 100  # ruff's line-length in pyproject.toml
+
+
+def allow_long_lines(text: str) -> str:
+    """Exempt a generated module from E501 only if it has a line over the limit (else RUF100)."""
+    if all(len(line) <= _LINE_LIMIT for line in text.splitlines()):
+        return text
+    first, rest = text.split("\n", 1)
+    return f"{first}\n# ruff: noqa: E501\n{rest}"
+
+
+CQL_HEADER = "-- generated from {source} by codegen; do not edit\n"
+
+PY_MODULE = Template('''\
+$header"""Record classes of $fullname, with its Avro schema."""
+
+from __future__ import annotations
+
+$imports
+AVRO_SCHEMA: str = $schema
+$classes''')
+
+PY_RECORD = Template('''
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class $name:
+    """$doc"""
+
+$fields
+
+    def to_avro(self) -> dict[str, Any]:
+        """The dict fastavro writes for this record."""
+        return {
+$to_avro
+        }
+
+    @classmethod
+    def from_avro(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from the dict fastavro reads."""
+        return cls(
+$from_avro
+        )
+''')
+
+PY_ENUM = Template('''
+
+class $name(enum.Enum):
+    """$doc"""
+
+$members
+''')
+
+SPARK_MODULE = Template('''\
+$header"""Spark form of $fullname: ``from_avro`` struct and table projection."""
+
+from __future__ import annotations
+
+from pyspark.sql.types import (
+$imports)
+
+SCHEMA: StructType = $schema
+$table''')
+
+SPARK_TABLE = Template("""
+KEYSPACE: str = "$keyspace"
+TABLE: str = "$table"
+PRIMARY_KEY: tuple[str, ...] = $primary_key
+COLUMNS: tuple[str, ...] = $columns
+#: (Cassandra column, Spark SQL expression over the decoded struct column ``value``)
+PROJECTION: tuple[tuple[str, str], ...] = (
+$projection)
+""")
+
+CQL_TABLE = Template("""\
+$header-- Table $table of $fullname.
+-- Default keyspace: $keyspace. The applier chooses the keyspace (USE or a session keyspace);
+-- its replication comes from configuration. Column types follow codegen/typemap.py.
+$notes$types
+CREATE TABLE IF NOT EXISTS $table (
+$columns    PRIMARY KEY ($primary_key)
+)$clustering;
+""")
+
+CQL_TYPE = Template("""
+CREATE TYPE IF NOT EXISTS $name (
+$fields
+);
+""")
+
+CQL_MIGRATION = Template("""\
+$header-- Migration $number of table $table: $description.
+-- Idempotent: every statement may run again without effect.
+$statements""")

@@ -1,0 +1,251 @@
+"""Register the contracts of ``schemas/`` in the Schema Registry, compatibility checked first.
+
+``python -m ops.register`` (``make register``) for every contract: sets the subject's
+compatibility level (``settings.registry.default_compatibility`` unless overridden with
+``--compatibility SUBJECT=LEVEL``), asks the registry whether the schema is compatible with the
+latest registered version, runs the offline cross-target check (``codegen.compat``) against that
+version too, and registers only when both agree. An unchanged schema registers nothing and
+prints its existing id and version. ``--dry-run`` changes nothing and prints a field-level diff.
+
+``python -m ops.register list`` lists subjects, versions, ids and levels;
+``python -m ops.register diff SUBJECT V1 V2`` prints the field-level diff of two versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from codegen.compat import check_pair, parse_document
+from codegen.errors import SchemaError
+from codegen.model import Record
+from config import Settings, load_settings
+from ops.contracts import SCHEMAS_DIR, Contract, discover_contracts
+from ops.registry import Registry, RegistryError
+from ops.schema_diff import FieldChange, diff_schemas
+
+LEVELS = frozenset({"BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+                    "FULL", "FULL_TRANSITIVE", "NONE"})
+
+
+class Outcome(StrEnum):
+    UNCHANGED = "unchanged"
+    REGISTERED = "registered"
+    WOULD_REGISTER = "would register"
+    INCOMPATIBLE = "incompatible"
+
+
+@dataclass
+class RegistrationResult:
+    """What happened (or would happen) to one contract."""
+
+    contract: Contract
+    outcome: Outcome
+    level: str
+    version: int | None = None
+    schema_id: int | None = None
+    against_version: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    diff: list[FieldChange] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        subject = self.contract.subject
+        if self.outcome is Outcome.UNCHANGED:
+            head = f"{subject}: unchanged, version {self.version} (id {self.schema_id})"
+        elif self.outcome is Outcome.REGISTERED:
+            head = f"{subject}: registered version {self.version} (id {self.schema_id})"
+        elif self.outcome is Outcome.WOULD_REGISTER:
+            base = f"version {self.against_version}" if self.against_version else "a new subject"
+            head = f"{subject}: would register a new version over {base} (dry run)"
+        else:
+            head = (f"{subject}: {self.contract.path} is not compatible with version "
+                    f"{self.against_version} under {self.level}; nothing registered")
+        return [
+            f"{head} [compatibility {self.level}]",
+            *(f"    {change}" for change in self.diff),
+            *(f"    reason: {reason}" for reason in self.reasons),
+        ]
+
+
+def _ensure_level(registry: Registry, subject: str, level: str) -> None:
+    if registry.compatibility_level(subject) != level:
+        registry.set_compatibility_level(subject, level)
+
+
+def _registry_reasons(messages: Sequence[str]) -> list[str]:
+    """The registry's messages, decoded when they are JSON objects (Apicurio sends those)."""
+    reasons = []
+    for message in messages:
+        try:
+            decoded = json.loads(message)
+        except ValueError:
+            reasons.append(f"registry: {message}")
+            continue
+        if isinstance(decoded, dict):
+            where = decoded.get("context") or decoded.get("path") or ""
+            what = decoded.get("description") or decoded.get("message") or message
+            reasons.append(f"registry: {where}: {what}" if where else f"registry: {what}")
+        else:
+            reasons.append(f"registry: {message}")
+    return reasons
+
+
+def register_contract(
+    registry: Registry, contract: Contract, level: str, *, dry_run: bool = False
+) -> RegistrationResult:
+    """Register one contract if it is new and compatible; see the module docstring."""
+    subject = contract.subject
+    versions = registry.versions(subject)
+    existing = registry.lookup(subject, contract.schema) if versions else None
+    if existing is not None:
+        if not dry_run:
+            _ensure_level(registry, subject, level)
+        return RegistrationResult(contract, Outcome.UNCHANGED, level,
+                                  existing.version, existing.schema_id)
+    result = RegistrationResult(contract, Outcome.WOULD_REGISTER, level)
+    if versions:
+        latest = registry.version(subject, "latest")
+        previous = parse_document(json.loads(latest.schema), f"{subject} version {latest.version}")
+        result.against_version = latest.version
+        result.diff = diff_schemas(previous, contract.record)
+        if not dry_run:
+            _ensure_level(registry, subject, level)
+        result.reasons = _reasons_against(registry, subject, contract, previous)
+        if result.reasons:
+            result.outcome = Outcome.INCOMPATIBLE
+            return result
+    else:
+        result.diff = diff_schemas(None, contract.record)
+    if dry_run:
+        return result
+    registered = registry.register(subject, contract.schema)
+    _ensure_level(registry, subject, level)
+    result.outcome = Outcome.REGISTERED
+    result.version, result.schema_id = registered.version, registered.schema_id
+    return result
+
+
+def _reasons_against(
+    registry: Registry, subject: str, contract: Contract, previous: Record
+) -> list[str]:
+    verdict = registry.check_compatibility(subject, contract.schema)
+    reasons = [] if verdict.compatible else _registry_reasons(verdict.messages)
+    if not verdict.compatible and not reasons:
+        reasons.append("registry: incompatible (it gave no details)")
+    offline = check_pair(previous, contract.record)
+    return reasons + [f"offline check: {error}" for error in offline.errors]
+
+
+def register_all(
+    registry: Registry,
+    contracts: Sequence[Contract],
+    default_level: str,
+    overrides: dict[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+) -> list[RegistrationResult]:
+    """Every contract, each at its subject's level; stops at nothing, so all verdicts show."""
+    overrides = overrides or {}
+    return [
+        register_contract(registry, c, overrides.get(c.subject, default_level), dry_run=dry_run)
+        for c in contracts
+    ]
+
+
+@dataclass(frozen=True)
+class SubjectListing:
+    subject: str
+    level: str | None
+    versions: list[tuple[int, int]]  # (version, schema id)
+
+
+def list_subjects(registry: Registry, prefix: str = "") -> list[SubjectListing]:
+    return [
+        SubjectListing(
+            subject,
+            registry.compatibility_level(subject),
+            [(v, registry.version(subject, v).schema_id) for v in registry.versions(subject)],
+        )
+        for subject in registry.subjects()
+        if subject.startswith(prefix)
+    ]
+
+
+def diff_versions(registry: Registry, subject: str, old: int, new: int) -> list[FieldChange]:
+    """Field-level changes from version ``old`` to version ``new`` of ``subject``."""
+    records = [
+        parse_document(json.loads(registry.version(subject, v).schema), f"{subject} version {v}")
+        for v in (old, new)
+    ]
+    return diff_schemas(records[0], records[1])
+
+
+def _level_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        subject, _, level = pair.partition("=")
+        if not subject or level.upper() not in LEVELS:
+            raise ValueError(f"--compatibility {pair!r}: expected SUBJECT=LEVEL with LEVEL one "
+                             f"of {', '.join(sorted(LEVELS))}")
+        overrides[subject] = level.upper()
+    return overrides
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ops.register", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="change nothing, print the diff")
+    parser.add_argument("--subject-prefix", default="", help="prefix every subject name")
+    parser.add_argument("--compatibility", action="append", default=[], metavar="SUBJECT=LEVEL",
+                        help="per-subject compatibility level (repeatable)")
+    parser.add_argument("--schemas", type=Path, default=SCHEMAS_DIR, help="contracts directory")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("list", help="subjects, versions, ids and compatibility levels")
+    diff = commands.add_parser("diff", help="field-level diff between two versions")
+    diff.add_argument("subject")
+    diff.add_argument("old", type=int)
+    diff.add_argument("new", type=int)
+    return parser
+
+
+def run(argv: Sequence[str], settings: Settings) -> int:
+    """The CLI, on explicit settings; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        with Registry(settings.registry) as registry:
+            if args.command == "list":
+                for listing in list_subjects(registry, args.subject_prefix):
+                    versions = ", ".join(f"v{v} (id {i})" for v, i in listing.versions)
+                    print(f"{listing.subject} [{listing.level or 'global level'}]: {versions}")
+                return 0
+            if args.command == "diff":
+                changes = diff_versions(registry, args.subject, args.old, args.new)
+                for change in changes:
+                    print(change)
+                if not changes:
+                    print(f"{args.subject}: no field changes from v{args.old} to v{args.new}")
+                return 0
+            contracts = discover_contracts(settings, args.schemas, args.subject_prefix)
+            results = register_all(registry, contracts,
+                                   settings.registry.default_compatibility,
+                                   _level_overrides(args.compatibility), dry_run=args.dry_run)
+    except (RegistryError, SchemaError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for result in results:
+        stream = sys.stderr if result.outcome is Outcome.INCOMPATIBLE else sys.stdout
+        print("\n".join(result.lines()), file=stream)
+    return 1 if any(r.outcome is Outcome.INCOMPATIBLE for r in results) else 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:], load_settings()))
+
+
+if __name__ == "__main__":
+    main()

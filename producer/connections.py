@@ -1,0 +1,94 @@
+"""Settings overridden by Airflow connections, so no address or secret lives in the DAG file.
+
+Connection ids: ``kafka_default`` (host ``broker1:9092,broker2:9092`` or extra
+``bootstrap.servers``; login/password for SASL; extra ``security.protocol`` / ``sasl.mechanism``),
+``schema_registry_default`` (extra ``url`` or host like ``http://registry`` + port + schema as
+the path; login/password for basic auth), ``randomuser_default`` (host = base URL). A missing
+connection leaves the settings (``pipeline.toml`` and ``PIPELINE_*`` variables) as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from pydantic import SecretStr
+
+from config.settings import Settings
+
+KAFKA_CONN_ID = "kafka_default"
+REGISTRY_CONN_ID = "schema_registry_default"
+SOURCE_CONN_ID = "randomuser_default"
+
+
+class ConnectionLike(Protocol):
+    """What is read from an Airflow ``Connection``."""
+
+    conn_type: str | None
+    host: str | None
+    port: int | None
+    schema: str | None
+    login: str | None
+    password: str | None
+
+    @property
+    def extra_dejson(self) -> dict[str, Any]: ...
+
+
+Lookup = Callable[[str], ConnectionLike | None]
+
+
+def _url(conn: ConnectionLike) -> str | None:
+    if conn.extra_dejson.get("url"):
+        return str(conn.extra_dejson["url"])
+    if not conn.host:
+        return None
+    scheme = "https" if conn.conn_type == "https" else "http"
+    base = conn.host if "://" in conn.host else f"{scheme}://{conn.host}"
+    port = f":{conn.port}" if conn.port else ""
+    path = f"/{conn.schema.strip('/')}" if conn.schema else ""
+    return f"{base.rstrip('/')}{port}{path}"
+
+
+def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
+    """KafkaSettings fields given by a Kafka connection."""
+    extra = conn.extra_dejson
+    overrides: dict[str, Any] = {}
+    if extra.get("bootstrap.servers"):
+        overrides["bootstrap_servers"] = str(extra["bootstrap.servers"])
+    elif conn.host:
+        overrides["bootstrap_servers"] = f"{conn.host}:{conn.port}" if conn.port else conn.host
+    if extra.get("security.protocol"):
+        overrides["security_protocol"] = str(extra["security.protocol"])
+    if extra.get("sasl.mechanism"):
+        overrides["sasl_mechanism"] = str(extra["sasl.mechanism"])
+    if conn.login:
+        overrides["sasl_username"] = conn.login
+    if conn.password:
+        overrides["sasl_password"] = SecretStr(conn.password)
+    return overrides
+
+
+def registry_overrides(conn: ConnectionLike) -> dict[str, Any]:
+    """RegistrySettings fields given by a Schema Registry connection."""
+    overrides: dict[str, Any] = {}
+    url = _url(conn)
+    if url:
+        overrides["url"] = url
+    if conn.login:
+        overrides["username"] = conn.login
+    if conn.password:
+        overrides["password"] = SecretStr(conn.password)
+    return overrides
+
+
+def with_connections(settings: Settings, lookup: Lookup) -> Settings:
+    """``settings`` with the groups that have a connection replaced by its values."""
+    updates: dict[str, Any] = {}
+    if kafka := lookup(KAFKA_CONN_ID):
+        updates["kafka"] = settings.kafka.model_copy(update=kafka_overrides(kafka))
+    if registry := lookup(REGISTRY_CONN_ID):
+        updates["registry"] = settings.registry.model_copy(update=registry_overrides(registry))
+    if (source := lookup(SOURCE_CONN_ID)) and (url := _url(source)):
+        updates["source"] = settings.source.model_copy(update={"url": url})
+    return settings.model_copy(update=updates)

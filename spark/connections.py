@@ -1,0 +1,53 @@
+"""Spark data source options for Kafka and Cassandra, derived from the one settings object.
+
+The returned dicts may hold secrets (SASL and Cassandra passwords): pass them to Spark, never log
+them.
+"""
+
+from __future__ import annotations
+
+from config.settings import CassandraSettings, KafkaSettings
+
+_JAAS_MODULES = {
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+}
+
+
+def kafka_options(kafka: KafkaSettings) -> dict[str, str]:
+    """Options of Spark's Kafka source and sink (the Java client's names, prefixed ``kafka.``)."""
+    options = {
+        "kafka.bootstrap.servers": kafka.bootstrap_servers,
+        "kafka.security.protocol": kafka.security_protocol,
+    }
+    if kafka.sasl_mechanism:
+        options["kafka.sasl.mechanism"] = kafka.sasl_mechanism
+    if kafka.sasl_username and kafka.sasl_password:
+        mechanism = kafka.sasl_mechanism or "PLAIN"
+        module = _JAAS_MODULES.get(mechanism)
+        if module is None:
+            raise ValueError(
+                f"kafka.sasl_mechanism={mechanism!r}: username/password login supports "
+                f"{sorted(_JAAS_MODULES)}"
+            )
+        password = kafka.sasl_password.get_secret_value().replace('"', '\\"')
+        username = kafka.sasl_username.replace('"', '\\"')
+        options["kafka.sasl.jaas.config"] = (
+            f'{module} required username="{username}" password="{password}";'
+        )
+    return options
+
+
+def cassandra_options(cassandra: CassandraSettings) -> dict[str, str]:
+    """Connection and write options of the Spark Cassandra Connector."""
+    options = {
+        "spark.cassandra.connection.host": ",".join(cassandra.contact_points),
+        "spark.cassandra.connection.port": str(cassandra.port),
+        "spark.cassandra.connection.localDC": cassandra.local_dc,
+        "spark.cassandra.output.consistency.level": cassandra.write_consistency,
+    }
+    if cassandra.username and cassandra.password:
+        options["spark.cassandra.auth.username"] = cassandra.username
+        options["spark.cassandra.auth.password"] = cassandra.password.get_secret_value()
+    return options

@@ -1,0 +1,64 @@
+"""Per-micro-batch figures: logged, and appended as JSON lines for ``make inspect``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchMetrics:
+    """What one micro-batch did. Latencies run from the Kafka record timestamp to the end of the
+    Cassandra write, over the rows written; they are None when nothing was written."""
+
+    batch_id: int
+    finished_at_ms: int
+    duration_ms: int
+    rows_read: int
+    rows_written: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    writer_schema_ids: list[int] = field(default_factory=list)
+    latency_ms_p50: float | None = None
+    latency_ms_p95: float | None = None
+    latency_ms_max: float | None = None
+
+
+class MetricsLog:
+    """Appends each batch's figures to a JSON-lines file and logs a one-line summary."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def record(self, metrics: BatchMetrics) -> None:
+        """Log ``metrics`` and append them as one JSON line."""
+        log.info(
+            "batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s max=%s",
+            metrics.batch_id,
+            metrics.rows_read,
+            metrics.rows_written,
+            metrics.rows_rejected,
+            metrics.latency_ms_p50,
+            metrics.latency_ms_p95,
+            metrics.latency_ms_max,
+        )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(metrics), sort_keys=True) + "\n")
+
+    def batches(self) -> list[dict[str, Any]]:
+        """Every recorded batch, oldest first (empty when the job has not run)."""
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as lines:
+            return [json.loads(line) for line in lines if line.strip()]
+
+    def last_batch(self) -> dict[str, Any] | None:
+        """The most recent batch's figures, or None."""
+        batches = self.batches()
+        return batches[-1] if batches else None

@@ -1,0 +1,154 @@
+"""Bring the whole local stack up, down, and report its state."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import Settings
+from stack import artifacts, cassandra_node, kafka_broker, schema_registry
+from stack.health import wait_healthy
+from stack.javacheck import require_java
+from stack.ports import require_free_port
+from stack.procs import is_alive, read_pid, rss_mib, start_detached, stop
+from stack.service import Service
+
+SERVICE_NAMES = ("kafka", "registry", "cassandra")
+_STOP_TIMEOUT_S = 30.0
+Progress = Callable[[str], None]
+
+
+def services(settings: Settings, java: Path | None = None) -> dict[str, Service]:
+    """The stack's services by name, in start order (Kafka before the registry)."""
+    java = java or Path("java")
+    return {
+        "kafka": kafka_broker.service(settings, java),
+        "registry": schema_registry.service(settings, java),
+        "cassandra": cassandra_node.service(settings, java),
+    }
+
+
+def running_pid(service: Service) -> int | None:
+    """The pid of the service when its pid file names a live process of this stack."""
+    pid = read_pid(service.pid_file)
+    return pid if pid is not None and is_alive(pid, service.marker) else None
+
+
+def _start(service: Service, progress: Progress) -> int:
+    for port in service.ports:
+        require_free_port(service.name, port)
+    service.prepare()
+    pid = start_detached(
+        service.command,
+        cwd=service.home,
+        log_path=service.log_path,
+        pid_file=service.pid_file,
+        env=service.env or None,
+    )
+    progress(f"stack: started {service.name} (pid {pid}), log {service.log_path}")
+    return pid
+
+
+def _ensure(service: Service, settings: Settings, progress: Progress) -> tuple[int, bool]:
+    """Start ``service`` unless it runs; wait until healthy. Returns (pid, started)."""
+    pid = running_pid(service)
+    started = pid is None
+    if pid is None:
+        pid = _start(service, progress)
+    waited = wait_healthy(service, pid, settings.stack.startup_timeout_s, progress)
+    progress(f"stack: {service.name} healthy ({waited:.1f} s)")
+    return pid, started
+
+
+@dataclass(frozen=True)
+class UpResult:
+    """Which services ``up`` started (the others were already running)."""
+
+    started: tuple[str, ...]
+
+
+def up(settings: Settings, progress: Progress = print) -> UpResult:
+    """Start every service not yet running and wait until all are healthy (idempotent).
+
+    Cassandra boots in parallel with Kafka; the registry starts once Kafka answers,
+    because it keeps its data in Kafka.
+    """
+    java = require_java()
+    artifacts.ensure_fetched(settings)
+    svc = services(settings, java)
+    for service in svc.values():
+        service.home.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cassandra = pool.submit(_ensure, svc["cassandra"], settings, progress)
+        try:
+            _, kafka_started = _ensure(svc["kafka"], settings, progress)
+            _, registry_started = _ensure(svc["registry"], settings, progress)
+        finally:
+            _, cassandra_started = cassandra.result()
+    flags = {"kafka": kafka_started, "registry": registry_started, "cassandra": cassandra_started}
+    return UpResult(started=tuple(name for name in SERVICE_NAMES if flags[name]))
+
+
+def down(
+    settings: Settings,
+    fresh: bool = False,
+    only: Iterable[str] | None = None,
+    progress: Progress = print,
+) -> None:
+    """Stop the services from their pid files (registry first); ``fresh`` wipes their data."""
+    svc = services(settings)
+    names = [n for n in ("registry", "kafka", "cassandra") if only is None or n in set(only)]
+    for name in names:
+        service = svc[name]
+        pid = running_pid(service)
+        if pid is not None:
+            progress(f"stack: stopping {name} (pid {pid}) ...")
+            stop(pid, service.marker, _STOP_TIMEOUT_S)
+        service.pid_file.unlink(missing_ok=True)
+        if fresh and service.home.exists():
+            shutil.rmtree(service.home)
+            progress(f"stack: wiped {service.home}")
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """One line of ``status``."""
+
+    name: str
+    running: bool
+    healthy: bool
+    pid: int | None
+    endpoint: str
+    rss_mib: float | None
+
+
+def status(settings: Settings) -> list[ServiceStatus]:
+    """Each service's state, pid, endpoint and resident memory."""
+    rows = []
+    for name, service in services(settings).items():
+        pid = running_pid(service)
+        rows.append(
+            ServiceStatus(
+                name=name,
+                running=pid is not None,
+                healthy=pid is not None and service.healthy(),
+                pid=pid,
+                endpoint=service.endpoint,
+                rss_mib=rss_mib(pid) if pid is not None else None,
+            )
+        )
+    return rows
+
+
+def format_status(rows: list[ServiceStatus]) -> str:
+    """``status`` as a small table."""
+    lines = [f"{'service':<10} {'state':<9} {'pid':>7} {'rss MiB':>8}  endpoint"]
+    for row in rows:
+        state = "healthy" if row.healthy else ("starting" if row.running else "stopped")
+        pid = str(row.pid) if row.pid else "-"
+        rss = f"{row.rss_mib:.0f}" if row.rss_mib is not None else "-"
+        lines.append(f"{row.name:<10} {state:<9} {pid:>7} {rss:>8}  {row.endpoint}")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""Detached service processes tracked by pid files (never looked up by name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+_TAIL_BYTES = 64 * 1024
+
+
+def start_detached(
+    cmd: Sequence[str],
+    *,
+    cwd: Path,
+    log_path: Path,
+    pid_file: Path,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Start ``cmd`` in its own session, output appended to ``log_path``; write its pid."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+        )
+    pid_file.write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file``, or None when there is no (readable) pid file."""
+    try:
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def is_alive(pid: int, marker: str) -> bool:
+    """True when ``pid`` runs and its command line carries ``marker`` (guards pid reuse)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    if stat.rsplit(")", 1)[1].split()[0] == "Z":  # a zombie child of ours: it has exited
+        _reap(pid)
+        return False
+    return marker.encode() in cmdline
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of ``pid`` in MiB (VmRSS), or None when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def stop(pid: int, marker: str, timeout_s: float) -> None:
+    """SIGTERM ``pid``, then SIGKILL if it has not exited after ``timeout_s``."""
+    if not is_alive(pid, marker):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not is_alive(pid, marker):
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    while is_alive(pid, marker):
+        time.sleep(0.1)
+
+
+def log_tail(log_path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file (empty when it does not exist)."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(max(0, log_path.stat().st_size - _TAIL_BYTES))
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return "(no log written)"
+    return "\n".join(text.splitlines()[-lines:])

@@ -1,0 +1,69 @@
+"""What the stack knows about one service, and the shared pieces of the service modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from config import Settings
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Service:
+    """One local service: how to prepare, start and health-check it, and where it lives.
+
+    ``marker`` is a JVM system property unique to this stack home; it is on the command
+    line so a pid from a pid file is only trusted while it still names this service.
+    """
+
+    name: str
+    home: Path
+    ports: tuple[int, ...]
+    endpoint: str
+    command: tuple[str, ...]
+    healthy: Callable[[], bool]
+    prepare: Callable[[], None] = lambda: None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def marker(self) -> str:
+        return marker_for(self.home)
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / f"{self.name}.pid"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "logs" / f"{self.name}.out"
+
+
+def marker_for(home: Path) -> str:
+    """The JVM system property that tags processes of the service living in ``home``."""
+    return f"-Duserstream.stack.home={home}"
+
+
+def kafka_port(settings: Settings) -> int:
+    """The broker port: the port of the first bootstrap server."""
+    first = settings.kafka.bootstrap_servers.split(",")[0].strip()
+    return int(first.rsplit(":", 1)[1])
+
+
+def registry_port(settings: Settings) -> int:
+    """The registry's HTTP port, from its URL."""
+    parts = urlsplit(settings.registry.url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def java_opts(heap: str, home: Path) -> list[str]:
+    """Options every service JVM gets: fixed heap, headless, the stack marker."""
+    return [f"-Xms{heap}", f"-Xmx{heap}", "-Djava.awt.headless=true", marker_for(home)]
+
+
+def classpath(lib_dir: Path, *extra: Path) -> str:
+    """A java classpath of ``extra`` entries followed by every jar of ``lib_dir``."""
+    return ":".join([*(str(p) for p in extra), f"{lib_dir}/*"])

@@ -1,0 +1,268 @@
+# generated from schemas/kitchen_sink.avsc by codegen; do not edit
+# ruff: noqa: E501
+# fmt: off
+"""Record classes of io.userstream.test.KitchenSink, with its Avro schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import uuid
+from collections.abc import Mapping
+from typing import Any, Self
+
+from .point import Point
+
+AVRO_SCHEMA: str = (
+    '{"type":"record","name":"io.userstream.test.KitchenSink","doc":"Every Avro type '
+    'and logical type the generator maps to Python, CQL and Spark.","x-cassandra":{"k'
+    'eyspace":"codegen_test","table":"kitchen_sink","partition_key":["id"],"clusterin'
+    'g_key":[{"column":"seq","order":"DESC"}]},"fields":[{"name":"id","doc":"uuid log'
+    'ical type.","type":{"type":"string","logicalType":"uuid"}},{"name":"seq","doc":"'
+    'long, a clustering column.","type":"long"},{"name":"flag","doc":"boolean.","type'
+    '":"boolean"},{"name":"small","doc":"int.","type":"int"},{"name":"ratio","doc":"f'
+    'loat.","type":"float"},{"name":"precise","doc":"double.","type":"double"},{"name'
+    '":"raw","doc":"bytes.","type":"bytes"},{"name":"label","doc":"string.","type":"s'
+    'tring"},{"name":"suit","doc":"enum.","type":{"type":"enum","name":"io.userstream'
+    '.test.Suit","doc":"A card suit.","symbols":["SPADES","HEARTS","DIAMONDS","CLUBS"'
+    ']}},{"name":"digest","doc":"fixed.","type":{"type":"fixed","name":"io.userstream'
+    '.test.Md5","size":16}},{"name":"tags","doc":"array of strings.","type":{"type":"'
+    'array","items":"string"}},{"name":"scores","doc":"map of ints.","type":{"type":"'
+    'map","values":"int"}},{"name":"matrix","doc":"array of arrays: a frozen inner li'
+    'st in CQL.","type":{"type":"array","items":{"type":"array","items":"int"}}},{"na'
+    'me":"address","doc":"nested record, flattened into columns.","type":{"type":"rec'
+    'ord","name":"io.userstream.test.Address","doc":"A postal address.","fields":[{"n'
+    'ame":"street","doc":"Street line.","type":"string"},{"name":"zip","doc":"Optiona'
+    'l postal code.","type":["null","string"],"default":null}]}},{"name":"second_addr'
+    'ess","doc":"nullable record, flattened into nullable columns.","type":["null","i'
+    'o.userstream.test.Address"],"default":null},{"name":"contacts","doc":"array of r'
+    'ecords: a list of a frozen UDT in CQL.","type":{"type":"array","items":{"type":"'
+    'record","name":"io.userstream.test.Contact","doc":"A way to reach someone.","fie'
+    'lds":[{"name":"kind","doc":"Enum inside a UDT.","type":"io.userstream.test.Suit"'
+    '},{"name":"handle","doc":"Nullable field inside a UDT.","type":["null","string"]'
+    ',"default":null},{"name":"place","doc":"Record inside a UDT.","type":"io.userstr'
+    'eam.test.Address"}]}}},{"name":"contact_by_name","doc":"map of records.","type":'
+    '{"type":"map","values":"io.userstream.test.Contact"}},{"name":"location","doc":"'
+    'record defined in another schema file (point.avsc).","type":{"type":"record","na'
+    'me":"io.userstream.test.Point","doc":"A position, defined in its own file and us'
+    'ed by kitchen_sink.avsc.","fields":[{"name":"lat","doc":"Latitude.","type":"doub'
+    'le"},{"name":"lon","doc":"Longitude.","type":"double"}]}},{"name":"opt_int","doc'
+    '":"nullable int with a default.","type":["null","int"],"default":null},{"name":"'
+    'count_default","doc":"int with a default.","type":"int","default":7},{"name":"am'
+    'ount","doc":"decimal on bytes.","type":{"type":"bytes","logicalType":"decimal","'
+    'precision":10,"scale":2}},{"name":"amount_fixed","doc":"decimal on fixed.","type'
+    '":{"type":"fixed","name":"io.userstream.test.Money","size":8,"logicalType":"deci'
+    'mal","precision":12,"scale":3}},{"name":"day","doc":"date.","type":{"type":"int"'
+    ',"logicalType":"date"}},{"name":"time_ms","doc":"time-millis.","type":{"type":"i'
+    'nt","logicalType":"time-millis"}},{"name":"time_us","doc":"time-micros.","type":'
+    '{"type":"long","logicalType":"time-micros"}},{"name":"ts_ms","doc":"timestamp-mi'
+    'llis.","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"ts_us",'
+    '"doc":"timestamp-micros (microseconds truncated in CQL).","type":{"type":"long",'
+    '"logicalType":"timestamp-micros"}},{"name":"local_ms","doc":"local-timestamp-mil'
+    'lis.","type":{"type":"long","logicalType":"local-timestamp-millis"}},{"name":"lo'
+    'cal_us","doc":"local-timestamp-micros.","type":{"type":"long","logicalType":"loc'
+    'al-timestamp-micros"}},{"name":"period","doc":"duration.","type":{"type":"fixed"'
+    ',"name":"io.userstream.test.Period","size":12,"logicalType":"duration"}}]}'
+)
+
+
+class Suit(enum.Enum):
+    """A card suit."""
+
+    SPADES = "SPADES"
+    HEARTS = "HEARTS"
+    DIAMONDS = "DIAMONDS"
+    CLUBS = "CLUBS"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    """A postal address."""
+
+    #: Street line.
+    street: str
+    #: Optional postal code.
+    zip: str | None = None
+
+    def to_avro(self) -> dict[str, Any]:
+        """The dict fastavro writes for this record."""
+        return {
+            "street": self.street,
+            "zip": self.zip,
+        }
+
+    @classmethod
+    def from_avro(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from the dict fastavro reads."""
+        return cls(
+            street=data["street"],
+            zip=data["zip"],
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    """A way to reach someone."""
+
+    #: Enum inside a UDT.
+    kind: Suit
+    #: Nullable field inside a UDT.
+    handle: str | None = None
+    #: Record inside a UDT.
+    place: Address
+
+    def to_avro(self) -> dict[str, Any]:
+        """The dict fastavro writes for this record."""
+        return {
+            "kind": self.kind.value,
+            "handle": self.handle,
+            "place": self.place.to_avro(),
+        }
+
+    @classmethod
+    def from_avro(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from the dict fastavro reads."""
+        return cls(
+            kind=Suit(data["kind"]),
+            handle=data["handle"],
+            place=Address.from_avro(data["place"]),
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class KitchenSink:
+    """Every Avro type and logical type the generator maps to Python, CQL and Spark."""
+
+    #: uuid logical type.
+    id: uuid.UUID
+    #: long, a clustering column.
+    seq: int
+    #: boolean.
+    flag: bool
+    #: int.
+    small: int
+    #: float.
+    ratio: float
+    #: double.
+    precise: float
+    #: bytes.
+    raw: bytes
+    #: string.
+    label: str
+    #: enum.
+    suit: Suit
+    #: fixed.
+    digest: bytes
+    #: array of strings.
+    tags: list[str]
+    #: map of ints.
+    scores: dict[str, int]
+    #: array of arrays: a frozen inner list in CQL.
+    matrix: list[list[int]]
+    #: nested record, flattened into columns.
+    address: Address
+    #: nullable record, flattened into nullable columns.
+    second_address: Address | None = None
+    #: array of records: a list of a frozen UDT in CQL.
+    contacts: list[Contact]
+    #: map of records.
+    contact_by_name: dict[str, Contact]
+    #: record defined in another schema file (point.avsc).
+    location: Point
+    #: nullable int with a default.
+    opt_int: int | None = None
+    #: int with a default.
+    count_default: int = 7
+    #: decimal on bytes.
+    amount: decimal.Decimal
+    #: decimal on fixed.
+    amount_fixed: decimal.Decimal
+    #: date.
+    day: datetime.date
+    #: time-millis.
+    time_ms: datetime.time
+    #: time-micros.
+    time_us: datetime.time
+    #: timestamp-millis.
+    ts_ms: datetime.datetime
+    #: timestamp-micros (microseconds truncated in CQL).
+    ts_us: datetime.datetime
+    #: local-timestamp-millis.
+    local_ms: datetime.datetime
+    #: local-timestamp-micros.
+    local_us: datetime.datetime
+    #: duration.
+    period: bytes
+
+    def to_avro(self) -> dict[str, Any]:
+        """The dict fastavro writes for this record."""
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "flag": self.flag,
+            "small": self.small,
+            "ratio": self.ratio,
+            "precise": self.precise,
+            "raw": self.raw,
+            "label": self.label,
+            "suit": self.suit.value,
+            "digest": self.digest,
+            "tags": self.tags,
+            "scores": self.scores,
+            "matrix": self.matrix,
+            "address": self.address.to_avro(),
+            "second_address": (None if self.second_address is None else self.second_address.to_avro()),
+            "contacts": [v0.to_avro() for v0 in self.contacts],
+            "contact_by_name": {k0: v0.to_avro() for k0, v0 in self.contact_by_name.items()},
+            "location": self.location.to_avro(),
+            "opt_int": self.opt_int,
+            "count_default": self.count_default,
+            "amount": self.amount,
+            "amount_fixed": self.amount_fixed,
+            "day": self.day,
+            "time_ms": self.time_ms,
+            "time_us": self.time_us,
+            "ts_ms": self.ts_ms,
+            "ts_us": self.ts_us,
+            "local_ms": self.local_ms,
+            "local_us": self.local_us,
+            "period": self.period,
+        }
+
+    @classmethod
+    def from_avro(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from the dict fastavro reads."""
+        return cls(
+            id=data["id"],
+            seq=data["seq"],
+            flag=data["flag"],
+            small=data["small"],
+            ratio=data["ratio"],
+            precise=data["precise"],
+            raw=data["raw"],
+            label=data["label"],
+            suit=Suit(data["suit"]),
+            digest=data["digest"],
+            tags=data["tags"],
+            scores=data["scores"],
+            matrix=data["matrix"],
+            address=Address.from_avro(data["address"]),
+            second_address=(None if data["second_address"] is None else Address.from_avro(data["second_address"])),
+            contacts=[Contact.from_avro(v0) for v0 in data["contacts"]],
+            contact_by_name={k0: Contact.from_avro(v0) for k0, v0 in data["contact_by_name"].items()},
+            location=Point.from_avro(data["location"]),
+            opt_int=data["opt_int"],
+            count_default=data["count_default"],
+            amount=data["amount"],
+            amount_fixed=data["amount_fixed"],
+            day=data["day"],
+            time_ms=data["time_ms"],
+            time_us=data["time_us"],
+            ts_ms=data["ts_ms"],
+            ts_us=data["ts_us"],
+            local_ms=data["local_ms"],
+            local_us=data["local_us"],
+            period=data["period"],
+        )

@@ -1,0 +1,92 @@
+# generated from schemas/unions.avsc by codegen; do not edit
+# ruff: noqa: E501
+# fmt: off
+"""Record classes of io.userstream.test.Unions, with its Avro schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Self
+
+from .kitchen_sink import Suit
+from .point import Point
+
+AVRO_SCHEMA: str = (
+    '{"type":"record","name":"io.userstream.test.Unions","doc":"Unions and nullable c'
+    'ollection items: forms Python and Spark have but CQL lacks.","fields":[{"name":"'
+    'int_or_long","doc":"Spark widens to long.","type":["int","long"]},{"name":"float'
+    '_or_double","doc":"Spark widens to double.","type":["float","double"]},{"name":"'
+    'string_or_int","doc":"Spark makes a struct of member0, member1.","type":["string'
+    '","int"]},{"name":"null_string_or_long","doc":"Nullable struct of members.","typ'
+    'e":["null","string","long"],"default":null},{"name":"single","doc":"A one-branch'
+    ' union.","type":["string"]},{"name":"string_or_null","doc":"null second.","type"'
+    ':["string","null"],"default":"x"},{"name":"maybe_items","doc":"Array of nullable'
+    ' items.","type":{"type":"array","items":["null","int"]}},{"name":"maybe_values",'
+    '"doc":"Map of nullable values.","type":{"type":"map","values":["null","double"]}'
+    '},{"name":"maybe_suits","doc":"Nullable array of enums.","type":["null",{"type":'
+    '"array","items":{"type":"enum","name":"io.userstream.test.Suit","doc":"A card su'
+    'it.","symbols":["SPADES","HEARTS","DIAMONDS","CLUBS"]}}],"default":null},{"name"'
+    ':"points","doc":"Map of arrays of records.","type":{"type":"map","values":{"type'
+    '":"array","items":{"type":"record","name":"io.userstream.test.Point","doc":"A po'
+    'sition, defined in its own file and used by kitchen_sink.avsc.","fields":[{"name'
+    '":"lat","doc":"Latitude.","type":"double"},{"name":"lon","doc":"Longitude.","typ'
+    'e":"double"}]}}}}]}'
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Unions:
+    """Unions and nullable collection items: forms Python and Spark have but CQL lacks."""
+
+    #: Spark widens to long.
+    int_or_long: int
+    #: Spark widens to double.
+    float_or_double: float
+    #: Spark makes a struct of member0, member1.
+    string_or_int: str | int
+    #: Nullable struct of members.
+    null_string_or_long: str | int | None = None
+    #: A one-branch union.
+    single: str
+    #: null second.
+    string_or_null: str | None = "x"
+    #: Array of nullable items.
+    maybe_items: list[int | None]
+    #: Map of nullable values.
+    maybe_values: dict[str, float | None]
+    #: Nullable array of enums.
+    maybe_suits: list[Suit] | None = None
+    #: Map of arrays of records.
+    points: dict[str, list[Point]]
+
+    def to_avro(self) -> dict[str, Any]:
+        """The dict fastavro writes for this record."""
+        return {
+            "int_or_long": self.int_or_long,
+            "float_or_double": self.float_or_double,
+            "string_or_int": self.string_or_int,
+            "null_string_or_long": self.null_string_or_long,
+            "single": self.single,
+            "string_or_null": self.string_or_null,
+            "maybe_items": self.maybe_items,
+            "maybe_values": self.maybe_values,
+            "maybe_suits": (None if self.maybe_suits is None else [v0.value for v0 in self.maybe_suits]),
+            "points": {k0: [v1.to_avro() for v1 in v0] for k0, v0 in self.points.items()},
+        }
+
+    @classmethod
+    def from_avro(cls, data: Mapping[str, Any]) -> Self:
+        """Build the record from the dict fastavro reads."""
+        return cls(
+            int_or_long=data["int_or_long"],
+            float_or_double=data["float_or_double"],
+            string_or_int=data["string_or_int"],
+            null_string_or_long=data["null_string_or_long"],
+            single=data["single"],
+            string_or_null=data["string_or_null"],
+            maybe_items=data["maybe_items"],
+            maybe_values=data["maybe_values"],
+            maybe_suits=(None if data["maybe_suits"] is None else [Suit(v0) for v0 in data["maybe_suits"]]),
+            points={k0: [Point.from_avro(v1) for v1 in v0] for k0, v0 in data["points"].items()},
+        )

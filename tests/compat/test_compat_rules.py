@@ -1,0 +1,199 @@
+"""The offline check, rule by rule, on the schema pairs of ``tests/compat/schemas``.
+
+Each variant there is ``base.avsc`` with one change; ``CASES`` says how Avro alone and the full
+check judge it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from codegen.compat import (
+    avro_backward_findings,
+    check_files,
+    check_repo,
+    load_schema,
+    main,
+)
+from codegen.errors import SchemaError
+
+SCHEMAS = Path(__file__).parent / "schemas"
+BASE = SCHEMAS / "base.avsc"
+
+
+@dataclass(frozen=True)
+class Case:
+    """``variant`` follows ``base.avsc``: is it Avro-BACKWARD-compatible, and what fails it."""
+
+    variant: str
+    avro_compatible: bool
+    rule: str | None  # the rule of the (first) error of the full check; None when it passes
+    path: str  # the field the finding names
+
+    @property
+    def file(self) -> Path:
+        return SCHEMAS / f"{self.variant}.avsc"
+
+
+CASES = [
+    # Cross-target rules: Avro alone accepts each of these, the full check refuses them.
+    Case("int_to_long", True, "cassandra:type-not-alterable", "count"),
+    Case("string_to_bytes", True, "cassandra:type-not-alterable", "name"),
+    Case("key_logical_type", True, "cassandra:key-changed", "created"),
+    Case("nullable_key", True, "cassandra:key-changed", "id"),
+    Case("clustering_order", True, "cassandra:key-changed", ""),
+    Case("partition_key", True, "cassandra:key-changed", ""),
+    Case("removed_without_default", True, "cassandra:removed-without-default", "name"),
+    Case("renamed_with_alias", True, "cassandra:column-rename", "name"),
+    Case("column_repurposed", True, "cassandra:column-repurposed", "address_zip"),
+    Case("column_collision", True, "cassandra:invalid-table", "address_city"),
+    # Allowed by both, with warnings.
+    Case("removed_with_default", True, None, "note"),
+    Case("added_optional", True, None, "nickname"),
+    Case("enum_symbol_added", True, None, ""),
+    # Avro's own rules: refused by both.
+    Case("added_required", False, "avro:field-added-without-default", "age"),
+    Case("int_to_string", False, "avro:type-mismatch", "count"),
+    Case("enum_symbol_removed", False, "avro:enum-symbol-removed", "tier"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.variant)
+def test_each_rule_names_field_and_rule(case: Case) -> None:
+    avro = avro_backward_findings(load_schema(BASE), load_schema(case.file))
+    assert (not avro) is case.avro_compatible, [str(f) for f in avro]
+
+    report = check_files(BASE, case.file)
+    if case.rule is None:
+        assert report.compatible, [str(e) for e in report.errors]
+        return
+    assert not report.compatible
+    assert (case.path, case.rule) in {(e.path, e.rule) for e in report.errors}, [
+        str(e) for e in report.errors
+    ]
+
+
+def test_cross_target_rules_decide_differently_from_avro() -> None:
+    differing = [c.variant for c in CASES if c.avro_compatible and c.rule is not None]
+    # every cross-target rule is covered by at least one pair Avro alone would accept
+    rules = {c.rule for c in CASES if c.avro_compatible and c.rule is not None}
+    assert {
+        "cassandra:type-not-alterable",
+        "cassandra:key-changed",
+        "cassandra:removed-without-default",
+        "cassandra:column-rename",
+        "cassandra:column-repurposed",
+        "cassandra:invalid-table",
+    } <= rules
+    assert len(differing) >= len(rules)
+
+
+def test_removed_field_with_default_keeps_its_column_with_a_warning() -> None:
+    report = check_files(BASE, SCHEMAS / "removed_with_default.avsc")
+    assert [(w.path, w.rule) for w in report.warnings] == [("note", "cassandra:column-kept")]
+
+
+def test_added_optional_field_yields_a_migration_warning() -> None:
+    report = check_files(BASE, SCHEMAS / "added_optional.avsc")
+    assert [(w.path, w.rule) for w in report.warnings] == [("nickname", "cassandra:column-added")]
+    assert "ALTER TABLE" in report.warnings[0].message
+
+
+def test_unchanged_schema_has_no_findings() -> None:
+    report = check_files(BASE, BASE)
+    assert report.errors == [] and report.warnings == []
+
+
+def test_every_reason_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    schema = json.loads(BASE.read_text())
+    fields = {f["name"]: f for f in schema["fields"]}
+    fields["count"]["type"] = "long"  # cassandra only
+    fields["name"]["type"] = "int"  # avro and cassandra
+    schema["fields"].append({"name": "age", "type": "int"})  # avro
+    new = tmp_path / "many.avsc"
+    new.write_text(json.dumps(schema))
+    rules = {(e.path, e.rule) for e in check_files(BASE, new).errors}
+    assert {
+        ("count", "cassandra:type-not-alterable"),
+        ("name", "avro:type-mismatch"),
+        ("age", "avro:field-added-without-default"),
+    } <= rules
+
+
+def test_cli_exit_codes_and_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(BASE), str(SCHEMAS / "added_optional.avsc")]) == 0
+    out = capsys.readouterr().out
+    assert "warning: nickname: [cassandra:column-added]" in out
+
+    assert main([str(BASE), str(SCHEMAS / "int_to_long.avsc")]) == 1
+    err = capsys.readouterr().err
+    assert "count: [cassandra:type-not-alterable]" in err
+    assert "1 reason(s)" in err
+
+
+def test_cli_names_an_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.avsc"
+    broken.write_text('{"type": "record", "name": "X", "fields": [\n  {"name": "a", }]}')
+    assert main([str(BASE), str(broken)]) == 2
+    assert f"{broken}: line 2 column 17: malformed JSON" in capsys.readouterr().err
+
+
+def test_unknown_type_and_recursion_name_the_file_and_field(tmp_path: Path) -> None:
+    unknown = tmp_path / "unknown.avsc"
+    unknown.write_text(json.dumps(
+        {"type": "record", "name": "R", "fields": [{"name": "a", "type": "Nope"}]}
+    ))
+    with pytest.raises(SchemaError, match=rf"{unknown}: R.a: unknown type 'Nope'"):
+        load_schema(unknown)
+    recursive = tmp_path / "recursive.avsc"
+    recursive.write_text(json.dumps({"type": "record", "name": "Node", "fields": [
+        {"name": "next", "type": ["null", "Node"], "default": None}]}))
+    with pytest.raises(SchemaError, match=rf"{recursive}: Node.next.*: recursive record"):
+        load_schema(recursive)
+
+
+def _repo_with_history(root: Path, released: Path, current: Path) -> Path:
+    schemas = root / "schemas"
+    (schemas / "history" / "account").mkdir(parents=True)
+    shutil.copy(BASE, schemas / "history" / "account" / "v1.avsc")
+    for number in range(2, 11):  # v10 sorts after v2 numerically, not lexically
+        shutil.copy(released, schemas / "history" / "account" / f"v{number}.avsc")
+    shutil.copy(current, schemas / "account.avsc")
+    return schemas
+
+
+def test_check_repo_compares_with_the_highest_released_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok = _repo_with_history(tmp_path / "ok", SCHEMAS / "added_optional.avsc",
+                            SCHEMAS / "added_optional.avsc")
+    assert check_repo(ok) == 0
+    assert "vs v10.avsc" not in capsys.readouterr().err
+
+    bad = _repo_with_history(tmp_path / "bad", SCHEMAS / "added_optional.avsc",
+                             SCHEMAS / "int_to_long.avsc")
+    assert check_repo(bad) == 1
+    err = capsys.readouterr().err
+    assert "(vs v10.avsc)" in err and "count: [cassandra:type-not-alterable]" in err
+
+
+def test_check_repo_reports_a_gap_in_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    schemas = _repo_with_history(tmp_path, BASE, BASE)
+    (schemas / "history" / "account" / "v5.avsc").unlink()
+    assert check_repo(schemas) == 1
+    assert "v1..vN without gaps; expected v5.avsc" in capsys.readouterr().err
+
+
+def test_check_repo_without_history_passes_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(BASE, tmp_path / "account.avsc")
+    assert check_repo(tmp_path) == 0
+    assert "no released version" in capsys.readouterr().out

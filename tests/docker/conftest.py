@@ -1,0 +1,36 @@
+"""Fixtures of the static Docker Compose checks (tests/docker): the parsed Compose file,
+its variables from .env.example. Nothing here needs a Docker engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from compose_support import COMPOSE_FILE, ENV_EXAMPLE, interpolate, read_env_file
+
+
+@pytest.fixture(scope="session")
+def compose_text() -> str:
+    return COMPOSE_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def compose(compose_text: str) -> dict[str, Any]:
+    """The Compose file as YAML (anchors and merge keys resolved by the YAML loader)."""
+    loaded = yaml.safe_load(compose_text)
+    assert isinstance(loaded, dict), f"{COMPOSE_FILE}: not a YAML mapping"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def env_example() -> dict[str, str]:
+    return read_env_file(ENV_EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def resolved_compose(compose_text: str, env_example: dict[str, str]) -> dict[str, Any]:
+    """The Compose file with its variables taken from .env.example, as `make up` would."""
+    loaded = yaml.safe_load(interpolate(compose_text, env_example))
+    assert isinstance(loaded, dict)
+    return loaded

@@ -1,0 +1,99 @@
+"""Every image is pinned, and the pinned versions agree with the rest of the project."""
+
+from __future__ import annotations
+
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from compose_support import (
+    COMPOSE_FILE,
+    REPO_ROOT,
+    dockerfiles,
+    from_images,
+    image_reference,
+)
+
+CONFLUENT_IMAGES = {
+    "confluentinc/cp-kafka",
+    "confluentinc/cp-schema-registry",
+    "confluentinc/cp-enterprise-control-center",
+}
+
+
+def all_images(compose: dict[str, Any]) -> dict[str, str]:
+    """Every image reference, from the services and the FROM lines of their Dockerfiles."""
+    images = {
+        f"{COMPOSE_FILE.name}:{name}": service["image"]
+        for name, service in compose["services"].items()
+        if "image" in service
+    }
+    for service, dockerfile in dockerfiles(compose).items():
+        for image in from_images(dockerfile):
+            images[f"{dockerfile.relative_to(REPO_ROOT)} (service {service})"] = image
+    return images
+
+
+def tags_of(compose: dict[str, Any], repository: str) -> set[str]:
+    tags = set()
+    for image in all_images(compose).values():
+        repo, tag = image_reference(image)
+        if repo == repository and tag is not None:
+            tags.add(tag)
+    return tags
+
+
+def locked_version(package: str) -> str:
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text(encoding="utf-8"))
+    versions = [entry["version"] for entry in lock["package"] if entry["name"] == package]
+    assert len(versions) == 1, f"uv.lock: expected one locked {package}, found {versions}"
+    return str(versions[0])
+
+
+def pom_property(pom: Path, name: str) -> str:
+    namespace = {"m": "http://maven.apache.org/POM/4.0.0"}
+    element = ET.parse(pom).getroot().find(f"m:properties/m:{name}", namespace)
+    assert element is not None and element.text, f"{pom}: no <{name}> property"
+    return element.text.strip()
+
+
+def test_every_image_has_an_exact_tag(compose: dict[str, Any]) -> None:
+    loose = {
+        where: image
+        for where, image in all_images(compose).items()
+        if (tag := image_reference(image)[1]) is None or tag == "latest" or "$" in image
+    }
+    assert not loose, f"images without an exact version tag: {loose}"
+
+
+def test_image_reference_parsing() -> None:
+    assert image_reference("localhost:5000/spark") == ("localhost:5000/spark", None)
+    assert image_reference("apache/spark:3.5.9-python3") == ("apache/spark", "3.5.9-python3")
+    assert image_reference("cassandra") == ("cassandra", None)
+
+
+def test_spark_image_is_the_version_of_pyspark(compose: dict[str, Any]) -> None:
+    pyspark = locked_version("pyspark")
+    tags = tags_of(compose, "apache/spark")
+    assert tags, "no apache/spark image is used"
+    versions = {tag.split("-", 1)[0] for tag in tags}
+    assert versions == {pyspark}, f"apache/spark tags {sorted(tags)} != pyspark {pyspark}"
+
+
+def test_cassandra_image_is_the_version_of_the_local_stack(compose: dict[str, Any]) -> None:
+    expected = pom_property(REPO_ROOT / "stack" / "pom.xml", "cassandra.version")
+    assert tags_of(compose, "cassandra") == {expected}, (
+        f"cassandra image tags {tags_of(compose, 'cassandra')} != stack/pom.xml {expected}"
+    )
+
+
+def test_confluent_images_share_one_release(compose: dict[str, Any]) -> None:
+    used = {
+        image_reference(image)
+        for image in all_images(compose).values()
+        if image_reference(image)[0].startswith("confluentinc/")
+    }
+    assert {repo for repo, _ in used} == CONFLUENT_IMAGES, f"Confluent images used: {used}"
+    releases = {tag for _, tag in used}
+    assert len(releases) == 1, f"Confluent images of different releases: {sorted(used)}"

@@ -1,0 +1,180 @@
+"""The services' wiring: health, dependencies, ports, volumes, files and credentials."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from compose_support import (
+    COMPOSE_FILE,
+    REPO_ROOT,
+    copy_sources,
+    dockerfiles,
+    required_variables,
+)
+
+ONE_SHOT_CONDITION = "service_completed_successfully"
+STATEFUL_MOUNTS = {
+    "kafka": "/var/lib/kafka/data",
+    "cassandra": "/var/lib/cassandra",
+    "postgres": "/var/lib/postgresql/data",
+    "control-center": "/var/lib/confluent-control-center",
+}
+
+
+def one_shot_services(compose: dict[str, Any]) -> set[str]:
+    """Services that run to completion: the ones something waits for to finish."""
+    return {
+        target
+        for service in compose["services"].values()
+        for target, spec in (service.get("depends_on") or {}).items()
+        if isinstance(spec, dict) and spec.get("condition") == ONE_SHOT_CONDITION
+    }
+
+
+_PORT_MAPPING = re.compile(r"^(?:[0-9.]+:)?(?P<host>\$\{[^}]+\}|[0-9]+):[0-9]+(?:/\w+)?$")
+
+
+def host_port(mapping: str | dict[str, Any]) -> str:
+    """The host side of a port mapping (``[ip:]host:container`` or the long syntax)."""
+    if isinstance(mapping, dict):
+        return str(mapping.get("published", ""))
+    match = _PORT_MAPPING.match(str(mapping))
+    return match.group("host") if match else ""
+
+
+def test_every_long_running_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    one_shot = one_shot_services(compose)
+    missing = [
+        name
+        for name, service in compose["services"].items()
+        if name not in one_shot and "test" not in (service.get("healthcheck") or {})
+    ]
+    assert not missing, f"long-running services without a healthcheck: {missing}"
+
+
+def test_one_shot_services_do_not_restart(compose: dict[str, Any]) -> None:
+    one_shot = one_shot_services(compose)
+    assert {"init", "airflow-init"} <= one_shot, f"one-shot services: {one_shot}"
+    restarting = [name for name in one_shot if compose["services"][name].get("restart") != "no"]
+    assert not restarting, f"one-shot services must have restart: 'no': {restarting}"
+
+
+def test_depends_on_targets_exist_and_wait_for_health(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    one_shot = one_shot_services(compose)
+    problems = []
+    for name, service in services.items():
+        depends_on = service.get("depends_on") or {}
+        if not isinstance(depends_on, dict):
+            problems.append(f"{name}: depends_on must use conditions, not a list")
+            continue
+        for target, spec in depends_on.items():
+            expected = ONE_SHOT_CONDITION if target in one_shot else "service_healthy"
+            if target not in services:
+                problems.append(f"{name}: depends on unknown service {target!r}")
+            elif spec.get("condition") != expected:
+                problems.append(f"{name}: waits for {target} with {spec.get('condition')}")
+    assert not problems, "\n".join(problems)
+
+
+def test_producer_and_job_wait_for_init(compose: dict[str, Any]) -> None:
+    """The Airflow scheduler runs the producer DAG; the Spark job consumes: both need the
+    schemas registered and the tables created first."""
+    for name in ("airflow-scheduler", "spark-job"):
+        condition = compose["services"][name]["depends_on"]["init"]["condition"]
+        assert condition == ONE_SHOT_CONDITION, f"{name} does not wait for init to succeed"
+
+
+def test_init_registers_schemas_and_applies_cql(compose: dict[str, Any]) -> None:
+    command = " ".join(compose["services"]["init"]["command"])
+    assert "python -m ops.register" in command
+    assert "python -m ops.cql apply" in command
+
+
+def test_no_two_services_publish_the_same_host_port(resolved_compose: dict[str, Any]) -> None:
+    published = Counter(
+        host_port(mapping)
+        for service in resolved_compose["services"].values()
+        for mapping in service.get("ports", [])
+    )
+    duplicates = {port: count for port, count in published.items() if count > 1}
+    assert not duplicates, f"host ports published more than once: {duplicates}"
+    assert "" not in published, "a port mapping without a host port"
+
+
+def test_host_ports_are_overridable_and_documented(
+    compose: dict[str, Any], env_example: dict[str, str]
+) -> None:
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            host = host_port(mapping)
+            assert host.startswith("${"), f"{name}: host port {host!r} is not an env variable"
+            variable = host[2:].split(":", 1)[0].split("}", 1)[0]
+            assert variable in env_example, f"{name}: {variable} is not in .env.example"
+
+
+def test_stateful_services_use_named_volumes(compose: dict[str, Any]) -> None:
+    declared = set(compose.get("volumes") or {})
+    for name, path in STATEFUL_MOUNTS.items():
+        mounts = dict(
+            str(volume).split(":", 1)[::-1] for volume in compose["services"][name]["volumes"]
+        )
+        source = mounts.get(path)
+        assert source in declared, f"{name}: {path} is not on a named volume ({mounts})"
+
+
+def test_files_copied_or_mounted_exist(compose: dict[str, Any]) -> None:
+    missing: list[str] = []
+    for service, dockerfile in dockerfiles(compose).items():
+        assert dockerfile.is_file(), f"{service}: Dockerfile {dockerfile} does not exist"
+        context = dockerfile.parents[len(dockerfile.relative_to(REPO_ROOT).parts) - 1]
+        for source in copy_sources(dockerfile):
+            if not (context / source).exists():
+                missing.append(f"{dockerfile.relative_to(REPO_ROOT)}: COPY {source}")
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":", 1)[0]
+            if source.startswith((".", "/")) and not (COMPOSE_FILE.parent / source).exists():
+                missing.append(f"{name}: bind mount {source}")
+    assert not missing, "missing in the repository:\n" + "\n".join(missing)
+
+
+def test_airflow_image_holds_the_dag(compose: dict[str, Any]) -> None:
+    dockerfile = dockerfiles(compose)["airflow-scheduler"]
+    assert "airflow/dags/" in copy_sources(dockerfile)
+    assert (REPO_ROOT / "airflow" / "dags" / "users_created.py").is_file(), (
+        "airflow/dags/users_created.py does not exist: the Airflow image would have no DAG"
+    )
+
+
+def test_python_modules_run_by_containers_exist(compose: dict[str, Any]) -> None:
+    """Every ``python -m pkg.module`` a container runs is a module of this repository."""
+    missing = []
+    for name, service in compose["services"].items():
+        words = " ".join(service.get("command") or []).replace("&&", " ").split()
+        for index, word in enumerate(words[:-1]):
+            if word == "-m" and index > 0 and words[index - 1] == "python":
+                module = Path(*words[index + 1].split("."))
+                if not (REPO_ROOT / module.with_suffix(".py")).is_file() and not (
+                    REPO_ROOT / module / "__main__.py"
+                ).is_file():
+                    missing.append(f"{name}: python -m {words[index + 1]}")
+    assert not missing, "containers run modules that do not exist:\n" + "\n".join(missing)
+
+
+def test_credentials_come_from_the_env_file(compose_text: str, env_example: dict[str, str]) -> None:
+    required = required_variables(compose_text)
+    assert {"POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET"} <= required
+    undocumented = required - set(env_example)
+    assert not undocumented, f"required variables missing from .env.example: {undocumented}"
+    secrets = {key: value for key, value in env_example.items() if key in required}
+    real = {key for key, value in secrets.items() if "change-me" not in value and "PASSWORD" in key}
+    assert not real, f".env.example must not hold real passwords: {real}"
+
+
+def test_real_env_file_is_not_committed() -> None:
+    ignored = (REPO_ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored, ".gitignore must keep docker/.env out of the repository"

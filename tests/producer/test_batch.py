@@ -1,0 +1,129 @@
+"""One producer batch on the real broker and registry: DLQ, fail-fast, idempotent keys."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from config import Settings
+from producer.__main__ import main
+from producer.batch import run_batch
+from producer.errors import BatchIncompleteError, SubjectNotRegisteredError
+from producer.offline_source import Faults, OfflineSource
+from tests.producer.stack_helpers import assert_no_credentials, consume, credentials_of
+
+pytestmark = pytest.mark.stack
+
+
+def source_users(source: OfflineSource, count: int, seed: str, query: str = "") -> list[dict]:
+    response = httpx.get(f"{source.url}?results={count}&seed={seed}&page=1{query}")
+    users: list[dict] = response.json()["results"]
+    return users
+
+
+def test_bad_users_go_to_the_dlq_with_reasons_and_counts_add_up(
+    topics: Settings, offline_source: OfflineSource
+) -> None:
+    url = f"{offline_source.url}?bad_user_rate=0.2"
+    counts = run_batch(topics, 200, seed="dlq", source_url=url)
+    users = source_users(offline_source, 200, "dlq", "&bad_user_rate=0.2")
+    assert counts.fetched == 200
+    assert counts.produced + counts.rejected == 200
+    assert 10 < counts.rejected < 80
+    assert counts.failed == 0
+
+    dlq = consume(topics, topics.kafka.dlq_topic, counts.rejected)
+    produced = consume(topics, topics.kafka.topic, counts.produced)
+    assert len(dlq) == counts.rejected
+    assert len(produced) == counts.produced
+    reasons = {(m.headers["error.field"], m.headers["error"].split(b":")[0]) for m in dlq}
+    assert {f for f, _ in reasons} == {b"email", b"dob.date", b"location.coordinates.latitude"}
+    for message in dlq:
+        index = int(message.headers["index"])
+        original = users[index]
+        assert message.key == original["login"]["uuid"].encode()
+        assert message.decoded["login"] == {
+            "uuid": original["login"]["uuid"],
+            "username": original["login"]["username"],
+        }
+        assert message.headers["source"] == offline_source.url.encode()
+        assert message.headers["seed"] == b"dlq"
+    dlq_keys = {m.key for m in dlq}
+    produced_keys = {m.key for m in produced}
+    assert dlq_keys.isdisjoint(produced_keys)
+    assert dlq_keys | produced_keys == {u["login"]["uuid"].encode() for u in users}
+    assert_no_credentials(dlq + produced, credentials_of(users))
+
+
+def test_unregistered_subject_fails_fast_before_fetching(
+    unregistered_topics: Settings, offline_source: OfflineSource
+) -> None:
+    before = offline_source.requests
+    with pytest.raises(SubjectNotRegisteredError, match="run `make register`") as err:
+        run_batch(unregistered_topics, 10, seed="x", source_url=offline_source.url)
+    assert err.value.subject == f"{unregistered_topics.kafka.topic}-value"
+    assert offline_source.requests == before
+
+
+def test_source_down_midway_says_what_was_produced(topics: Settings) -> None:
+    settings = topics.model_copy(
+        update={"source": topics.source.model_copy(update={"max_attempts": 2})}
+    )
+    with (
+        OfflineSource(faults=Faults(down_after=1)) as failing,
+        pytest.raises(BatchIncompleteError) as err,
+    ):
+        run_batch(settings, 5001, seed="midway", source_url=failing.url)
+    message = str(err.value)
+    assert "unavailable after 2 attempt(s)" in message
+    assert "HTTP 503" in message
+    assert "5000 of 5001 users were fetched: 5000 produced, 0 sent to the DLQ" in message
+    assert len(consume(settings, settings.kafka.topic, 5000)) == 5000
+
+
+def test_cli_runs_one_batch_twice_with_the_same_keys(
+    topics: Settings,
+    offline_source: OfflineSource,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PIPELINE_REGISTRY__URL", topics.registry.url)
+    monkeypatch.setenv("PIPELINE_KAFKA__BOOTSTRAP_SERVERS", topics.kafka.bootstrap_servers)
+    args = ["--count", "25", "--seed", "twice", "--source-url", offline_source.url]
+    args += ["--topic", topics.kafka.topic, "--dlq-topic", topics.kafka.dlq_topic]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    assert (
+        json.loads(capsys.readouterr().out)
+        == first
+        == {"fetched": 25, "produced": 25, "rejected": 0, "failed": 0}
+    )
+    messages = consume(topics, topics.kafka.topic, 50)
+    keys = [m.key for m in messages]
+    assert len(keys) == 50
+    assert len(set(keys)) == 25  # the second run re-produced exactly the same ids
+    assert {k.decode() for k in keys if k} == {
+        u["login"]["uuid"] for u in source_users(offline_source, 25, "twice")
+    }
+
+
+def test_cli_reports_failure_with_exit_code(
+    unregistered_topics: Settings,
+    offline_source: OfflineSource,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        [
+            "--count",
+            "5",
+            "--source-url",
+            offline_source.url,
+            "--topic",
+            unregistered_topics.kafka.topic,
+        ]
+    )
+    assert code == 1
+    assert "make register" in capsys.readouterr().err

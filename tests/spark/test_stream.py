@@ -1,0 +1,231 @@
+"""The streaming query in-process on real Kafka, registry and Cassandra.
+
+One query reads producer-made users with poison messages interleaved (two tests share its run:
+Spark on two cores is slow); another reads two compatible schema versions side by side.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.sql.streaming.query import StreamingQuery
+from spark_support import (
+    consume_all,
+    contract_record,
+    create_table,
+    create_topics,
+    expected_row,
+    headers_of,
+    make_users,
+    produce_avro,
+    produce_raw,
+    publish,
+    register,
+    serialize,
+    table_rows,
+    wait_for,
+)
+
+from config import Settings
+from config.settings import REPO_ROOT
+from spark.contract import Contract
+from spark.job import JobOptions, start_query
+from spark.metrics import MetricsLog
+
+pytestmark = [pytest.mark.stack, pytest.mark.spark]
+
+CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"
+V2_SCHEMA = Path(__file__).parent / "schemas" / "user_created_v2.avsc"
+UNKNOWN_ID = 2_000_000_000
+GOOD_USERS = 120
+TIMEOUT_S = 240.0
+
+
+@dataclass
+class StreamRun:
+    """One started query and what was produced into its topic."""
+
+    query: StreamingQuery
+    options: JobOptions
+    contract: Contract
+    records: list[dict[str, Any]]
+    """What the producer made of the users it was given."""
+    poison: dict[bytes, tuple[bytes | None, str]]
+    """Poison key -> (value, the start of the DLQ reason expected for it)."""
+
+
+def _now_ms() -> datetime:
+    """Now, at the millisecond precision that timestamp-millis keeps."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _unique(tag: str) -> str:
+    """A topic and keyspace name of its own for one test."""
+    return f"spark_{tag}_{uuid.uuid4().hex[:10]}"
+
+
+def _start(
+    spark: SparkSession,
+    settings: Settings,
+    contract: Contract,
+    name: str,
+    workdir: Path,
+) -> tuple[StreamingQuery, JobOptions]:
+    options = JobOptions.from_settings(
+        settings,
+        contract,
+        topic=name,
+        dlq_topic=f"{name}.dlq",
+        keyspace=name,
+        checkpoint=str(workdir / "checkpoint"),
+        trigger="1 second",
+        metrics_file=workdir / "batches.jsonl",
+    )
+    return start_query(spark, settings, contract, options), options
+
+
+def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str]]:
+    body = good_frame[5:]
+    return {
+        b"poison-json": (b'{"id": "not avro"}', "wrong magic byte 0x7B"),
+        b"poison-magic": (b"\x01" + good_frame[1:], "wrong magic byte 0x01"),
+        b"poison-unknown-id": (
+            b"\x00" + struct.pack(">I", UNKNOWN_ID) + body,
+            f"unknown schema id {UNKNOWN_ID}",
+        ),
+        b"poison-truncated": (good_frame[: len(good_frame) // 2], "undecodable payload"),
+        b"poison-header-only": (good_frame[:5], "undecodable payload"),
+        b"poison-short": (b"\x00\x00", "value of 2 bytes is shorter"),
+        b"poison-null": (None, "null value"),
+    }
+
+
+@pytest.fixture(scope="module")
+def poisoned_run(
+    spark: SparkSession,
+    settings: Settings,
+    local_stack: Any,
+    cassandra_session: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[StreamRun]:
+    """Good users with every kind of poison interleaved, streamed until all are accounted for."""
+    contract = Contract.current()
+    name = _unique("poison")
+    create_topics(settings, name, f"{name}.dlq")
+    create_table(cassandra_session, name, CQL)
+    register(settings, f"{name}-value", contract.reader_schema)
+    users = make_users(GOOD_USERS, seed="poison")
+    ingested_at = _now_ms()
+    records = [contract_record(u, ingested_at) for u in users]
+    poison = _poison(serialize(settings, name, contract.reader_schema, records[0]))
+    chunk = GOOD_USERS // len(poison)
+    for i, (key, (value, _)) in enumerate(poison.items()):
+        publish(settings, name, users[i * chunk : (i + 1) * chunk], ingested_at)
+        produce_raw(settings, name, [(key, value)])
+    publish(settings, name, users[len(poison) * chunk :], ingested_at)
+
+    query, options = _start(spark, settings, contract, name, tmp_path_factory.mktemp("poison"))
+    try:
+        metrics = MetricsLog(options.metrics_file)
+        total = GOOD_USERS + len(poison)
+        wait_for(
+            lambda: sum(b["rows_read"] for b in metrics.batches()) >= total,
+            TIMEOUT_S,
+            f"the job to read {total} messages of {name}",
+        )
+        yield StreamRun(query, options, contract, records, poison)
+    finally:
+        query.stop()
+
+
+def test_every_produced_user_lands_equal_field_by_field(
+    poisoned_run: StreamRun, cassandra_session: Any
+) -> None:
+    run = poisoned_run
+    rows = table_rows(cassandra_session, run.options.keyspace, run.contract.table)
+    columns = [column for column, _ in run.contract.projection]
+    assert len(rows) == len(run.records)
+    assert {r["id"]: {c: r[c] for c in columns} for r in rows} == {
+        str(r["id"]): expected_row(r, columns) for r in run.records
+    }
+
+
+def test_poison_goes_to_the_dlq_with_its_reason_and_the_query_keeps_running(
+    poisoned_run: StreamRun, settings: Settings
+) -> None:
+    run = poisoned_run
+    dlq = consume_all(settings, run.options.dlq_topic, len(run.poison), timeout_s=60)
+    assert len(dlq) == len(run.poison)
+    for message in dlq:
+        key = message.key()
+        assert isinstance(key, bytes)
+        value, reason = run.poison[key]
+        headers = headers_of(message)
+        assert message.value() == value, key
+        assert headers["error"].startswith(reason), (key, headers["error"])
+        assert headers["source.topic"] == run.options.topic
+        assert int(headers["source.partition"]) >= 0
+        assert int(headers["source.offset"]) >= 0
+    batches = MetricsLog(run.options.metrics_file).batches()
+    assert sum(b["rows_rejected"] for b in batches) == len(run.poison)
+    assert sum(b["rows_written"] for b in batches) == len(run.records)
+    assert run.query.isActive, run.query.exception()
+
+
+def test_two_compatible_schema_versions_land_side_by_side(
+    spark: SparkSession,
+    settings: Settings,
+    local_stack: Any,
+    cassandra_session: Any,
+    tmp_path: Path,
+) -> None:
+    current = Contract.current()
+    v2_schema = V2_SCHEMA.read_text(encoding="utf-8")
+    v2 = replace(
+        current,
+        reader_schema=v2_schema,
+        projection=(*current.projection, ("preferred_language", "value.preferred_language")),
+    )
+    name = _unique("evolve")
+    create_topics(settings, name, f"{name}.dlq")
+    create_table(cassandra_session, name, CQL)
+    cassandra_session.execute(f"ALTER TABLE {name}.{current.table} ADD preferred_language text")
+    v1_id = register(settings, f"{name}-value", current.reader_schema)
+    v2_id = register(settings, f"{name}-value", v2_schema)
+    assert v1_id != v2_id
+    ingested_at = _now_ms()
+    old = [contract_record(u, ingested_at) for u in make_users(20, seed="evolve-v1")]
+    new = [contract_record(u, ingested_at) for u in make_users(20, seed="evolve-v2")]
+    for record in new:
+        record["preferred_language"] = "fa" if record["nat"] == "IR" else "en"
+    for i in range(0, 20, 5):
+        produce_avro(settings, name, current.reader_schema, old[i : i + 5])
+        produce_avro(settings, name, v2_schema, new[i : i + 5])
+
+    query, options = _start(spark, settings, v2, name, tmp_path)
+    try:
+
+        def all_rows() -> list[dict[str, Any]] | None:
+            rows = table_rows(cassandra_session, name, current.table)
+            return rows if len(rows) >= len(old) + len(new) else None
+
+        rows = wait_for(all_rows, TIMEOUT_S, f"every user in {name}.{current.table}")
+        assert query.isActive, query.exception()
+    finally:
+        query.stop()
+    assert {r["id"]: r["preferred_language"] for r in rows} == {
+        **{str(r["id"]): None for r in old},
+        **{str(r["id"]): r["preferred_language"] for r in new},
+    }
+    batches = MetricsLog(options.metrics_file).batches()
+    assert any({v1_id, v2_id} <= set(b["writer_schema_ids"]) for b in batches), batches
+    assert sum(b["rows_rejected"] for b in batches) == 0
