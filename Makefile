@@ -50,6 +50,18 @@ stack-status: setup ## state of each local service
 stack-reset: setup ## stop the local stack and wipe its data
 	$(PY) -m stack down --fresh
 
+USERS ?= 1000
+SOURCE ?= auto
+
+demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
+	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
+
+inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
+	@$(PY) -m ops.inspection $(if $(JSON),--json)
+
+bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end
+	$(PY) -m bench
+
 clean: ## remove the virtual environment (the artifact cache under ~/.cache/userstream stays)
 	rm -rf $(VENV)
 

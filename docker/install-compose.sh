@@ -21,5 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # refuses it; inside its own module they apply as intended.
 cp -r "$module_dir/." "$work" && chmod -R u+w "$work"
 mkdir -p "$plugin_dir"
-(cd "$work" && go build -trimpath -o "$plugin_dir/docker-compose" ./cmd)
+(cd "$work" && go build -trimpath \
+  -ldflags "-X github.com/docker/compose/v5/internal.Version=$COMPOSE_VERSION" \
+  -o "$plugin_dir/docker-compose" ./cmd)
 docker compose version

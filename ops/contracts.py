@@ -59,6 +59,5 @@ def discover_contracts(
 ) -> list[Contract]:
     """Every top-level ``.avsc`` in ``schemas_dir`` (not ``history/``), sorted by file name."""
     return [
-        load_contract(path, settings, subject_prefix)
-        for path in sorted(schemas_dir.glob("*.avsc"))
+        load_contract(path, settings, subject_prefix) for path in sorted(schemas_dir.glob("*.avsc"))
     ]

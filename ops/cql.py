@@ -124,8 +124,9 @@ def _execute_file(session: Any, path: Path, text: str) -> None:
             session.execute(statement)
         except Exception as exc:  # the driver raises many types; each is re-raised with context
             first_line = statement.splitlines()[0]
-            raise MigrationError(f"{path}: statement {index} ({first_line} ...) failed: "
-                                 f"{exc}") from exc
+            raise MigrationError(
+                f"{path}: statement {index} ({first_line} ...) failed: {exc}"
+            ) from exc
 
 
 def applied_migrations(session: Any, keyspace: str) -> dict[str, str]:
@@ -143,8 +144,10 @@ def apply_all(
     """Bring ``keyspace`` to the generated schema; running it again changes nothing."""
     session.execute(keyspace_statement(keyspace, replication))
     session.set_keyspace(keyspace)
-    session.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
-                    "(name text PRIMARY KEY, checksum text, applied_at timestamp)")
+    session.execute(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
+        "(name text PRIMARY KEY, checksum text, applied_at timestamp)"
+    )
     report = ApplyReport(keyspace)
     for path in table_files(cql_dir):
         _execute_file(session, path, path.read_text(encoding="utf-8"))
@@ -156,7 +159,8 @@ def apply_all(
             raise MigrationError(
                 f"{migration.path}: changed since it was applied to keyspace {keyspace} "
                 f"(checksum {recorded[migration.name][:12]} then, {migration.checksum[:12]} now); "
-                "an applied migration is never edited: restore it and add a new one")
+                "an applied migration is never edited: restore it and add a new one"
+            )
     for migration in migrations:
         if migration.name in recorded:
             report.already_applied.append(migration.name)
@@ -179,15 +183,20 @@ def contracts_keyspace(settings: Settings, schemas_dir: Path = SCHEMAS_DIR) -> s
         if isinstance(spec, dict) and isinstance(spec.get("keyspace"), str):
             keyspaces.add(spec["keyspace"])
     if len(keyspaces) != 1:
-        raise MigrationError(f"{schemas_dir}: the contracts name keyspaces "
-                             f"{sorted(keyspaces) or 'none'}; choose one with --keyspace")
+        raise MigrationError(
+            f"{schemas_dir}: the contracts name keyspaces "
+            f"{sorted(keyspaces) or 'none'}; choose one with --keyspace"
+        )
     return keyspaces.pop()
 
 
 def run(argv: Sequence[str], settings: Settings) -> int:
     """The CLI on explicit settings; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m ops.cql", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.cql",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     apply = commands.add_parser("apply", help="create keyspace and tables, run new migrations")
     apply.add_argument("--keyspace", help="default: the keyspace the contracts name")
@@ -201,8 +210,11 @@ def run(argv: Sequence[str], settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except NoHostAvailable as exc:
-        print(f"error: cassandra {settings.cassandra.contact_points} port "
-              f"{settings.cassandra.port}: {exc}", file=sys.stderr)
+        print(
+            f"error: cassandra {settings.cassandra.contact_points} port "
+            f"{settings.cassandra.port}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     print(f"keyspace {report.keyspace}: applied {', '.join(report.files) or 'no table files'}")
     for name in report.applied:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from config import Settings, load_settings
+from spark.metrics import MetricsLog
 
 T = TypeVar("T")
 CLIENT_TIMEOUT_S = 5.0
@@ -93,7 +94,11 @@ def _end_offsets(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer(
-        {**settings.kafka.client_config(), "group.id": "userstream-inspect", "enable.auto.commit": False}
+        {
+            **settings.kafka.client_config(),
+            "group.id": "userstream-inspect",
+            "enable.auto.commit": False,
+        }
     )
     try:
         metadata = consumer.list_topics(topic, timeout=CLIENT_TIMEOUT_S)
@@ -138,8 +143,8 @@ def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
     per source; for the Kafka source it maps topic -> partition -> next offset to read.
     """
     offsets_dir = checkpoint / "offsets"
-    batches = sorted((int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit()), default=None)
-    if batches is None:
+    batches = sorted(int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit())
+    if not batches:
         return {}
     lines = (offsets_dir / str(batches[-1])).read_text(encoding="utf-8").splitlines()
     for line in lines[2:]:
@@ -149,7 +154,7 @@ def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
     return {}
 
 
-def collect_job(settings: Settings, metrics_file: Path | None) -> list[JobRow]:
+def collect_job(settings: Settings) -> list[JobRow]:
     checkpoint = settings.spark.checkpoint_dir
     if not checkpoint.exists():
         raise FileNotFoundError(f"no checkpoint at {checkpoint}: the streaming job has not run")
@@ -160,10 +165,8 @@ def collect_job(settings: Settings, metrics_file: Path | None) -> list[JobRow]:
         lag = sum(high - committed.get(p, low) for p, (low, high) in ends.items())
     except Exception:  # broker unreachable: progress is still worth showing
         lag = None
-    last_batch = None
-    if metrics_file is not None and metrics_file.exists():
-        lines = metrics_file.read_text(encoding="utf-8").strip().splitlines()
-        last_batch = json.loads(lines[-1]) if lines else None
+    batches = MetricsLog(settings.spark.metrics_file).batches()
+    last_batch = batches[-1] if batches else None
     return [JobRow(str(checkpoint), committed, lag, last_batch)]
 
 
@@ -176,7 +179,12 @@ def collect_subjects(settings: Settings) -> list[SubjectRow]:
         versions = []
         for version in client.get_versions(subject):
             registered = client.get_version(subject, version)
-            versions.append({"version": registered.version, "id": registered.schema_id})
+            versions.append(
+                {
+                    "version": int(registered.version or version),
+                    "id": int(registered.schema_id or 0),
+                }
+            )
         try:
             compatibility = client.get_compatibility(subject)
         except Exception:
@@ -192,7 +200,11 @@ def collect_dlq(settings: Settings) -> list[DlqRow]:
     marks = _end_offsets(settings, topic)
     reasons: list[str] = []
     consumer = Consumer(
-        {**settings.kafka.client_config(), "group.id": "userstream-inspect", "enable.auto.commit": False}
+        {
+            **settings.kafka.client_config(),
+            "group.id": "userstream-inspect",
+            "enable.auto.commit": False,
+        }
     )
     try:
         assignment = [
@@ -202,15 +214,28 @@ def collect_dlq(settings: Settings) -> list[DlqRow]:
         ]
         if assignment:
             consumer.assign(assignment)
-            wanted = sum(high - tp.offset for tp, (_, high) in zip(assignment, (marks[tp.partition] for tp in assignment), strict=True))
+            wanted = sum(
+                high - tp.offset
+                for tp, (_, high) in zip(
+                    assignment, (marks[tp.partition] for tp in assignment), strict=True
+                )
+            )
             for message in consumer.consume(num_messages=wanted, timeout=CLIENT_TIMEOUT_S):
                 if message.error() is None:
                     headers = dict(message.headers() or [])
                     reason = headers.get("error", b"(no error header)")
-                    reasons.append(reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason))
+                    reasons.append(
+                        reason.decode("utf-8", "replace")
+                        if isinstance(reason, bytes)
+                        else str(reason)
+                    )
     finally:
         consumer.close()
-    return [DlqRow(topic, sum(high - low for low, high in marks.values()), reasons[-LATEST_DLQ_REASONS:])]
+    return [
+        DlqRow(
+            topic, sum(high - low for low, high in marks.values()), reasons[-LATEST_DLQ_REASONS:]
+        )
+    ]
 
 
 def generated_tables() -> list[tuple[str, str]]:
@@ -230,18 +255,19 @@ def collect_tables(settings: Settings) -> list[TableRow]:
 
     with connect(settings) as session:
         return [
-            TableRow(f"{keyspace}.{table}", int(session.execute(f"SELECT COUNT(*) FROM {keyspace}.{table}").one()[0]))
+            TableRow(
+                f"{keyspace}.{table}",
+                int(session.execute(f"SELECT COUNT(*) FROM {keyspace}.{table}").one()[0]),
+            )
             for keyspace, table in generated_tables()
         ]
 
 
 def collect(settings: Settings) -> FlowReport:
-    from spark.metrics import metrics_file
-
     return FlowReport(
         profile=settings.profile,
         topics=_section(lambda: collect_topics(settings)),
-        job=_section(lambda: collect_job(settings, metrics_file(settings))),
+        job=_section(lambda: collect_job(settings)),
         subjects=_section(lambda: collect_subjects(settings)),
         dlq=_section(lambda: collect_dlq(settings)),
         tables=_section(lambda: collect_tables(settings)),
@@ -263,18 +289,24 @@ def render_text(report: FlowReport) -> str:
     block(
         "Topics",
         report.topics,
-        lambda r: f"{r.name:<32} partitions={r.partitions} messages={r.messages} end={r.end_offsets}",
+        lambda r: (
+            f"{r.name:<32} partitions={r.partitions} messages={r.messages} end={r.end_offsets}"
+        ),
     )
     block(
         "Streaming job",
         report.job,
-        lambda r: f"lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}",
+        lambda r: (
+            f"lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
+        ),
     )
     block(
         "Subjects",
         report.subjects,
-        lambda r: f"{r.subject:<32} compatibility={r.compatibility} versions="
-        + ", ".join(f"v{v['version']}(id {v['id']})" for v in r.versions),
+        lambda r: (
+            f"{r.subject:<32} compatibility={r.compatibility} versions="
+            + ", ".join(f"v{v['version']}(id {v['id']})" for v in r.versions)
+        ),
     )
     block(
         "Dead-letter queue",
@@ -292,3 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     report = collect(load_settings())
     sys.stdout.write((report.to_json() if args.json else render_text(report)) + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

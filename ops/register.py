@@ -29,8 +29,17 @@ from ops.contracts import SCHEMAS_DIR, Contract, discover_contracts
 from ops.registry import Registry, RegistryError
 from ops.schema_diff import FieldChange, diff_schemas
 
-LEVELS = frozenset({"BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
-                    "FULL", "FULL_TRANSITIVE", "NONE"})
+LEVELS = frozenset(
+    {
+        "BACKWARD",
+        "BACKWARD_TRANSITIVE",
+        "FORWARD",
+        "FORWARD_TRANSITIVE",
+        "FULL",
+        "FULL_TRANSITIVE",
+        "NONE",
+    }
+)
 
 
 class Outcome(StrEnum):
@@ -63,8 +72,10 @@ class RegistrationResult:
             base = f"version {self.against_version}" if self.against_version else "a new subject"
             head = f"{subject}: would register a new version over {base} (dry run)"
         else:
-            head = (f"{subject}: {self.contract.path} is not compatible with version "
-                    f"{self.against_version} under {self.level}; nothing registered")
+            head = (
+                f"{subject}: {self.contract.path} is not compatible with version "
+                f"{self.against_version} under {self.level}; nothing registered"
+            )
         return [
             f"{head} [compatibility {self.level}]",
             *(f"    {change}" for change in self.diff),
@@ -105,8 +116,9 @@ def register_contract(
     if existing is not None:
         if not dry_run:
             _ensure_level(registry, subject, level)
-        return RegistrationResult(contract, Outcome.UNCHANGED, level,
-                                  existing.version, existing.schema_id)
+        return RegistrationResult(
+            contract, Outcome.UNCHANGED, level, existing.version, existing.schema_id
+        )
     result = RegistrationResult(contract, Outcome.WOULD_REGISTER, level)
     if versions:
         latest = registry.version(subject, "latest")
@@ -190,19 +202,29 @@ def _level_overrides(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         subject, _, level = pair.partition("=")
         if not subject or level.upper() not in LEVELS:
-            raise ValueError(f"--compatibility {pair!r}: expected SUBJECT=LEVEL with LEVEL one "
-                             f"of {', '.join(sorted(LEVELS))}")
+            raise ValueError(
+                f"--compatibility {pair!r}: expected SUBJECT=LEVEL with LEVEL one "
+                f"of {', '.join(sorted(LEVELS))}"
+            )
         overrides[subject] = level.upper()
     return overrides
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ops.register", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.register",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--dry-run", action="store_true", help="change nothing, print the diff")
     parser.add_argument("--subject-prefix", default="", help="prefix every subject name")
-    parser.add_argument("--compatibility", action="append", default=[], metavar="SUBJECT=LEVEL",
-                        help="per-subject compatibility level (repeatable)")
+    parser.add_argument(
+        "--compatibility",
+        action="append",
+        default=[],
+        metavar="SUBJECT=LEVEL",
+        help="per-subject compatibility level (repeatable)",
+    )
     parser.add_argument("--schemas", type=Path, default=SCHEMAS_DIR, help="contracts directory")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="subjects, versions, ids and compatibility levels")
@@ -231,9 +253,13 @@ def run(argv: Sequence[str], settings: Settings) -> int:
                     print(f"{args.subject}: no field changes from v{args.old} to v{args.new}")
                 return 0
             contracts = discover_contracts(settings, args.schemas, args.subject_prefix)
-            results = register_all(registry, contracts,
-                                   settings.registry.default_compatibility,
-                                   _level_overrides(args.compatibility), dry_run=args.dry_run)
+            results = register_all(
+                registry,
+                contracts,
+                settings.registry.default_compatibility,
+                _level_overrides(args.compatibility),
+                dry_run=args.dry_run,
+            )
     except (RegistryError, SchemaError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

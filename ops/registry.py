@@ -65,8 +65,9 @@ class Registry:
         self, subject: str, version: int | None, schema_id: int | None, schema: str | None
     ) -> RegisteredVersion:
         if version is None or schema_id is None or schema is None:
-            raise RegistryError(f"schema registry {self.url}: {subject}: answer lacks the "
-                                "version, id or schema")
+            raise RegistryError(
+                f"schema registry {self.url}: {subject}: answer lacks the version, id or schema"
+            )
         return RegisteredVersion(subject, version, schema_id, schema)
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
@@ -91,41 +92,52 @@ class Registry:
 
     def versions(self, subject: str) -> list[int]:
         """The subject's versions, oldest first; empty when the subject does not exist."""
-        found = self._call_or_none(f"versions of {subject}",
-                                   lambda: self._client.get_versions(subject))
+        found = self._call_or_none(
+            f"versions of {subject}", lambda: self._client.get_versions(subject)
+        )
         return sorted(found or [])
 
     def version(self, subject: str, version: int | Literal["latest"]) -> RegisteredVersion:
-        found = self._call(f"version {version} of {subject}",
-                           lambda: self._client.get_version(subject, version))
+        found = self._call(
+            f"version {version} of {subject}", lambda: self._client.get_version(subject, version)
+        )
         return self._registered(subject, found.version, found.schema_id, found.schema.schema_str)
 
     def lookup(self, subject: str, schema: str) -> RegisteredVersion | None:
         """The version of ``subject`` holding exactly this schema, if any."""
         candidate = Schema(schema, "AVRO")
-        found = self._call_or_none(f"looking up the schema in {subject}",
-                                   lambda: self._client.lookup_schema(subject, candidate))
+        found = self._call_or_none(
+            f"looking up the schema in {subject}",
+            lambda: self._client.lookup_schema(subject, candidate),
+        )
         if found is None:
             return None
         return self._registered(subject, found.version, found.schema_id, schema)
 
     def register(self, subject: str, schema: str) -> RegisteredVersion:
-        self._call(f"registering in {subject}",
-                   lambda: self._client.register_schema(subject, Schema(schema, "AVRO")))
+        self._call(
+            f"registering in {subject}",
+            lambda: self._client.register_schema(subject, Schema(schema, "AVRO")),
+        )
         registered = self.lookup(subject, schema)
         if registered is None:
-            raise RegistryError(f"schema registry {self.url}: {subject}: registered schema "
-                                "is not found by lookup right after registration")
+            raise RegistryError(
+                f"schema registry {self.url}: {subject}: registered schema "
+                "is not found by lookup right after registration"
+            )
         return registered
 
     def compatibility_level(self, subject: str) -> str | None:
         """The level set on the subject itself, or None when it follows the global level."""
-        return self._call_or_none(f"compatibility level of {subject}",
-                                  lambda: self._client.get_compatibility(subject))
+        return self._call_or_none(
+            f"compatibility level of {subject}", lambda: self._client.get_compatibility(subject)
+        )
 
     def set_compatibility_level(self, subject: str, level: str) -> None:
-        self._call(f"setting compatibility {level} on {subject}",
-                   lambda: self._client.set_compatibility(subject, level))
+        self._call(
+            f"setting compatibility {level} on {subject}",
+            lambda: self._client.set_compatibility(subject, level),
+        )
 
     def check_compatibility(self, subject: str, schema: str) -> CompatibilityVerdict:
         """The registry's verdict on ``schema`` against the subject's latest version, and why."""
@@ -140,7 +152,8 @@ class Registry:
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise RegistryError(f"schema registry {self.url}: compatibility check of {subject}: "
-                                f"{exc}") from exc
+            raise RegistryError(
+                f"schema registry {self.url}: compatibility check of {subject}: {exc}"
+            ) from exc
         messages = body.get("messages") or []
         return CompatibilityVerdict(bool(body["is_compatible"]), tuple(str(m) for m in messages))

@@ -108,9 +108,16 @@ def cassandra_libs(settings: Settings) -> Path:
     return settings.stack.cache_dir / "cassandra" / "lib"
 
 
-def registry_dir(settings: Settings) -> Path:
-    """The unpacked Apicurio Registry distribution (holding ``quarkus-run.jar``)."""
-    return settings.stack.cache_dir / "registry" / pom_property("apicurio.version")
+def registry_jar(settings: Settings) -> Path:
+    """The runnable jar of the unpacked Apicurio Registry distribution.
+
+    Quarkus "fast-jar" builds ship ``quarkus-run.jar``; "uber/legacy-jar" builds (Apicurio
+    3.0.x) ship ``apicurio-registry-app-<version>-runner.jar``.
+    """
+    version = pom_property("apicurio.version")
+    home = settings.stack.cache_dir / "registry" / version
+    fast_jar = home / "quarkus-run.jar"
+    return fast_jar if fast_jar.exists() else home / f"apicurio-registry-app-{version}-runner.jar"
 
 
 def spark_jars_dir(settings: Settings) -> Path:

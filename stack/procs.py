@@ -20,9 +20,14 @@ def start_detached(
     pid_file: Path,
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """Start ``cmd`` in its own session, output appended to ``log_path``; write its pid."""
+    """Start ``cmd`` in its own session, output to ``log_path``; write its pid.
+
+    The previous run's log is kept as ``<log>.1`` so a log tail shows only this run.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
+    if log_path.exists():
+        log_path.replace(log_path.with_name(log_path.name + ".1"))
+    with log_path.open("wb") as log:
         proc = subprocess.Popen(
             list(cmd),
             cwd=cwd,

@@ -55,7 +55,7 @@ def service(settings: Settings, java: Path) -> Service:
             str(java),
             *java_opts(settings.stack.registry_heap, home),
             "-jar",
-            str(artifacts.registry_dir(settings) / "quarkus-run.jar"),
+            str(artifacts.registry_jar(settings)),
         ),
         healthy=lambda: _healthy(settings),
         prepare=lambda: home.mkdir(parents=True, exist_ok=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -178,3 +179,14 @@ def test_credentials_come_from_the_env_file(compose_text: str, env_example: dict
 def test_real_env_file_is_not_committed() -> None:
     ignored = (REPO_ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert ".env" in ignored, ".gitignore must keep docker/.env out of the repository"
+
+
+def test_airflow_connections_point_at_the_containers(resolved_compose: dict[str, Any]) -> None:
+    """The DAG reads kafka_default / schema_registry_default first: they must name the same
+    broker and registry as the PIPELINE_* settings of the other containers."""
+    environment = resolved_compose["services"]["airflow-scheduler"]["environment"]
+    kafka = json.loads(environment["AIRFLOW_CONN_KAFKA_DEFAULT"])
+    registry = json.loads(environment["AIRFLOW_CONN_SCHEMA_REGISTRY_DEFAULT"])
+    assert kafka["extra"]["bootstrap.servers"] == environment["PIPELINE_KAFKA__BOOTSTRAP_SERVERS"]
+    assert registry["extra"]["url"] == environment["PIPELINE_REGISTRY__URL"]
+    assert json.loads(environment["AIRFLOW_CONN_RANDOMUSER_DEFAULT"])["host"].startswith("https://")

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Message
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -37,10 +38,15 @@ class Consumed:
     decoded: Any
 
 
+def client_config(settings: Settings) -> dict[str, str | int | float | bool]:
+    """The librdkafka settings, typed as the admin client and consumer declare them."""
+    return {**settings.kafka.client_config()}
+
+
 def reachable_settings() -> Settings:
     """The pipeline settings, after checking that Kafka and the registry answer (else fail)."""
     settings = load_settings()
-    admin = AdminClient(settings.kafka.client_config())
+    admin = AdminClient(client_config(settings))
     try:
         admin.list_topics(timeout=10)
     except KafkaException as exc:
@@ -63,7 +69,7 @@ def scratch_topics(settings: Settings, *, register: bool = True) -> Iterator[Set
     """Settings pointing at fresh unique topics (value subject registered unless told not to)."""
     suffix = uuid.uuid4().hex[:10]
     topic, dlq = f"test_users_{suffix}", f"test_users_{suffix}.dlq"
-    admin = AdminClient(settings.kafka.client_config())
+    admin = AdminClient(client_config(settings))
     for future in admin.create_topics([NewTopic(t, 3, 1) for t in (topic, dlq)]).values():
         future.result(30)
     registry = SchemaRegistryClient(settings.registry.client_config())
@@ -88,7 +94,7 @@ def consume(settings: Settings, topic: str, expected: int, timeout_s: float = 60
     """
     consumer = Consumer(
         {
-            **settings.kafka.client_config(),
+            **client_config(settings),
             "group.id": f"test-{uuid.uuid4().hex}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
@@ -109,7 +115,9 @@ def consume(settings: Settings, topic: str, expected: int, timeout_s: float = 60
             if msg.error():
                 raise KafkaException(msg.error())
             value = msg.value() or b""
-            headers = {k: v or b"" for k, v in msg.headers() or []}
+            raw = msg.headers() or []
+            pairs = raw.items() if isinstance(raw, dict) else raw
+            headers = {k: v.encode() if isinstance(v, str) else v or b"" for k, v in pairs}
             if topic == settings.kafka.dlq_topic:
                 decoded = json.loads(value)
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +18,11 @@ from tests.producer.stack_helpers import assert_no_credentials, consume, credent
 pytestmark = pytest.mark.stack
 
 
-def source_users(source: OfflineSource, count: int, seed: str, query: str = "") -> list[dict]:
+def source_users(
+    source: OfflineSource, count: int, seed: str, query: str = ""
+) -> list[dict[str, Any]]:
     response = httpx.get(f"{source.url}?results={count}&seed={seed}&page=1{query}")
-    users: list[dict] = response.json()["results"]
+    users: list[dict[str, Any]] = response.json()["results"]
     return users
 
 

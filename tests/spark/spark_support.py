@@ -22,7 +22,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from config import Settings
 from ops.cql import split_statements
-from producer.offline_source import make_page
+from producer.offline_source import NATIONALITIES, make_page
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
 
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 SOURCE = "offline://spark-tests"
 PAGE_SIZE = 5000
-NATS = ("AU", "BR", "DE", "FR", "IN", "IR", "UA", "US")
+NATS = tuple(NATIONALITIES)
 
 
 def make_users(n: int, seed: str) -> list[dict[str, Any]]:

@@ -1,0 +1,53 @@
+"""A local Spark session reads Kafka with the ``kafka`` source and writes Cassandra."""
+
+from __future__ import annotations
+
+import uuid
+
+from cassandra.cluster import Session
+from confluent_kafka import Producer
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from config import Settings
+
+
+def test_spark_reads_kafka_and_writes_cassandra(
+    local_stack: Settings,
+    spark: SparkSession,
+    unique_topic: str,
+    unique_keyspace: str,
+    cassandra_session: Session,
+) -> None:
+    expected = {str(uuid.uuid4()): f"user {i}" for i in range(20)}
+    producer = Producer(local_stack.kafka.client_config())
+    for key, name in expected.items():
+        producer.produce(unique_topic, key=key.encode(), value=name.encode())
+    assert producer.flush(30) == 0
+
+    cassandra_session.execute(
+        f"CREATE TABLE {unique_keyspace}.names (id text PRIMARY KEY, name text, part int)"
+    )
+    frame = (
+        spark.read.format("kafka")
+        .option("kafka.bootstrap.servers", local_stack.kafka.bootstrap_servers)
+        .option("subscribe", unique_topic)
+        .option("startingOffsets", "earliest")
+        .option("endingOffsets", "latest")
+        .load()
+        .select(
+            F.col("key").cast("string").alias("id"),
+            F.col("value").cast("string").alias("name"),
+            F.col("partition").alias("part"),
+        )
+    )
+    (
+        frame.write.format("org.apache.spark.sql.cassandra")
+        .options(keyspace=unique_keyspace, table="names")
+        .mode("append")
+        .save()
+    )
+
+    rows = cassandra_session.execute(f"SELECT id, name, part FROM {unique_keyspace}.names")
+    stored = {row.id: (row.name, row.part) for row in rows}
+    assert stored == {key: (name, 0) for key, name in expected.items()}
