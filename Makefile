@@ -17,7 +17,7 @@ help: ## list the targets
 $(UV):
 	python3 -m pip install --user --quiet uv==$(UV_VERSION)
 
-$(STAMP): pyproject.toml uv.lock stack/pom.xml | $(UV)
+$(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml) | $(UV)
 	$(UV) sync --frozen --python 3.11
 	$(PY) -m stack fetch
 	@touch $(STAMP)
@@ -38,16 +38,25 @@ lint: setup ## ruff and mypy
 codegen: setup ## regenerate generated/ from schemas/
 	$(PY) -m codegen
 
+register: setup ## register schemas/ in the registry, compatibility checked first (DRY_RUN=1; REGISTER_ARGS=list)
+	$(PY) -m ops.register $(if $(DRY_RUN),--dry-run) $(REGISTER_ARGS)
+
+.PHONY: migrate
+migrate: setup ## create keyspace and tables, run each new CQL migration once (KEYSPACE=name)
+	$(PY) -m ops.cql apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
+
 stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes
 	$(PY) -m stack up
 
-stack-down: setup ## stop the local stack (keeps its data)
+stack-down: setup ## stop the local stack and the demo's streaming job (keeps their data)
+	$(PY) -m ops.streaming_job stop
 	$(PY) -m stack down
 
 stack-status: setup ## state of each local service
 	$(PY) -m stack status
 
 stack-reset: setup ## stop the local stack and wipe its data
+	$(PY) -m ops.streaming_job stop
 	$(PY) -m stack down --fresh
 
 USERS ?= 1000
@@ -55,6 +64,9 @@ SOURCE ?= auto
 
 demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
 	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
+
+airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its connections set
+	$(PY) -m ops.airflow_local
 
 inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
 	@$(PY) -m ops.inspection $(if $(JSON),--json)

@@ -18,6 +18,9 @@ _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_NAME = 48  # Cassandra's limit for keyspace and table names
 
 #: Cassandra's reserved words (CQL reference, appendix A): not usable as unquoted identifiers.
+#: ``default``, ``mbean(s)``, ``replace`` and ``unset`` are reserved only in some versions (5.0
+#: accepts them); they stay here so a contract works on every supported Cassandra.
+VERSION_DEPENDENT = frozenset({"default", "mbean", "mbeans", "replace", "unset"})
 RESERVED = frozenset(
     {
         "add",

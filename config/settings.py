@@ -78,6 +78,8 @@ class CassandraSettings(BaseModel):
     contact_points: list[str] = ["127.0.0.1"]
     port: int = 9042
     local_dc: str = "datacenter1"
+    keyspace: str | None = None
+    """Overrides the keyspace the contracts' ``x-cassandra`` name (isolated runs, tenants)."""
     username: str | None = None
     password: SecretStr | None = None
     replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ from config import Settings, load_settings
 from config.settings import REPO_ROOT
 from ops.cassandra import connect
 from ops.kafka_ranges import end_offsets, read_range
+from ops.streaming_job import ensure_job, job_log
 from ops.topics import ensure_topics
 
 Say = Callable[[str], None]
@@ -89,7 +89,9 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     _run_step("apply the CQL", ["-m", "ops.cql", "apply"])
     ensure_topics(settings)
     say("[4/7] Spark streaming job")
-    say(_ensure_streaming_job(settings))
+    pid, started = ensure_job(settings)
+    state = "started" if started else "already running"
+    say(f"  streaming job {state} (pid {pid}), log {job_log(settings)}")
     with _source(options.source, say) as source_url:
         seed = options.seed or secrets.token_hex(6)
         report = DemoReport(source_url=source_url, seed=seed)
@@ -108,8 +110,9 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     report.rejected_by_reason = dict(
         Counter(m.headers.get("error", b"?").decode("utf-8", "replace") for m in rejected)
     )
+    keyspace = settings.cassandra.keyspace or contract.KEYSPACE
     say(f"[6/7] produced {report.produced}, rejected {report.rejected}; waiting for the rows")
-    written = _wait_for_rows(settings, contract.KEYSPACE, contract.TABLE, produced_at, options, say)
+    written = _wait_for_rows(settings, keyspace, contract.TABLE, produced_at, options, say)
     report.rows_written = len(written)
     if written:
         last_write_s = max(written.values()) / 1_000_000
@@ -118,15 +121,13 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
         latencies = sorted(written[i] / 1000 - produced_at[i] for i in written)
         report.latency_ms_p50 = round(statistics.median(latencies), 1)
         report.latency_ms_p95 = round(latencies[int(0.95 * (len(latencies) - 1))], 1)
-        report.sample_rows = _sample_rows(
-            settings, contract.KEYSPACE, contract.TABLE, list(written)[:5]
-        )
+        report.sample_rows = _sample_rows(settings, keyspace, contract.TABLE, list(written)[:5])
     say(f"[7/7] done in {time.monotonic() - started:.0f} s")
     if not report.complete:
         raise DemoError(
             f"{report.rows_written} of {report.produced} produced users are rows in Cassandra "
             f"after {options.wait_s:.0f} s: the Spark job did not write them; "
-            f"see {_job_log(settings)} and `make inspect`"
+            f"see {job_log(settings)} and `make inspect`"
         )
     return report
 
@@ -146,43 +147,6 @@ def _run_step(what: str, args: list[str]) -> None:
     result = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, check=False)
     if result.returncode != 0:
         raise DemoError(f"could not {what} (`python {' '.join(args)}` exited {result.returncode})")
-
-
-def _job_dir(settings: Settings) -> Path:
-    return settings.stack.home / "spark-job"
-
-
-def _job_log(settings: Settings) -> Path:
-    return _job_dir(settings) / "job.log"
-
-
-def _ensure_streaming_job(settings: Settings) -> str:
-    """Start ``python -m spark`` detached unless the one this project started still runs."""
-    from stack.procs import is_alive, read_pid, start_detached
-
-    pid_file = _job_dir(settings) / "job.pid"
-    pid = read_pid(pid_file)
-    if pid is not None and is_alive(pid, "spark"):
-        return f"  streaming job already running (pid {pid}), log {_job_log(settings)}"
-    _job_dir(settings).mkdir(parents=True, exist_ok=True)
-    pid = start_detached(
-        [sys.executable, "-m", "spark"],
-        cwd=REPO_ROOT,
-        log_path=_job_log(settings),
-        pid_file=pid_file,
-    )
-    return f"  started streaming job (pid {pid}), log {_job_log(settings)}"
-
-
-def stop_streaming_job(settings: Settings) -> bool:
-    """Stop the job the demo started (by its pid file); True when one was running."""
-    from stack.procs import is_alive, read_pid, stop
-
-    pid = read_pid(_job_dir(settings) / "job.pid")
-    if pid is None or not is_alive(pid, "spark"):
-        return False
-    stop(pid, "spark", timeout_s=30.0)
-    return True
 
 
 @contextmanager
@@ -209,40 +173,13 @@ def _source(choice: str, say: Say) -> Iterator[str]:
         yield server.url
 
 
-def airflow_env(settings: Settings) -> dict[str, str]:
-    """The environment Airflow runs the project's DAG in, with a local SQLite metadata DB."""
-    home = settings.stack.home / "airflow"
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-
-
-def _airflow(settings: Settings, *args: str, log: Path) -> int:
-    airflow = Path(sys.executable).parent / "airflow"
-    with log.open("ab") as out:
-        return subprocess.run(
-            [str(airflow), *args],
-            env=airflow_env(settings),
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            check=False,
-        ).returncode
-
-
 def _run_dag(settings: Settings, users: int, seed: str, source_url: str) -> None:
-    home = settings.stack.home / "airflow"
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "demo-runs.log"
-    if not (home / "airflow.db").exists() and _airflow(settings, "db", "migrate", log=log) != 0:
-        raise DemoError(f"`airflow db migrate` failed; see {log}")
-    conf = json.dumps({"batch_size": users, "seed": seed, "source_url": source_url})
-    if _airflow(settings, "dags", "test", "users_created", "-c", conf, log=log) != 0:
-        raise DemoError(f"the Airflow DAG run failed (producer side); see {log}")
+    from ops.airflow_local import AirflowRunError, run_dag_once
+
+    try:
+        run_dag_once(settings, {"batch_size": users, "seed": seed, "source_url": source_url})
+    except AirflowRunError as exc:
+        raise DemoError(f"the Airflow DAG run failed (producer side): {exc}") from exc
 
 
 def _select_in(

@@ -238,15 +238,16 @@ def collect_dlq(settings: Settings) -> list[DlqRow]:
     ]
 
 
-def generated_tables() -> list[tuple[str, str]]:
-    """(keyspace, table) of every contract that codegen mapped to Cassandra."""
+def generated_tables(settings: Settings) -> list[tuple[str, str]]:
+    """(keyspace, table) of every contract that codegen mapped to Cassandra; the keyspace
+    setting, when given, overrides the contracts' keyspace."""
     import generated.spark as generated_spark
 
     tables = []
     for module_info in pkgutil.iter_modules(generated_spark.__path__):
         module = importlib.import_module(f"generated.spark.{module_info.name}")
         if hasattr(module, "TABLE"):
-            tables.append((str(module.KEYSPACE), str(module.TABLE)))
+            tables.append((settings.cassandra.keyspace or str(module.KEYSPACE), str(module.TABLE)))
     return sorted(tables)
 
 
@@ -259,7 +260,7 @@ def collect_tables(settings: Settings) -> list[TableRow]:
                 f"{keyspace}.{table}",
                 int(session.execute(f"SELECT COUNT(*) FROM {keyspace}.{table}").one()[0]),
             )
-            for keyspace, table in generated_tables()
+            for keyspace, table in generated_tables(settings)
         ]
 
 

@@ -148,7 +148,7 @@ def _reasons_against(
     verdict = registry.check_compatibility(subject, contract.schema)
     reasons = [] if verdict.compatible else _registry_reasons(verdict.messages)
     if not verdict.compatible and not reasons:
-        reasons.append("registry: incompatible (it gave no details)")
+        reasons.append("registry: refused, without details (the offline reasons say why)")
     offline = check_pair(previous, contract.record)
     return reasons + [f"offline check: {error}" for error in offline.errors]
 

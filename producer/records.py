@@ -37,33 +37,39 @@ CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
 INT32_MAX = 2**31 - 1
 
 
-def _get(user: dict[str, Any], path: str) -> Any:
-    node: Any = user
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            raise RecordInvalidError(path, f"expected an object at {part!r}")
-        if part not in node:
-            raise RecordInvalidError(path, "missing")
-        node = node[part]
-    return node
+Obj = dict[str, Any]
 
 
-def _str(user: dict[str, Any], path: str) -> str:
-    value = _get(user, path)
+def _value(parent: Obj, key: str, path: str) -> Any:
+    try:
+        return parent[key]
+    except KeyError:
+        raise RecordInvalidError(path, "missing") from None
+
+
+def _obj(parent: Obj, key: str, path: str) -> Obj:
+    value = _value(parent, key, path)
+    if not isinstance(value, dict):
+        raise RecordInvalidError(path, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _str(parent: Obj, key: str, path: str) -> str:
+    value = _value(parent, key, path)
     if not isinstance(value, str):
         raise RecordInvalidError(path, f"expected a string, got {type(value).__name__}")
     return value
 
 
-def _optional_str(user: dict[str, Any], path: str) -> str | None:
-    value = _get(user, path)
+def _optional_str(parent: Obj, key: str, path: str) -> str | None:
+    value = _value(parent, key, path)
     if value is not None and not isinstance(value, str):
         raise RecordInvalidError(path, f"expected a string or null, got {type(value).__name__}")
     return value
 
 
-def _int(user: dict[str, Any], path: str) -> int:
-    value = _get(user, path)
+def _int(parent: Obj, key: str, path: str) -> int:
+    value = _value(parent, key, path)
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordInvalidError(path, f"expected an integer, got {type(value).__name__}")
     if not -INT32_MAX - 1 <= value <= INT32_MAX:
@@ -71,15 +77,15 @@ def _int(user: dict[str, Any], path: str) -> int:
     return value
 
 
-def _postcode(user: dict[str, Any], path: str) -> str:
-    value = _get(user, path)
+def _postcode(parent: Obj, key: str, path: str) -> str:
+    value = _value(parent, key, path)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise RecordInvalidError(path, f"expected a string or integer, got {type(value).__name__}")
     return str(value)
 
 
-def _degrees(user: dict[str, Any], path: str, limit: float) -> float:
-    value = _get(user, path)
+def _degrees(parent: Obj, key: str, path: str, limit: float) -> float:
+    value = _value(parent, key, path)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RecordInvalidError(path, f"expected a decimal number, got {type(value).__name__}")
     try:
@@ -91,8 +97,8 @@ def _degrees(user: dict[str, Any], path: str, limit: float) -> float:
     return degrees
 
 
-def _timestamp(user: dict[str, Any], path: str) -> datetime:
-    value = _str(user, path)
+def _timestamp(parent: Obj, key: str, path: str) -> datetime:
+    value = _str(parent, key, path)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -102,59 +108,77 @@ def _timestamp(user: dict[str, Any], path: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _uuid(user: dict[str, Any], path: str) -> uuid.UUID:
-    value = _str(user, path)
+def _uuid(parent: Obj, key: str, path: str) -> uuid.UUID:
+    value = _str(parent, key, path)
     try:
         return uuid.UUID(value)
     except ValueError:
         raise RecordInvalidError(path, f"not a UUID: {value!r}") from None
 
 
-def build_user(user: dict[str, Any], *, source: str, ingested_at: datetime) -> UserCreated:
-    """The ``UserCreated`` of one API user, or ``RecordInvalidError``."""
+def build_user(user: Any, *, source: str, ingested_at: datetime) -> UserCreated:
+    """The ``UserCreated`` of one API user, or ``RecordInvalidError``.
+
+    Each helper gets the parent object, the key and the full dotted path (for the error), so
+    the hot path is plain dict lookups.
+    """
     if not isinstance(user, dict):
         raise RecordInvalidError("<user>", f"expected an object, got {type(user).__name__}")
+    name = _obj(user, "name", "name")
+    location = _obj(user, "location", "location")
+    street = _obj(location, "street", "location.street")
+    coordinates = _obj(location, "coordinates", "location.coordinates")
+    timezone = _obj(location, "timezone", "location.timezone")
+    login = _obj(user, "login", "login")
+    dob = _obj(user, "dob", "dob")
+    registered = _obj(user, "registered", "registered")
+    national_id = _obj(user, "id", "id")
+    picture = _obj(user, "picture", "picture")
     return UserCreated(
-        id=_uuid(user, "login.uuid"),
-        gender=_str(user, "gender"),
+        id=_uuid(login, "uuid", "login.uuid"),
+        gender=_str(user, "gender", "gender"),
         name=Name(
-            title=_str(user, "name.title"),
-            first=_str(user, "name.first"),
-            last=_str(user, "name.last"),
+            title=_str(name, "title", "name.title"),
+            first=_str(name, "first", "name.first"),
+            last=_str(name, "last", "name.last"),
         ),
         location=Location(
             street=Street(
-                number=_int(user, "location.street.number"),
-                name=_str(user, "location.street.name"),
+                number=_int(street, "number", "location.street.number"),
+                name=_str(street, "name", "location.street.name"),
             ),
-            city=_str(user, "location.city"),
-            state=_str(user, "location.state"),
-            country=_str(user, "location.country"),
-            postcode=_postcode(user, "location.postcode"),
+            city=_str(location, "city", "location.city"),
+            state=_str(location, "state", "location.state"),
+            country=_str(location, "country", "location.country"),
+            postcode=_postcode(location, "postcode", "location.postcode"),
             coordinates=Coordinates(
-                latitude=_degrees(user, "location.coordinates.latitude", 90.0),
-                longitude=_degrees(user, "location.coordinates.longitude", 180.0),
+                latitude=_degrees(coordinates, "latitude", "location.coordinates.latitude", 90),
+                longitude=_degrees(coordinates, "longitude", "location.coordinates.longitude", 180),
             ),
             timezone=Timezone(
-                offset=_str(user, "location.timezone.offset"),
-                description=_str(user, "location.timezone.description"),
+                offset=_str(timezone, "offset", "location.timezone.offset"),
+                description=_str(timezone, "description", "location.timezone.description"),
             ),
         ),
-        email=_str(user, "email"),
-        username=_str(user, "login.username"),
-        dob=DateOfBirth(date=_timestamp(user, "dob.date"), age=_int(user, "dob.age")),
+        email=_str(user, "email", "email"),
+        username=_str(login, "username", "login.username"),
+        dob=DateOfBirth(date=_timestamp(dob, "date", "dob.date"), age=_int(dob, "age", "dob.age")),
         registered=Registration(
-            date=_timestamp(user, "registered.date"), age=_int(user, "registered.age")
+            date=_timestamp(registered, "date", "registered.date"),
+            age=_int(registered, "age", "registered.age"),
         ),
-        phone=_str(user, "phone"),
-        cell=_str(user, "cell"),
-        national_id=NationalId(name=_str(user, "id.name"), value=_optional_str(user, "id.value")),
+        phone=_str(user, "phone", "phone"),
+        cell=_str(user, "cell", "cell"),
+        national_id=NationalId(
+            name=_str(national_id, "name", "id.name"),
+            value=_optional_str(national_id, "value", "id.value"),
+        ),
         picture=Picture(
-            large=_str(user, "picture.large"),
-            medium=_str(user, "picture.medium"),
-            thumbnail=_str(user, "picture.thumbnail"),
+            large=_str(picture, "large", "picture.large"),
+            medium=_str(picture, "medium", "picture.medium"),
+            thumbnail=_str(picture, "thumbnail", "picture.thumbnail"),
         ),
-        nat=_str(user, "nat"),
+        nat=_str(user, "nat", "nat"),
         ingested_at=ingested_at,
         source=source,
     )

@@ -16,12 +16,14 @@ from stack.errors import ArtifactFetchError
 POM = Path(__file__).resolve().parent / "pom.xml"
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 _TAIL_LINES = 25
-# Maven names a missing artifact as group:artifact[:type[:classifier]]:version.
-_MISSING_RE = re.compile(
-    r"(?:Could not find artifact|Failure to find|could not be resolved:|"
-    r"Could not resolve dependencies for|was not found in)\s+([^\s,]+(?:,\s*[^\s,]+)*)"
+# Maven names a missing artifact as group:artifact[:type[:classifier]]:version, either after
+# "Could not find artifact" / "could not be resolved:" or before "was not found in".
+_COORD = r"[\w.\-]+:[\w.\-]+(?::[\w.\-]+){1,3}"
+_MISSING_RES = (
+    re.compile(rf"(?:Could not find artifact|Failure to find)\s+({_COORD})"),
+    re.compile(rf"could not be resolved:\s+((?:{_COORD})(?:,\s*{_COORD})*)"),
+    re.compile(rf"({_COORD}) was not found in"),
 )
-_COORD_RE = re.compile(r"^[\w.\-]+:[\w.\-]+(?::[\w.\-]+){1,3}$")
 
 
 def pom_property(name: str) -> str:
@@ -53,11 +55,11 @@ def is_fetched(settings: Settings) -> bool:
 def missing_artifacts(maven_output: str) -> list[str]:
     """The artifact coordinates Maven's output says it could not fetch, in order, unique."""
     found: list[str] = []
-    for match in _MISSING_RE.finditer(maven_output):
-        for raw in match.group(1).split(","):
-            coord = raw.strip().rstrip(":.")
-            if _COORD_RE.match(coord) and coord not in found:
-                found.append(coord)
+    for pattern in _MISSING_RES:
+        for match in pattern.finditer(maven_output):
+            for coord in match.group(1).split(","):
+                if coord.strip() not in found:
+                    found.append(coord.strip())
     return found
 
 

@@ -102,7 +102,9 @@ def _healthy(settings: Settings) -> bool:
     """A CQL query answered: ``SELECT release_version FROM system.local``."""
     if not port_accepts(settings.cassandra.port):
         return False
-    cluster = Cluster([LOOPBACK], port=settings.cassandra.port, connect_timeout=3)
+    cluster = Cluster(
+        [LOOPBACK], port=settings.cassandra.port, connect_timeout=3, protocol_version=5
+    )
     try:
         session = cluster.connect()
         row = session.execute("SELECT release_version FROM system.local").one()
@@ -144,5 +146,3 @@ def service(settings: Settings, java: Path) -> Service:
         healthy=lambda: _healthy(settings),
         prepare=lambda: _prepare(settings, home),
     )
-
-

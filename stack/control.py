@@ -12,6 +12,7 @@ from config import Settings
 from stack import artifacts, cassandra_node, kafka_broker, schema_registry
 from stack.health import wait_healthy
 from stack.javacheck import require_java
+from stack.leases import stack_lock
 from stack.ports import require_free_port
 from stack.procs import is_alive, read_pid, rss_mib, start_detached, stop
 from stack.service import Service
@@ -77,8 +78,12 @@ def up(settings: Settings, progress: Progress = print) -> UpResult:
     because it keeps its data in Kafka.
     """
     java = require_java()
-    artifacts.ensure_fetched(settings)
-    svc = services(settings, java)
+    with stack_lock(settings):
+        artifacts.ensure_fetched(settings)
+        return _up_locked(settings, services(settings, java), progress)
+
+
+def _up_locked(settings: Settings, svc: dict[str, Service], progress: Progress) -> UpResult:
     for service in svc.values():
         service.home.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -86,8 +91,10 @@ def up(settings: Settings, progress: Progress = print) -> UpResult:
         try:
             _, kafka_started = _ensure(svc["kafka"], settings, progress)
             _, registry_started = _ensure(svc["registry"], settings, progress)
-        finally:
-            _, cassandra_started = cassandra.result()
+        except BaseException:
+            cassandra.exception()  # let Cassandra's start finish; report the first failure
+            raise
+        _, cassandra_started = cassandra.result()
     flags = {"kafka": kafka_started, "registry": registry_started, "cassandra": cassandra_started}
     return UpResult(started=tuple(name for name in SERVICE_NAMES if flags[name]))
 
@@ -99,8 +106,14 @@ def down(
     progress: Progress = print,
 ) -> None:
     """Stop the services from their pid files (registry first); ``fresh`` wipes their data."""
-    svc = services(settings)
     names = [n for n in ("registry", "kafka", "cassandra") if only is None or n in set(only)]
+    with stack_lock(settings):
+        _down_locked(services(settings), names, fresh, progress)
+
+
+def _down_locked(
+    svc: dict[str, Service], names: list[str], fresh: bool, progress: Progress
+) -> None:
     for name in names:
         service = svc[name]
         pid = running_pid(service)

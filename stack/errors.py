@@ -52,4 +52,3 @@ class ServiceUnhealthyError(StackError):
             f"{service} did not become healthy: {reason}.\n"
             f"--- last lines of {log_path} ---\n{log_tail}"
         )
-

@@ -82,8 +82,7 @@ def _prepare(settings: Settings, java: Path, home: Path) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise StackError(
-            f"formatting Kafka's log directory {data_dir} failed:\n"
-            f"{result.stdout}{result.stderr}"
+            f"formatting Kafka's log directory {data_dir} failed:\n{result.stdout}{result.stderr}"
         )
 
 

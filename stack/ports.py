@@ -32,16 +32,28 @@ def port_holder(port: int) -> str | None:
     if not targets:
         return None
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            links = {str(fd.readlink()) for fd in (proc / "fd").iterdir()}
-            if links & targets:
+        if proc.name.isdigit() and _fd_links(proc) & targets:
+            try:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                return f"pid {proc.name} ({cmdline.strip()[:200]})"
+            except OSError:
+                continue
+            return f"pid {proc.name} ({cmdline.strip()[:200]})"
+    return None
+
+
+def _fd_links(proc: Path) -> set[str]:
+    """Targets of a process's open file descriptors (those we may read, still open)."""
+    links: set[str] = set()
+    try:
+        fds = list((proc / "fd").iterdir())
+    except OSError:
+        return links
+    for fd in fds:
+        try:
+            links.add(str(fd.readlink()))
         except OSError:
             continue
-    return None
+    return links
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -37,8 +38,26 @@ def start_detached(
             env=dict(env) if env is not None else None,
             start_new_session=True,
         )
+    _wait_for_exec(proc)
     pid_file.write_text(f"{proc.pid}\n")
     return proc.pid
+
+
+def _wait_for_exec(proc: subprocess.Popen[bytes], timeout_s: float = 5.0) -> None:
+    """Wait until the child's /proc cmdline shows the new program.
+
+    Right after fork/exec the kernel can briefly report an empty command line; a liveness
+    check that looks for the marker must not mistake that moment for an exit.
+    """
+    deadline = time.monotonic() + timeout_s
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if cmdline.read_bytes():
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -63,10 +82,8 @@ def is_alive(pid: int, marker: str) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def rss_mib(pid: int) -> float | None:

@@ -54,6 +54,8 @@ def service(settings: Settings, java: Path) -> Service:
         command=(
             str(java),
             *java_opts(settings.stack.registry_heap, home),
+            # C1 only: the registry's boot is JIT-bound on a small machine, its load is tiny
+            "-XX:TieredStopAtLevel=1",
             "-jar",
             str(artifacts.registry_jar(settings)),
         ),

@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 from cassandra.cluster import Cluster, Session
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from pyspark.sql import SparkSession
 
 import stack
 from config import Settings, load_settings
+from stack.leases import release_lease, take_lease
 
 _ADMIN_TIMEOUT_S = 30.0
 
@@ -38,10 +40,12 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def local_stack(settings: Settings) -> Iterator[Settings]:
-    """The local stack, healthy; stopped afterwards only if this session started it."""
+    """The local stack, healthy. Stopped afterwards only if this session started it and
+    no other live test session still holds a lease on it."""
     result = stack.up(settings)
+    take_lease(settings)
     yield settings
-    if result.started:
+    if release_lease(settings) and result.started:
         stack.down(settings, only=result.started)
 
 
@@ -90,7 +94,7 @@ def unique_subject(
 def cassandra_session(local_stack: Settings) -> Iterator[Session]:
     """A cassandra-driver Session on the local node (no keyspace selected)."""
     cfg = local_stack.cassandra
-    cluster = Cluster(cfg.contact_points, port=cfg.port)
+    cluster = Cluster(cfg.contact_points, port=cfg.port, protocol_version=5)
     session = cluster.connect()
     yield session
     cluster.shutdown()

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
 TEST_SCHEMAS = HERE / "schemas"

@@ -14,7 +14,6 @@ from codegen_support import KS_PACKAGE, TEST_SCHEMAS
 from codegen.generate import Output, render_all, write
 
 
-
 @pytest.fixture(scope="session")
 def kitchen_sink_output() -> Output:
     """A fresh render of the kitchen-sink schemas."""

@@ -11,13 +11,14 @@ from typing import Any
 
 import codegen_support
 import pytest
+from cassandra.protocol import SyntaxException
 from codegen_support import REPO_ROOT
 
 from codegen.generate import render_all, write
 from codegen.model import Array, AvroType, Map, Record, unwrap_nullable
 from codegen.parse import parse_folder
-from codegen.table import table_for
-from config import load_settings
+from codegen.table import RESERVED, VERSION_DEPENDENT, table_for
+from config import Settings
 from ops.cql import apply_all
 
 pytestmark = pytest.mark.stack
@@ -61,8 +62,11 @@ def _stored(value: Any) -> Any:
 def _columns(record: Any) -> dict[str, Any]:
     """Column name -> bound value, from the record's avro dict and the contract's flattening."""
     avro = record.to_avro()
-    table = table_for(next(f.record for f in parse_folder(codegen_support.TEST_SCHEMAS)
-                           if f.stem == "kitchen_sink"))
+    table = table_for(
+        next(
+            f.record for f in parse_folder(codegen_support.TEST_SCHEMAS) if f.stem == "kitchen_sink"
+        )
+    )
     assert table is not None
     out = {}
     for column in table.columns:
@@ -74,10 +78,13 @@ def _columns(record: Any) -> dict[str, Any]:
 
 
 def test_every_kitchen_sink_column_is_stored_and_read_back(
-    cassandra_session: Any, unique_keyspace: str, kitchen_sink_dir: Path,
+    cassandra_session: Any,
+    unique_keyspace: str,
+    settings: Settings,
+    kitchen_sink_dir: Path,
     ks_python: dict[str, ModuleType],
 ) -> None:
-    replication = load_settings().cassandra.replication
+    replication = settings.cassandra.replication
     apply_all(cassandra_session, unique_keyspace, replication, cql_dir=kitchen_sink_dir / "cql")
     record = codegen_support.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
     values = _columns(record)
@@ -99,23 +106,34 @@ def test_every_kitchen_sink_column_is_stored_and_read_back(
 
 
 def _contract(fields: list[dict[str, Any]]) -> str:
-    return json.dumps({
-        "type": "record", "name": "Evolving", "namespace": "t", "doc": "d",
-        "x-cassandra": {"keyspace": "ks", "table": "evolving", "partition_key": ["id"]},
-        "fields": [{"name": "id", "type": {"type": "string", "logicalType": "uuid"}}, *fields],
-    })
+    return json.dumps(
+        {
+            "type": "record",
+            "name": "Evolving",
+            "namespace": "t",
+            "doc": "d",
+            "x-cassandra": {"keyspace": "ks", "table": "evolving", "partition_key": ["id"]},
+            "fields": [{"name": "id", "type": {"type": "string", "logicalType": "uuid"}}, *fields],
+        }
+    )
 
 
 def test_migrations_follow_the_history_and_apply_once(
-    cassandra_session: Any, unique_keyspace: str, tmp_path: Path
+    cassandra_session: Any, unique_keyspace: str, settings: Settings, tmp_path: Path
 ) -> None:
     schemas = tmp_path / "schemas"
     (schemas / "history" / "evolving").mkdir(parents=True)
-    v1 = [{"name": "a", "type": "string"}, {"name": "gone", "type": "int", "default": 0}]
+    v1: list[dict[str, Any]] = [
+        {"name": "a", "type": "string"},
+        {"name": "gone", "type": "int", "default": 0},
+    ]
     item = {"type": "record", "name": "Item", "fields": [{"name": "sku", "type": "string"}]}
-    v2 = [v1[0], {"name": "b", "type": ["null", "int"], "default": None}]
-    head = [*v2, {"name": "items", "type": {"type": "array", "items": item}, "default": []},
-            {"name": "c", "type": ["null", "string"], "default": None}]
+    v2: list[dict[str, Any]] = [v1[0], {"name": "b", "type": ["null", "int"], "default": None}]
+    head: list[dict[str, Any]] = [
+        *v2,
+        {"name": "items", "type": {"type": "array", "items": item}, "default": []},
+        {"name": "c", "type": ["null", "string"], "default": None},
+    ]
     (schemas / "history" / "evolving" / "v1.avsc").write_text(_contract(v1))
     (schemas / "history" / "evolving" / "v2.avsc").write_text(_contract(v2))
     (schemas / "evolving.avsc").write_text(_contract(head))
@@ -138,7 +156,7 @@ def test_migrations_follow_the_history_and_apply_once(
     shutil.copy(schemas / "history" / "evolving" / "v1.avsc", tmp_path / "v1" / "evolving.avsc")
     v1_out = tmp_path / "v1_generated"
     write(v1_out, render_all(tmp_path / "v1"))
-    replication = load_settings().cassandra.replication
+    replication = settings.cassandra.replication
     apply_all(cassandra_session, unique_keyspace, replication, cql_dir=v1_out / "cql")
     first = apply_all(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
     again = apply_all(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
@@ -148,20 +166,32 @@ def test_migrations_follow_the_history_and_apply_once(
         r.column_name: r.type
         for r in cassandra_session.execute(
             "SELECT column_name, type FROM system_schema.columns "
-            "WHERE keyspace_name = %s AND table_name = 'evolving'", (unique_keyspace,))
+            "WHERE keyspace_name = %s AND table_name = 'evolving'",
+            (unique_keyspace,),
+        )
     }
-    assert columns == {"id": "uuid", "a": "text", "gone": "int", "b": "int", "c": "text",
-                       "items": "list<frozen<item>>"}
+    assert columns == {
+        "id": "uuid",
+        "a": "text",
+        "gone": "int",
+        "b": "int",
+        "c": "text",
+        "items": "list<frozen<item>>",
+    }
 
 
 def test_user_contract_table_is_accepted_by_cassandra(
-    cassandra_session: Any, unique_keyspace: str
+    cassandra_session: Any, unique_keyspace: str, settings: Settings
 ) -> None:
-    replication = load_settings().cassandra.replication
-    apply_all(cassandra_session, unique_keyspace, replication, cql_dir=REPO_ROOT / "generated" / "cql")
+    replication = settings.cassandra.replication
+    apply_all(
+        cassandra_session, unique_keyspace, replication, cql_dir=REPO_ROOT / "generated" / "cql"
+    )
     rows = cassandra_session.execute(
         "SELECT column_name, kind FROM system_schema.columns "
-        "WHERE keyspace_name = %s AND table_name = 'created_users'", (unique_keyspace,))
+        "WHERE keyspace_name = %s AND table_name = 'created_users'",
+        (unique_keyspace,),
+    )
     kinds = {r.column_name: r.kind for r in rows}
     assert kinds["id"] == "partition_key"
     assert kinds["location_city"] == "regular"
@@ -170,3 +200,43 @@ def test_user_contract_table_is_accepted_by_cassandra(
 
 def _user_record() -> Record:
     return next(f.record for f in parse_folder(REPO_ROOT / "schemas") if f.stem == "user_created")
+
+
+def test_reserved_words_are_exactly_what_cassandra_refuses(
+    cassandra_session: Any, unique_keyspace: str
+) -> None:
+    refused = []
+    for word in sorted(RESERVED - VERSION_DEPENDENT):
+        with pytest.raises(SyntaxException):
+            cassandra_session.execute(
+                f"CREATE TABLE {unique_keyspace}.t_{word} ({word} int PRIMARY KEY)"
+            )
+        refused.append(word)
+    assert refused
+    # field names of the user contract and other common words codegen accepts unquoted
+    allowed = [
+        "name",
+        "value",
+        "date",
+        "time",
+        "key",
+        "type",
+        "timestamp",
+        "text",
+        "offset",
+        "first",
+        "last",
+        "state",
+        "source",
+        "number",
+        "age",
+        "count",
+        "ttl",
+        "user",
+    ]
+    assert not set(allowed) & RESERVED
+    cassandra_session.execute(
+        f"CREATE TABLE {unique_keyspace}.allowed (id int PRIMARY KEY, "
+        + ", ".join(f"{w} int" for w in allowed)
+        + ")"
+    )

@@ -36,11 +36,11 @@ def test_kitchen_sink_struct_equals_from_avro(
 ) -> None:
     expected = _from_avro_type(spark, ks_python[stem].AVRO_SCHEMA)
     assert ks_spark[stem].SCHEMA.jsonValue() == expected.jsonValue()
-    assert ks_spark[stem].SCHEMA == expected
+    assert expected == ks_spark[stem].SCHEMA
 
 
 def test_user_contract_struct_equals_from_avro(spark: SparkSession) -> None:
-    assert uc_spark.SCHEMA == _from_avro_type(spark, uc_python.AVRO_SCHEMA)
+    assert _from_avro_type(spark, uc_python.AVRO_SCHEMA) == uc_spark.SCHEMA
 
 
 @pytest.fixture
@@ -58,8 +58,9 @@ def test_projection_turns_a_decoded_record_into_table_columns(
     ks = ks_python["kitchen_sink"]
     record = codegen_support.kitchen_sink(ks, ks_python["point"])
     buffer = io.BytesIO()
-    fastavro.schemaless_writer(buffer, fastavro.parse_schema(json.loads(ks.AVRO_SCHEMA)),
-                               record.to_avro())
+    fastavro.schemaless_writer(
+        buffer, fastavro.parse_schema(json.loads(ks.AVRO_SCHEMA)), record.to_avro()
+    )
     frame = utc_session.createDataFrame([(buffer.getvalue(),)], "payload binary")
     decoded = frame.select(from_avro(col("payload"), ks.AVRO_SCHEMA).alias("value"))
     projection = ks_spark["kitchen_sink"].PROJECTION
@@ -78,7 +79,9 @@ def test_projection_turns_a_decoded_record_into_table_columns(
     assert got["second_address_zip"] is None
     assert got["location_lat"] == record.location.lat
     assert got["contacts"][0] == {
-        "kind": "HEARTS", "handle": "@ana", "place": {"street": "1 Rue de la Paix", "zip": "75002"}
+        "kind": "HEARTS",
+        "handle": "@ana",
+        "place": {"street": "1 Rue de la Paix", "zip": "75002"},
     }
     assert got["contact_by_name"]["ana"]["kind"] == "HEARTS"
     assert got["matrix"] == [[1, 2], [3]]

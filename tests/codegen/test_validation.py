@@ -42,7 +42,11 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.u", "uuid cannot annotate int"],
     ),
     "duplicate enum symbol": (
-        {"bad.avsc": _record([{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "A"]}}])},
+        {
+            "bad.avsc": _record(
+                [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "A"]}}]
+            )
+        },
         ["bad.avsc", "t.E", "duplicate enum symbol"],
     ),
     "default of the wrong type": (
@@ -66,10 +70,12 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.x-cassandra.partition_key", "'nope' is not a column"],
     ),
     "clustering key naming a nested record": (
-        {"bad.avsc": _record(
-            [ID, {"name": "n", "type": {"type": "record", "name": "N", "fields": [ID]}}],
-            **_table(["id"], [{"column": "n"}]),
-        )},
+        {
+            "bad.avsc": _record(
+                [ID, {"name": "n", "type": {"type": "record", "name": "N", "fields": [ID]}}],
+                **_table(["id"], [{"column": "n"}]),
+            )
+        },
         ["bad.avsc", "t.R.x-cassandra.clustering_key", "'n' is not a column", "n_id"],
     ),
     "missing partition key": (
@@ -81,15 +87,27 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.id", "'id' is nullable"],
     ),
     "key column under a nullable record": (
-        {"bad.avsc": _record(
-            [ID, {"name": "n", "type": ["null", {"type": "record", "name": "N", "fields": [ID]}]}],
-            **_table(["id", "n_id"]),
-        )},
+        {
+            "bad.avsc": _record(
+                [
+                    ID,
+                    {
+                        "name": "n",
+                        "type": ["null", {"type": "record", "name": "N", "fields": [ID]}],
+                    },
+                ],
+                **_table(["id", "n_id"]),
+            )
+        },
         ["bad.avsc", "t.R.n.id", "'n_id' is nullable"],
     ),
     "invalid table name": (
-        {"bad.avsc": _record([ID], **{"x-cassandra": {"keyspace": "ks", "table": "Bad-Name",
-                                                       "partition_key": ["id"]}})},
+        {
+            "bad.avsc": _record(
+                [ID],
+                **{"x-cassandra": {"keyspace": "ks", "table": "Bad-Name", "partition_key": ["id"]}},
+            )
+        },
         ["bad.avsc", "t.R.x-cassandra.table", "'Bad-Name' is not a valid CQL identifier"],
     ),
     "reserved column name": (
@@ -101,11 +119,23 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.firstName", "not a valid CQL identifier"],
     ),
     "two fields flatten to one column": (
-        {"bad.avsc": _record(
-            [ID, {"name": "a", "type": {"type": "record", "name": "A", "fields": [
-                {"name": "b", "type": "int"}]}}, {"name": "a_b", "type": "string"}],
-            **_table(["id"]),
-        )},
+        {
+            "bad.avsc": _record(
+                [
+                    ID,
+                    {
+                        "name": "a",
+                        "type": {
+                            "type": "record",
+                            "name": "A",
+                            "fields": [{"name": "b", "type": "int"}],
+                        },
+                    },
+                    {"name": "a_b", "type": "string"},
+                ],
+                **_table(["id"]),
+            )
+        },
         ["bad.avsc", "t.R.a_b", "'a_b' is also the flattened name of field a.b"],
     ),
     "union of several non-null types in a table": (
@@ -113,10 +143,12 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.u", "no CQL form"],
     ),
     "nullable items in a table collection": (
-        {"bad.avsc": _record(
-            [ID, {"name": "xs", "type": {"type": "array", "items": ["null", "int"]}}],
-            **_table(["id"]),
-        )},
+        {
+            "bad.avsc": _record(
+                [ID, {"name": "xs", "type": {"type": "array", "items": ["null", "int"]}}],
+                **_table(["id"]),
+            )
+        },
         ["bad.avsc", "t.R.xs[]", "cannot hold null"],
     ),
     "python keyword as field name": (

@@ -1,8 +1,5 @@
-"""Fixtures of the ops tests: the running local stack, a Cassandra session, unique names.
-
-The stack is started through ``stack.control.up``, which reuses services already running; a
-service that cannot start fails the test with the stack's own message.
-"""
+"""Fixtures of the ops tests, on top of the root ones (``local_stack``, ``cassandra_session``,
+``registry_client``): names the code under test creates itself, cleaned up afterwards."""
 
 from __future__ import annotations
 
@@ -13,44 +10,21 @@ from typing import Any
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from config import Settings, load_settings
-from ops.cassandra import connect
-from stack import control
-
-
-@pytest.fixture(scope="session")
-def ops_settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture(scope="session")
-def ops_stack(ops_settings: Settings) -> Settings:
-    """Settings of a running local stack (Kafka, registry, Cassandra)."""
-    control.up(ops_settings, progress=lambda _line: None)
-    return ops_settings
-
-
-@pytest.fixture(scope="session")
-def cassandra(ops_stack: Settings) -> Iterator[Any]:
-    with connect(ops_stack) as session:
-        yield session
-
 
 @pytest.fixture
-def keyspace(cassandra: Any) -> Iterator[str]:
-    """A keyspace name no other test uses; dropped afterwards."""
+def keyspace(cassandra_session: Any) -> Iterator[str]:
+    """A keyspace name no other test uses, not created (the applier creates it); dropped after."""
     name = f"ops_{uuid.uuid4().hex[:12]}"
     yield name
-    cassandra.execute(f"DROP KEYSPACE IF EXISTS {name}")
+    cassandra_session.execute(f"DROP KEYSPACE IF EXISTS {name}")
 
 
 @pytest.fixture
-def subject_prefix(ops_stack: Settings) -> Iterator[str]:
+def subject_prefix(registry_client: SchemaRegistryClient) -> Iterator[str]:
     """A registry subject prefix no other test uses; its subjects are deleted afterwards."""
     prefix = f"ops-{uuid.uuid4().hex[:12]}-"
     yield prefix
-    client = SchemaRegistryClient(ops_stack.registry.client_config())
-    for subject in client.get_subjects():
+    for subject in registry_client.get_subjects():
         if subject.startswith(prefix):
-            client.delete_subject(subject)
-            client.delete_subject(subject, permanent=True)
+            registry_client.delete_subject(subject)
+            registry_client.delete_subject(subject, permanent=True)

@@ -23,6 +23,8 @@ from ops.cql import (
     split_statements,
 )
 
+pytestmark = pytest.mark.stack
+
 REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 COMPAT_SCHEMAS = Path(__file__).resolve().parents[1] / "compat" / "schemas"
 
@@ -59,80 +61,81 @@ def test_split_statements_ignores_comments_and_quoted_semicolons() -> None:
 
 
 def test_generated_cql_builds_the_contract_table(
-    cassandra: Any, keyspace: str, ops_stack: Settings
+    cassandra_session: Any, keyspace: str, local_stack: Settings
 ) -> None:
-    report = apply_all(cassandra, keyspace, ops_stack.cassandra.replication, GENERATED_CQL)
+    replication = local_stack.cassandra.replication
+    report = apply_all(cassandra_session, keyspace, replication, GENERATED_CQL)
     assert report.files == sorted(p.name for p in GENERATED_CQL.glob("*.cql"))
 
-    contract = load_contract(REPO_SCHEMAS / "user_created.avsc", ops_stack)
+    contract = load_contract(REPO_SCHEMAS / "user_created.avsc", local_stack)
     expected = {c.name for c in flatten(contract.record)}
-    assert set(_columns(cassandra, keyspace, "created_users")) == expected
+    assert set(_columns(cassandra_session, keyspace, "created_users")) == expected
 
-    replication = cassandra.execute(
+    stored = cassandra_session.execute(
         "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
     ).one().replication
-    for key, value in ops_stack.cassandra.replication.items():
-        assert str(value) in replication[key]
+    for key, value in replication.items():
+        assert str(value) in stored[key]
 
 
 def test_each_migration_runs_once_even_when_applied_twice(
-    cassandra: Any, keyspace: str, ops_stack: Settings, tmp_path: Path
+    cassandra_session: Any, keyspace: str, local_stack: Settings, tmp_path: Path
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id uuid PRIMARY KEY, a text);\n")
     # Not idempotent on purpose: each run would insert one more row.
     _write(tmp_path / "migrations" / "t" / "0002_add_b.cql",
            "ALTER TABLE t ADD IF NOT EXISTS b int;\nINSERT INTO t (id, b) VALUES (uuid(), 2);\n")
-    replication = ops_stack.cassandra.replication
+    replication = local_stack.cassandra.replication
 
-    first = apply_all(cassandra, keyspace, replication, tmp_path)
-    second = apply_all(cassandra, keyspace, replication, tmp_path)
+    first = apply_all(cassandra_session, keyspace, replication, tmp_path)
+    second = apply_all(cassandra_session, keyspace, replication, tmp_path)
 
     assert (first.applied, first.already_applied) == (["t/0002_add_b.cql"], [])
     assert (second.applied, second.already_applied) == ([], ["t/0002_add_b.cql"])
-    assert [row.b for row in cassandra.execute(f"SELECT b FROM {keyspace}.t")] == [2]
-    recorded = _recorded(cassandra, keyspace)
+    assert [row.b for row in cassandra_session.execute(f"SELECT b FROM {keyspace}.t")] == [2]
+    recorded = _recorded(cassandra_session, keyspace)
     assert list(recorded) == ["t/0002_add_b.cql"]
     assert recorded["t/0002_add_b.cql"].applied_at is not None
     assert len(recorded["t/0002_add_b.cql"].checksum) == 64
 
 
 def test_migrations_run_in_number_order(
-    cassandra: Any, keyspace: str, ops_stack: Settings, tmp_path: Path
+    cassandra_session: Any, keyspace: str, local_stack: Settings, tmp_path: Path
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     # 0010 needs 0003's column: lexical order of "10" and "3" would run them the wrong way.
     _write(tmp_path / "migrations" / "t" / "0010_fill.cql",
            "INSERT INTO t (id, c) VALUES (1, 'filled');\n")
     _write(tmp_path / "migrations" / "t" / "0003_add_c.cql", "ALTER TABLE t ADD c text;\n")
-    report = apply_all(cassandra, keyspace, ops_stack.cassandra.replication, tmp_path)
+    report = apply_all(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
     assert report.applied == ["t/0003_add_c.cql", "t/0010_fill.cql"]
-    assert cassandra.execute(f"SELECT c FROM {keyspace}.t WHERE id = 1").one().c == "filled"
+    assert cassandra_session.execute(f"SELECT c FROM {keyspace}.t WHERE id = 1").one().c == "filled"
 
 
 def test_an_edited_applied_migration_is_refused_before_anything_runs(
-    cassandra: Any, keyspace: str, ops_stack: Settings, tmp_path: Path
+    cassandra_session: Any, keyspace: str, local_stack: Settings, tmp_path: Path
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     edited = _write(tmp_path / "migrations" / "t" / "0002_add_b.cql", "ALTER TABLE t ADD b int;\n")
-    replication = ops_stack.cassandra.replication
-    apply_all(cassandra, keyspace, replication, tmp_path)
+    replication = local_stack.cassandra.replication
+    apply_all(cassandra_session, keyspace, replication, tmp_path)
 
     edited.write_text("ALTER TABLE t ADD b bigint;\n", encoding="utf-8")
     _write(tmp_path / "migrations" / "t" / "0003_add_c.cql", "ALTER TABLE t ADD c int;\n")
     with pytest.raises(MigrationError, match=rf"{edited}: changed since it was applied"):
-        apply_all(cassandra, keyspace, replication, tmp_path)
-    assert "c" not in _columns(cassandra, keyspace, "t")
-    assert list(_recorded(cassandra, keyspace)) == ["t/0002_add_b.cql"]
+        apply_all(cassandra_session, keyspace, replication, tmp_path)
+    assert "c" not in _columns(cassandra_session, keyspace, "t")
+    assert list(_recorded(cassandra_session, keyspace)) == ["t/0002_add_b.cql"]
 
 
 def test_a_failing_statement_names_the_file_and_is_not_recorded(
-    cassandra: Any, keyspace: str, ops_stack: Settings, tmp_path: Path
+    cassandra_session: Any, keyspace: str, local_stack: Settings, tmp_path: Path
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     bad = _write(tmp_path / "migrations" / "t" / "0002_bad.cql", "ALTER TABLE nope ADD b int;\n")
     with pytest.raises(MigrationError, match=rf"{bad}: statement 1 \(ALTER TABLE nope"):
-        apply_all(cassandra, keyspace, ops_stack.cassandra.replication, tmp_path)
-    assert _recorded(cassandra, keyspace) == {}
+        apply_all(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
+    assert _recorded(cassandra_session, keyspace) == {}
 
 
 def _generate(schemas: Path, out: Path) -> None:
@@ -142,16 +145,16 @@ def _generate(schemas: Path, out: Path) -> None:
 
 
 def test_codegen_migration_evolves_an_existing_table(
-    cassandra: Any, keyspace: str, ops_stack: Settings, tmp_path: Path
+    cassandra_session: Any, keyspace: str, local_stack: Settings, tmp_path: Path
 ) -> None:
     """v1 table with data, then the v2 contract (an added optional field): the column is added
     by the generated migration, existing rows keep their values, and a rerun changes nothing."""
     schemas, cql = tmp_path / "schemas", tmp_path / "cql"
     _write(schemas / "account.avsc", (COMPAT_SCHEMAS / "base.avsc").read_text())
     _generate(schemas, cql)
-    replication = ops_stack.cassandra.replication
-    assert apply_all(cassandra, keyspace, replication, cql).applied == []
-    cassandra.execute(
+    replication = local_stack.cassandra.replication
+    assert apply_all(cassandra_session, keyspace, replication, cql).applied == []
+    cassandra_session.execute(
         f"INSERT INTO {keyspace}.accounts (id, created, count, name) "
         "VALUES (5b6962dd-3f90-4c93-8f61-eabfa4a803e2, '2024-01-01', 7, 'old')"
     )
@@ -163,29 +166,29 @@ def test_codegen_migration_evolves_an_existing_table(
     _generate(schemas, cql)
     (migration,) = (cql / "migrations").glob("*/*.cql")
 
-    first = apply_all(cassandra, keyspace, replication, cql)
-    second = apply_all(cassandra, keyspace, replication, cql)
+    first = apply_all(cassandra_session, keyspace, replication, cql)
+    second = apply_all(cassandra_session, keyspace, replication, cql)
     name = f"{migration.parent.name}/{migration.name}"
     assert (first.applied, second.applied, second.already_applied) == ([name], [], [name])
-    assert _columns(cassandra, keyspace, "accounts")["nickname"] == "text"
-    row = cassandra.execute(f"SELECT count, name, nickname FROM {keyspace}.accounts").one()
+    assert _columns(cassandra_session, keyspace, "accounts")["nickname"] == "text"
+    row = cassandra_session.execute(f"SELECT count, name, nickname FROM {keyspace}.accounts").one()
     assert (row.count, row.name, row.nickname) == (7, "old", None)
 
 
 def test_cli_applies_and_reports(
-    ops_stack: Settings, keyspace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    local_stack: Settings, keyspace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     _write(tmp_path / "migrations" / "t" / "0002_add_b.cql", "ALTER TABLE t ADD b int;\n")
     argv = ["apply", "--keyspace", keyspace, "--cql-dir", str(tmp_path)]
-    assert run(argv, ops_stack) == 0
+    assert run(argv, local_stack) == 0
     assert "migration t/0002_add_b.cql: applied" in capsys.readouterr().out
-    assert run(argv, ops_stack) == 0
+    assert run(argv, local_stack) == 0
     assert "migration t/0002_add_b.cql: already applied" in capsys.readouterr().out
 
 
 def test_default_keyspace_is_the_contracts_keyspace_or_an_error_saying_why(
-    ops_stack: Settings, tmp_path: Path
+    local_stack: Settings, tmp_path: Path
 ) -> None:
     for stem, keyspace in (("a", "ks_one"), ("b", "ks_two")):
         schema = json.loads((COMPAT_SCHEMAS / "base.avsc").read_text())
@@ -193,5 +196,5 @@ def test_default_keyspace_is_the_contracts_keyspace_or_an_error_saying_why(
         schema["x-cassandra"]["keyspace"] = keyspace
         _write(tmp_path / f"{stem}.avsc", json.dumps(schema))
     with pytest.raises(MigrationError, match=r"keyspaces \['ks_one', 'ks_two'\]; choose one"):
-        contracts_keyspace(ops_stack, tmp_path)
-    assert contracts_keyspace(ops_stack, REPO_SCHEMAS) == "spark_streams"
+        contracts_keyspace(local_stack, tmp_path)
+    assert contracts_keyspace(local_stack, REPO_SCHEMAS) == "spark_streams"

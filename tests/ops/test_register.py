@@ -15,13 +15,15 @@ from ops.contracts import discover_contracts, schema_text
 from ops.register import Outcome, diff_versions, list_subjects, register_all, run
 from ops.registry import Registry
 
+pytestmark = pytest.mark.stack
+
 COMPAT_SCHEMAS = Path(__file__).resolve().parents[1] / "compat" / "schemas"
 BASE = COMPAT_SCHEMAS / "base.avsc"
 
 
 @pytest.fixture
-def registry(ops_stack: Settings) -> Iterator[Registry]:
-    with Registry(ops_stack.registry) as client:
+def registry(local_stack: Settings) -> Iterator[Registry]:
+    with Registry(local_stack.registry) as client:
         yield client
 
 
@@ -48,10 +50,10 @@ def _register(registry: Registry, settings: Settings, folder: Path, prefix: str,
 
 
 def test_registering_twice_is_a_no_op_the_second_time(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
     subject = f"{subject_prefix}account-value"
-    contracts = discover_contracts(ops_stack, contract_dir, subject_prefix)
+    contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
     first, = register_all(registry, contracts, "BACKWARD")
     second, = register_all(registry, contracts, "BACKWARD")
 
@@ -64,21 +66,21 @@ def test_registering_twice_is_a_no_op_the_second_time(
 
 
 def test_a_differently_formatted_identical_schema_is_unchanged(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     pretty = json.dumps(json.loads(BASE.read_text()), indent=4)
     (contract_dir / "account.avsc").write_text(pretty)
-    assert _register(registry, ops_stack, contract_dir, subject_prefix) == [Outcome.UNCHANGED, 1]
+    assert _register(registry, local_stack, contract_dir, subject_prefix) == [Outcome.UNCHANGED, 1]
 
 
 def test_a_compatible_change_gets_a_new_version_with_its_diff(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
     subject = f"{subject_prefix}account-value"
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, "added_optional")
-    contracts = discover_contracts(ops_stack, contract_dir, subject_prefix)
+    contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
     (result,) = register_all(registry, contracts, "BACKWARD")
 
     assert (result.outcome, result.version, result.against_version) == (
@@ -95,15 +97,15 @@ def test_a_compatible_change_gets_a_new_version_with_its_diff(
     ("int_to_long", "count", "cassandra:type-not-alterable"),
 ])
 def test_an_incompatible_change_is_refused_and_nothing_registered(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str,
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
     variant: str, field: str, rule: str, capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, variant)
 
     argv = ["--subject-prefix", subject_prefix, "--schemas", str(contract_dir)]
-    assert run(argv, ops_stack) == 1
+    assert run(argv, local_stack) == 1
     err = capsys.readouterr().err
     assert f"{subject}: {contract_dir / 'account.avsc'} is not compatible with version 1" in err
     assert f"reason: offline check: {field}: [{rule}]" in err
@@ -112,18 +114,18 @@ def test_an_incompatible_change_is_refused_and_nothing_registered(
 
 
 def test_dry_run_registers_nothing_and_prints_the_diff(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str,
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
     argv = ["--dry-run", "--subject-prefix", subject_prefix, "--schemas", str(contract_dir)]
-    assert run(argv, ops_stack) == 0
+    assert run(argv, local_stack) == 0
     assert f"{subject}: would register a new version over a new subject" in capsys.readouterr().out
     assert registry.versions(subject) == []
 
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, "added_optional")
-    assert run(argv, ops_stack) == 0
+    assert run(argv, local_stack) == 0
     out = capsys.readouterr().out
     assert f"{subject}: would register a new version over version 1 (dry run)" in out
     assert "+ nickname: string | null" in out
@@ -131,29 +133,29 @@ def test_dry_run_registers_nothing_and_prints_the_diff(
 
 
 def test_per_subject_compatibility_override(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
     subject = f"{subject_prefix}account-value"
-    _register(registry, ops_stack, contract_dir, subject_prefix, overrides={subject: "FULL"})
+    _register(registry, local_stack, contract_dir, subject_prefix, overrides={subject: "FULL"})
     assert registry.compatibility_level(subject) == "FULL"
     argv = ["--compatibility", f"{subject}=SIDEWAYS", "--schemas", str(contract_dir)]
-    assert run(argv, ops_stack) == 2
+    assert run(argv, local_stack) == 2
 
 
 def test_list_and_diff_show_versions_ids_and_field_changes(
-    registry: Registry, ops_stack: Settings, contract_dir: Path, subject_prefix: str,
+    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, "added_optional")
-    _register(registry, ops_stack, contract_dir, subject_prefix)
+    _register(registry, local_stack, contract_dir, subject_prefix)
     ids = [registry.version(subject, v).schema_id for v in (1, 2)]
 
     (listing,) = list_subjects(registry, subject_prefix)
     assert (listing.subject, listing.level, listing.versions) == (
         subject, "BACKWARD", [(1, ids[0]), (2, ids[1])])
-    assert run(["--subject-prefix", subject_prefix, "list"], ops_stack) == 0
+    assert run(["--subject-prefix", subject_prefix, "list"], local_stack) == 0
     assert capsys.readouterr().out == (
         f"{subject} [BACKWARD]: v1 (id {ids[0]}), v2 (id {ids[1]})\n")
 
@@ -161,14 +163,14 @@ def test_list_and_diff_show_versions_ids_and_field_changes(
         "+ nickname: string | null"]
     assert [str(c) for c in diff_versions(registry, subject, 2, 1)] == [
         "- nickname: string | null"]
-    assert run(["diff", subject, "1", "2"], ops_stack) == 0
+    assert run(["diff", subject, "1", "2"], local_stack) == 0
     assert capsys.readouterr().out == "+ nickname: string | null\n"
 
 
-def test_the_user_contract_subject_follows_the_configured_topic(ops_stack: Settings) -> None:
+def test_the_user_contract_subject_follows_the_configured_topic(local_stack: Settings) -> None:
     repo_schemas = Path(__file__).resolve().parents[2] / "schemas"
-    custom = ops_stack.model_copy(update={
-        "kafka": ops_stack.kafka.model_copy(update={"topic": "people"})})
+    custom = local_stack.model_copy(update={
+        "kafka": local_stack.kafka.model_copy(update={"topic": "people"})})
     (contract,) = [c for c in discover_contracts(custom, repo_schemas, "p-")
                    if c.path.stem == "user_created"]
     assert contract.subject == "p-people-value"

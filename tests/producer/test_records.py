@@ -82,7 +82,7 @@ def test_null_national_id_and_numeric_postcode() -> None:
         ("location.postcode", None, "location.postcode", "string or integer"),
         ("login.uuid", "not-a-uuid", "login.uuid", "not a UUID"),
         ("id.value", 42, "id.value", "string or null"),
-        ("name", "Bob", "name.title", "expected an object"),
+        ("name", "Bob", "name", "expected an object"),
     ],
 )
 def test_invalid_users_name_the_field_and_reason(

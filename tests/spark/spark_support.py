@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,15 @@ T = TypeVar("T")
 SOURCE = "offline://spark-tests"
 PAGE_SIZE = 5000
 NATS = tuple(NATIONALITIES)
+
+
+@dataclass(frozen=True)
+class StreamNames:
+    """Where one test's job reads, rejects to and writes."""
+
+    topic: str
+    dlq_topic: str
+    keyspace: str
 
 
 def make_users(n: int, seed: str) -> list[dict[str, Any]]:

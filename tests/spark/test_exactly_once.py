@@ -6,16 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from spark_support import (
+    StreamNames,
     contract_record,
-    create_table,
-    create_topics,
     expected_row,
     make_users,
     publish,
@@ -31,13 +29,12 @@ from spark.metrics import MetricsLog
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
-CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"
 USERS = 3000
 PER_TRIGGER = 150
 TIMEOUT_S = 300.0
 
 
-def _start_job(topic: str, keyspace: str, workdir: Path) -> subprocess.Popen[bytes]:
+def _start_job(names: StreamNames, workdir: Path) -> subprocess.Popen[bytes]:
     """``python -m spark`` as its own process, in small micro-batches so it is killed mid-way."""
     env = {**os.environ, "PIPELINE_SPARK__MAX_OFFSETS_PER_TRIGGER": str(PER_TRIGGER)}
     log = (workdir / "job.log").open("ab")
@@ -47,11 +44,11 @@ def _start_job(topic: str, keyspace: str, workdir: Path) -> subprocess.Popen[byt
             "-m",
             "spark",
             "--topic",
-            topic,
+            names.topic,
             "--dlq-topic",
-            f"{topic}.dlq",
+            names.dlq_topic,
             "--keyspace",
-            keyspace,
+            names.keyspace,
             "--checkpoint",
             str(workdir / "checkpoint"),
             "--metrics-file",
@@ -73,13 +70,10 @@ def _kill(job: subprocess.Popen[bytes]) -> None:
 
 
 def test_sigkill_mid_stream_then_restart_gives_exactly_the_produced_set(
-    settings: Settings, local_stack: Any, cassandra_session: Any, tmp_path: Path
+    settings: Settings, stream_names: StreamNames, cassandra_session: Any, tmp_path: Path
 ) -> None:
     contract = Contract.current()
-    suffix = uuid.uuid4().hex[:10]
-    topic, keyspace = f"spark_once_{suffix}", f"spark_once_{suffix}"
-    create_topics(settings, topic, f"{topic}.dlq")
-    create_table(cassandra_session, keyspace, CQL)
+    topic, keyspace = stream_names.topic, stream_names.keyspace
     register(settings, f"{topic}-value", contract.reader_schema)
     users = make_users(USERS, seed="once")
     ingested_at = datetime.now(UTC).replace(microsecond=0)
@@ -87,7 +81,7 @@ def test_sigkill_mid_stream_then_restart_gives_exactly_the_produced_set(
     publish(settings, topic, users[:half], ingested_at)
     metrics = MetricsLog(tmp_path / "batches.jsonl")
 
-    job = _start_job(topic, keyspace, tmp_path)
+    job = _start_job(stream_names, tmp_path)
     try:
         wait_for(
             lambda: len(metrics.batches()) >= 2,
@@ -99,7 +93,7 @@ def test_sigkill_mid_stream_then_restart_gives_exactly_the_produced_set(
         assert 0 < landed < USERS, "the kill must come mid-stream"
         publish(settings, topic, users[half:], ingested_at)
 
-        job = _start_job(topic, keyspace, tmp_path)
+        job = _start_job(stream_names, tmp_path)
 
         def complete() -> list[dict[str, Any]] | None:
             assert job.poll() is None, f"the job exited; see {tmp_path / 'job.log'}"

@@ -7,7 +7,6 @@ Spark on two cores is slow); another reads two compatible schema versions side b
 from __future__ import annotations
 
 import struct
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,10 +17,9 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 from spark_support import (
+    StreamNames,
     consume_all,
     contract_record,
-    create_table,
-    create_topics,
     expected_row,
     headers_of,
     make_users,
@@ -35,14 +33,12 @@ from spark_support import (
 )
 
 from config import Settings
-from config.settings import REPO_ROOT
 from spark.contract import Contract
 from spark.job import JobOptions, start_query
 from spark.metrics import MetricsLog
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
-CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"
 V2_SCHEMA = Path(__file__).parent / "schemas" / "user_created_v2.avsc"
 UNKNOWN_ID = 2_000_000_000
 GOOD_USERS = 120
@@ -68,24 +64,19 @@ def _now_ms() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _unique(tag: str) -> str:
-    """A topic and keyspace name of its own for one test."""
-    return f"spark_{tag}_{uuid.uuid4().hex[:10]}"
-
-
 def _start(
     spark: SparkSession,
     settings: Settings,
     contract: Contract,
-    name: str,
+    names: StreamNames,
     workdir: Path,
 ) -> tuple[StreamingQuery, JobOptions]:
     options = JobOptions.from_settings(
         settings,
         contract,
-        topic=name,
-        dlq_topic=f"{name}.dlq",
-        keyspace=name,
+        topic=names.topic,
+        dlq_topic=names.dlq_topic,
+        keyspace=names.keyspace,
         checkpoint=str(workdir / "checkpoint"),
         trigger="1 second",
         metrics_file=workdir / "batches.jsonl",
@@ -113,15 +104,13 @@ def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str]]:
 def poisoned_run(
     spark: SparkSession,
     settings: Settings,
-    local_stack: Any,
-    cassandra_session: Any,
+    module_stream_names: StreamNames,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StreamRun]:
     """Good users with every kind of poison interleaved, streamed until all are accounted for."""
     contract = Contract.current()
-    name = _unique("poison")
-    create_topics(settings, name, f"{name}.dlq")
-    create_table(cassandra_session, name, CQL)
+    names = module_stream_names
+    name = names.topic
     register(settings, f"{name}-value", contract.reader_schema)
     users = make_users(GOOD_USERS, seed="poison")
     ingested_at = _now_ms()
@@ -133,7 +122,7 @@ def poisoned_run(
         produce_raw(settings, name, [(key, value)])
     publish(settings, name, users[len(poison) * chunk :], ingested_at)
 
-    query, options = _start(spark, settings, contract, name, tmp_path_factory.mktemp("poison"))
+    query, options = _start(spark, settings, contract, names, tmp_path_factory.mktemp("poison"))
     try:
         metrics = MetricsLog(options.metrics_file)
         total = GOOD_USERS + len(poison)
@@ -184,7 +173,7 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_query_keeps_running(
 def test_two_compatible_schema_versions_land_side_by_side(
     spark: SparkSession,
     settings: Settings,
-    local_stack: Any,
+    stream_names: StreamNames,
     cassandra_session: Any,
     tmp_path: Path,
 ) -> None:
@@ -195,10 +184,8 @@ def test_two_compatible_schema_versions_land_side_by_side(
         reader_schema=v2_schema,
         projection=(*current.projection, ("preferred_language", "value.preferred_language")),
     )
-    name = _unique("evolve")
-    create_topics(settings, name, f"{name}.dlq")
-    create_table(cassandra_session, name, CQL)
-    cassandra_session.execute(f"ALTER TABLE {name}.{current.table} ADD preferred_language text")
+    name, keyspace = stream_names.topic, stream_names.keyspace
+    cassandra_session.execute(f"ALTER TABLE {keyspace}.{current.table} ADD preferred_language text")
     v1_id = register(settings, f"{name}-value", current.reader_schema)
     v2_id = register(settings, f"{name}-value", v2_schema)
     assert v1_id != v2_id
@@ -211,21 +198,22 @@ def test_two_compatible_schema_versions_land_side_by_side(
         produce_avro(settings, name, current.reader_schema, old[i : i + 5])
         produce_avro(settings, name, v2_schema, new[i : i + 5])
 
-    query, options = _start(spark, settings, v2, name, tmp_path)
+    query, options = _start(spark, settings, v2, stream_names, tmp_path)
+    metrics = MetricsLog(options.metrics_file)
     try:
-
-        def all_rows() -> list[dict[str, Any]] | None:
-            rows = table_rows(cassandra_session, name, current.table)
-            return rows if len(rows) >= len(old) + len(new) else None
-
-        rows = wait_for(all_rows, TIMEOUT_S, f"every user in {name}.{current.table}")
+        wait_for(
+            lambda: sum(b["rows_read"] for b in metrics.batches()) >= len(old) + len(new),
+            TIMEOUT_S,
+            f"the job to read {len(old) + len(new)} messages of {name}",
+        )
         assert query.isActive, query.exception()
     finally:
         query.stop()
+    rows = table_rows(cassandra_session, keyspace, current.table)
     assert {r["id"]: r["preferred_language"] for r in rows} == {
         **{str(r["id"]): None for r in old},
         **{str(r["id"]): r["preferred_language"] for r in new},
     }
-    batches = MetricsLog(options.metrics_file).batches()
+    batches = metrics.batches()
     assert any({v1_id, v2_id} <= set(b["writer_schema_ids"]) for b in batches), batches
     assert sum(b["rows_rejected"] for b in batches) == 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 from cassandra.cluster import Session
-from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from config import Settings
+from tests.stack.kafka_io import consume, produce
 
 _AVRO_SCHEMA = """{
   "type": "record", "name": "Probe", "namespace": "userstream.tests",
@@ -20,45 +20,6 @@ _AVRO_SCHEMA = """{
     {"name": "city", "type": ["null", "string"], "default": null}
   ]
 }"""
-
-
-def produce(settings: Settings, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
-    """Produce ``(key, value)`` pairs idempotently and wait until all are acknowledged."""
-    producer = Producer({**settings.kafka.client_config(), "enable.idempotence": True})
-    errors: list[str] = []
-    for key, value in messages:
-        producer.produce(
-            topic, key=key, value=value, on_delivery=lambda e, _m: errors.append(str(e)) if e else None
-        )
-    assert producer.flush(30) == 0, "messages left unacknowledged"
-    assert errors == []
-
-
-def consume(settings: Settings, topic: str, count: int) -> list[tuple[bytes, bytes]]:
-    """Read ``count`` messages from the start of ``topic`` (fails after 60 s of polling)."""
-    consumer = Consumer(
-        {
-            **settings.kafka.client_config(),
-            "group.id": f"g-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    got: list[tuple[bytes, bytes]] = []
-    try:
-        for _ in range(120):
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            assert msg.error() is None, msg.error()
-            got.append((msg.key(), msg.value()))
-            if len(got) == count:
-                break
-    finally:
-        consumer.close()
-    assert len(got) == count, f"consumed {len(got)} of {count} messages from {topic}"
-    return got
 
 
 def test_kafka_produce_then_consume(local_stack: Settings, unique_topic: str) -> None:
@@ -75,6 +36,7 @@ def test_schema_registered_is_fetched_back_by_id(
     assert fetched.schema_type == "AVRO"
     latest = registry_client.get_latest_version(unique_subject)
     assert latest.schema_id == schema_id
+    assert fetched.schema_str is not None
     assert '"name":"Probe"' in fetched.schema_str.replace(" ", "")
 
 
@@ -89,15 +51,16 @@ def test_avro_serializer_round_trip_through_kafka(
         serializer = AvroSerializer(
             registry_client, _AVRO_SCHEMA, conf={"auto.register.schemas": False}
         )
-        record = {"id": str(uuid.uuid4()), "n": 2**40, "city": "Zürich"}
+        user_id = str(uuid.uuid4())
+        record = {"id": user_id, "n": 2**40, "city": "Zürich"}
         ctx = SerializationContext(unique_topic, MessageField.VALUE)
         payload = serializer(record, ctx)
         assert payload is not None
         assert payload[0] == 0 and int.from_bytes(payload[1:5], "big") == schema_id
-        produce(local_stack, unique_topic, [(record["id"].encode(), payload)])
+        produce(local_stack, unique_topic, [(user_id.encode(), payload)])
         [(_key, value)] = consume(local_stack, unique_topic, 1)
         decoded = AvroDeserializer(registry_client)(value, ctx)
-        assert decoded == {**record, "id": uuid.UUID(record["id"])}  # uuid logical type
+        assert decoded == {**record, "id": uuid.UUID(user_id)}  # uuid logical type
     finally:
         registry_client.delete_subject(subject)
         registry_client.delete_subject(subject, permanent=True)

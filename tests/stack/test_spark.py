@@ -7,7 +7,7 @@ import uuid
 from cassandra.cluster import Session
 from confluent_kafka import Producer
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql.functions import col
 
 from config import Settings
 
@@ -36,9 +36,9 @@ def test_spark_reads_kafka_and_writes_cassandra(
         .option("endingOffsets", "latest")
         .load()
         .select(
-            F.col("key").cast("string").alias("id"),
-            F.col("value").cast("string").alias("name"),
-            F.col("partition").alias("part"),
+            col("key").cast("string").alias("id"),
+            col("value").cast("string").alias("name"),
+            col("partition").alias("part"),
         )
     )
     (

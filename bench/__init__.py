@@ -1,0 +1,1 @@
+"""The benchmarks behind ``make bench``: each part prints its figures and returns them."""

@@ -1,0 +1,34 @@
+"""``make bench``: the producer path, then Kafka to Cassandra end to end, on the local stack.
+
+Each part prints its own figures; the combined figures are written as JSON to
+``.stack/bench/results.json`` for comparison across runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import stack
+from bench import e2e_bench, producer_bench
+from config import load_settings
+
+
+def main() -> int:
+    settings = load_settings()
+    stack.up(settings)
+    results = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "producer": producer_bench.run(settings),
+        "end_to_end": e2e_bench.run(settings),
+    }
+    out = settings.stack.home / "bench" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(f"\nresults written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Producer throughput: already-fetched API payloads to records acknowledged by the local broker.
+
+Two paths over the same users, one process each, on fresh scratch topics:
+- this project's path: validation into ``UserCreated``, Avro through the Schema Registry
+  (``AvroSerializer``, schema looked up, never registered by the producer), confluent-kafka
+  idempotent producer with acks=all, lz4 and batching; timed until every delivery report is in;
+- the seed's path: the user dict as JSON through kafka-python, one ``send`` per record, no
+  registry; timed until ``flush`` returns.
+Users come from the offline source's generator (no HTTP), so fetching is not measured.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from kafka import KafkaProducer
+
+from config import Settings
+from generated.python.user_created import AVRO_SCHEMA
+from producer.offline_source import NATIONALITIES, make_page
+from producer.publish import Origin, UserPublisher
+
+USERS = 100_000
+DISTINCT = 5_000  # generated once, then copied with fresh ids: generation is not what we time
+
+
+def payloads(count: int = USERS) -> list[dict[str, Any]]:
+    """``count`` API users in the API's JSON shape, each with its own ``login.uuid``."""
+    base = make_page("bench", 1, min(count, DISTINCT), tuple(NATIONALITIES))["results"]
+    users = []
+    for index in range(count):
+        user = dict(base[index % len(base)])
+        user["login"] = {**user["login"], "uuid": str(uuid.uuid4())}
+        users.append(user)
+    return users
+
+
+@contextmanager
+def scratch_topic(settings: Settings, register: bool) -> Iterator[str]:
+    """A fresh 3-partition topic (value subject registered if asked), deleted afterwards."""
+    topic = f"bench_users_{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({**settings.kafka.client_config()})
+    for future in admin.create_topics([NewTopic(topic, settings.kafka.partitions, 1)]).values():
+        future.result(30)
+    registry = SchemaRegistryClient(settings.registry.client_config())
+    if register:
+        registry.register_schema(f"{topic}-value", Schema(AVRO_SCHEMA, "AVRO"))
+    try:
+        yield topic
+    finally:
+        if register:
+            registry.delete_subject(f"{topic}-value")
+        for future in admin.delete_topics([topic]).values():
+            future.result(30)
+
+
+def project_path(settings: Settings, users: list[dict[str, Any]]) -> float:
+    """Records per second through validation, the registry serializer and confluent-kafka."""
+    with scratch_topic(settings, register=True) as topic:
+        publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.dlq")
+        origin = Origin(source="bench", seed="bench", page=1)
+        started = time.perf_counter()
+        publisher.publish(users, origin, datetime.now(UTC))
+        counts = publisher.flush()
+        elapsed = time.perf_counter() - started
+    if counts.produced != len(users):
+        raise RuntimeError(f"benchmark lost records: {counts} ({publisher.errors})")
+    return len(users) / elapsed
+
+
+def seed_path(settings: Settings, users: list[dict[str, Any]]) -> float:
+    """Records per second the seed's way: JSON, kafka-python, one send per record."""
+    with scratch_topic(settings, register=False) as topic:
+        producer = KafkaProducer(
+            bootstrap_servers=settings.kafka.bootstrap_servers,
+            value_serializer=lambda v: json.dumps(v).encode("utf-8"),
+        )
+        started = time.perf_counter()
+        for user in users:
+            producer.send(topic, {**user, "id": str(uuid.uuid4())})
+        producer.flush()
+        elapsed = time.perf_counter() - started
+        producer.close()
+    return len(users) / elapsed
+
+
+def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
+    """Measure both paths on the same users; print and return the figures."""
+    users = payloads(count)
+    ours = project_path(settings, users)
+    seed = seed_path(settings, users)
+    figures = {
+        "users": count,
+        "project_records_per_s": round(ours),
+        "seed_records_per_s": round(seed),
+        "ratio": round(ours / seed, 2),
+    }
+    print(
+        f"producer: {figures['project_records_per_s']:,} rec/s (validate + Avro via registry + "
+        f"confluent-kafka, acks=all) vs seed-style {figures['seed_records_per_s']:,} rec/s "
+        f"(JSON + kafka-python, one send each): x{figures['ratio']} on {count:,} users"
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    from config import load_settings
+
+    run(load_settings())

@@ -1,0 +1,194 @@
+"""The README's evolution walk-through, run for real (``ops/README_SECTION.md``).
+
+v1 is the repository's user contract; v2 adds an optional ``nickname``. Codegen, the offline
+check, ``ops.register`` and ``ops.cql`` take the contract from v1 to v2; then one Spark job,
+started with the v2 reader, decodes messages of v1 and v2 producers interleaved, and every
+row lands with the right values (``nickname`` null for v1 writers).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from pyspark.sql import SparkSession
+
+from codegen.compat import check_repo
+from codegen.generate import render_all
+from config import Settings
+from ops.contracts import Contract as OpsContract
+from ops.contracts import discover_contracts
+from ops.cql import apply_all
+from ops.register import Outcome, register_all
+from ops.registry import Registry
+from producer.offline_source import NATIONALITIES, make_page
+from producer.records import build_user
+from spark.contract import Contract
+from spark.job import JobOptions, start_query
+from spark.metrics import MetricsLog
+
+pytestmark = [pytest.mark.stack, pytest.mark.spark]
+
+REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+STEM = "user_created"
+NICKNAME = {"name": "nickname", "doc": "What the user likes to be called; v2 on.",
+            "type": ["null", "string"], "default": None}
+CHUNK = 15
+TIMEOUT_S = 300.0
+
+
+def _write_generated(schemas: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    for relative, text in render_all(schemas).files.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def _module(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"walkthrough_{uuid.uuid4().hex}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def _job_contract(generated: Path) -> Contract:
+    """What ``spark.contract.Contract.current`` reads, from this test's generated code."""
+    python = _module(generated / "python" / f"{STEM}.py")
+    spark = _module(generated / "spark" / f"{STEM}.py")
+    return Contract(python.AVRO_SCHEMA, tuple(spark.PROJECTION), spark.KEYSPACE, spark.TABLE,
+                    tuple(spark.PRIMARY_KEY))
+
+
+def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[OpsContract, Any]:
+    contracts = discover_contracts(settings, schemas)
+    (result,) = register_all(registry, contracts, "BACKWARD")
+    assert result.outcome is Outcome.REGISTERED, result.lines()
+    return contracts[0], result
+
+
+def _records(seed: str, nickname: bool) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    ingested_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    users = make_page(seed, 1, CHUNK, tuple(NATIONALITIES))["results"]
+    records = [build_user(u, source="offline://ops-walkthrough", ingested_at=ingested_at)
+               .to_avro() for u in users]
+    if nickname:
+        for record in records:
+            record["nickname"] = f"nick-{str(record['id'])[:8]}"
+    return records
+
+
+def _produce(settings: Settings, topic: str, schema: str, records: Iterable[dict[str, Any]]
+             ) -> None:
+    """Produce like a producer pinned to ``schema`` (already registered; no auto-register)."""
+    serializer = AvroSerializer(SchemaRegistryClient(settings.registry.client_config()), schema,
+                                conf={"auto.register.schemas": False})
+    producer = Producer({**settings.kafka.client_config(), "acks": "all"})
+    context = SerializationContext(topic, MessageField.VALUE)
+    for record in records:
+        producer.produce(topic, key=str(record["id"]).encode(), value=serializer(record, context))
+    assert producer.flush(30) == 0, f"{topic}: messages unacknowledged after 30 s"
+
+
+def _wait_until_read(metrics: MetricsLog, count: int) -> list[dict[str, Any]]:
+    """The job's batch figures once it has read (decoded and written) ``count`` messages."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        batches = metrics.batches()
+        if sum(b["rows_read"] for b in batches) >= count:
+            return batches
+        time.sleep(2)
+    raise AssertionError(f"{metrics.path}: the job read fewer than {count} messages "
+                         f"in {TIMEOUT_S}s")
+
+
+def test_v1_and_v2_producers_side_by_side_after_an_evolution(
+    spark: SparkSession, local_stack: Settings, cassandra_session: Any, keyspace: str,
+    subject_prefix: str, tmp_path: Path,
+) -> None:
+    topic = f"{subject_prefix}users"
+    settings = local_stack.model_copy(
+        update={"kafka": local_stack.kafka.model_copy(update={"topic": topic})})
+    schemas, generated = tmp_path / "schemas", tmp_path / "generated"
+    schemas.mkdir()
+    shutil.copy(REPO_SCHEMAS / f"{STEM}.avsc", schemas / f"{STEM}.avsc")
+    replication = settings.cassandra.replication
+
+    # v1: generate, create the table, register, and produce a first batch.
+    _write_generated(schemas, generated)
+    assert apply_all(cassandra_session, keyspace, replication, generated / "cql").applied == []
+    with Registry(settings.registry) as registry:
+        v1, registered_v1 = _register(registry, settings, schemas)
+        assert (registered_v1.contract.subject, registered_v1.version) == (f"{topic}-value", 1)
+        early_v1 = _records("walk-v1-early", nickname=False)
+        _produce(settings, topic, v1.schema, early_v1)
+
+        # v2: release v1, add the optional field; check, generate, register, migrate (twice).
+        (schemas / "history" / STEM).mkdir(parents=True)
+        shutil.copy(schemas / f"{STEM}.avsc", schemas / "history" / STEM / "v1.avsc")
+        document = json.loads((schemas / f"{STEM}.avsc").read_text())
+        document["fields"].append(NICKNAME)
+        (schemas / f"{STEM}.avsc").write_text(json.dumps(document, indent=2))
+        assert check_repo(schemas) == 0
+        _write_generated(schemas, generated)
+        v2, registered_v2 = _register(registry, settings, schemas)
+        assert registered_v2.version == 2
+        assert [str(c) for c in registered_v2.diff] == ["+ nickname: string | null"]
+
+    (migration,) = (generated / "cql" / "migrations").glob("*/*.cql")
+    name = f"{migration.parent.name}/{migration.name}"
+    first = apply_all(cassandra_session, keyspace, replication, generated / "cql")
+    second = apply_all(cassandra_session, keyspace, replication, generated / "cql")
+    assert (first.applied, second.applied, second.already_applied) == ([name], [], [name])
+
+    # One job, restarted on v2; old and new producers interleave around its start.
+    contract = _job_contract(generated)
+    assert "nickname" in dict(contract.projection)
+    early_v2 = _records("walk-v2-early", nickname=True)
+    _produce(settings, topic, v2.schema, early_v2)
+    options = JobOptions.from_settings(
+        settings, contract, topic=topic, dlq_topic=f"{topic}.dlq", keyspace=keyspace,
+        checkpoint=str(tmp_path / "checkpoint"), trigger="1 second",
+        metrics_file=tmp_path / "batches.jsonl",
+    )
+    query = start_query(spark, settings, contract, options)
+    try:
+        late_v1 = _records("walk-v1-late", nickname=False)
+        late_v2 = _records("walk-v2-late", nickname=True)
+        _produce(settings, topic, v1.schema, late_v1)
+        _produce(settings, topic, v2.schema, late_v2)
+        produced = early_v1 + early_v2 + late_v1 + late_v2
+        batches = _wait_until_read(MetricsLog(options.metrics_file), len(produced))
+    finally:
+        query.stop()
+
+    assert sum(b["rows_rejected"] for b in batches) == 0, batches
+    assert {registered_v1.schema_id, registered_v2.schema_id} <= {
+        i for b in batches for i in b["writer_schema_ids"]}
+    rows = cassandra_session.execute(f"SELECT * FROM {keyspace}.{contract.table}")
+    by_id = {str(row.id): row for row in rows}
+    assert len(by_id) == len(produced)
+    for record in produced:
+        row = by_id[str(record["id"])]
+        assert row.nickname == record.get("nickname"), record["id"]
+        assert (row.email, row.name_first, row.location_city, row.national_id_value) == (
+            record["email"], record["name"]["first"], record["location"]["city"],
+            record["national_id"]["value"])
+        assert row.registered_date.replace(tzinfo=UTC) == record["registered"]["date"]

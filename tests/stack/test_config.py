@@ -1,0 +1,74 @@
+"""Pure logic of the stack: generated configuration, Maven output parsing, jar selection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from config import Settings
+from stack.artifacts import missing_artifacts, pom_property
+from stack.cassandra_node import cassandra_yaml
+from stack.kafka_broker import server_properties
+from stack.service import kafka_port, registry_port
+from stack.spark_jars import pyspark_jar_names, spark_jars
+
+
+def test_ports_come_from_client_settings(settings: Settings) -> None:
+    moved = settings.model_copy(
+        update={
+            "kafka": settings.kafka.model_copy(update={"bootstrap_servers": "a:1234,b:99"}),
+            "registry": settings.registry.model_copy(update={"url": "http://h:7777/apis/x"}),
+        }
+    )
+    assert (kafka_port(moved), registry_port(moved)) == (1234, 7777)
+
+
+def test_kafka_is_one_kraft_node_on_loopback(settings: Settings, tmp_path: Path) -> None:
+    props = dict(
+        line.split("=", 1) for line in server_properties(settings, tmp_path).splitlines() if line
+    )
+    ctl = settings.stack.kafka_controller_port
+    assert props["process.roles"] == "broker,controller"
+    assert props["controller.quorum.voters"] == f"1@127.0.0.1:{ctl}"
+    assert props["listeners"] == (
+        f"PLAINTEXT://127.0.0.1:{kafka_port(settings)},CONTROLLER://127.0.0.1:{ctl}"
+    )
+    assert props["log.dirs"] == str(tmp_path)
+    assert props["offsets.topic.replication.factor"] == "1"
+
+
+def test_cassandra_yaml_keeps_everything_under_home(settings: Settings, tmp_path: Path) -> None:
+    config = json.loads(cassandra_yaml(settings, tmp_path))
+    assert config["native_transport_port"] == settings.cassandra.port
+    assert config["storage_port"] == settings.stack.cassandra_storage_port
+    assert config["listen_address"] == config["rpc_address"] == "127.0.0.1"
+    dirs = [*config["data_file_directories"], config["commitlog_directory"]]
+    assert all(Path(d).is_relative_to(tmp_path) for d in dirs)
+
+
+def test_missing_artifacts_parsed_from_maven_output() -> None:
+    output = (
+        "[ERROR] Failed to execute goal on project stack-kafka: Could not resolve dependencies"
+        " for project userstream.stack:stack-kafka:pom:1: The following artifacts could not be"
+        " resolved: org.apache.kafka:kafka_2.13:jar:0.0.404, org.x:y:jar:1.0: Could not find"
+        " artifact org.apache.kafka:kafka_2.13:jar:0.0.404 in central"
+    )
+    assert missing_artifacts(output) == [
+        "org.apache.kafka:kafka_2.13:jar:0.0.404",
+        "org.x:y:jar:1.0",
+    ]
+
+
+def test_versions_are_pinned_in_the_pom() -> None:
+    assert pom_property("kafka.version").startswith("4.")
+    assert pom_property("cassandra.version").startswith("5.0.")
+
+
+def test_spark_jars_add_connectors_but_nothing_pyspark_ships(settings: Settings) -> None:
+    jars = spark_jars(settings)
+    names = [jar.name for jar in jars]
+    for connector in ("spark-sql-kafka-0-10_2.12", "spark-avro_2.12", "spark-cassandra-connector"):
+        assert any(name.startswith(connector) for name in names), connector
+    shipped = pyspark_jar_names()
+    assert "scala-library" in shipped
+    assert not [name for name in names if name.rsplit("-", 1)[0] in shipped]
