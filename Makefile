@@ -65,6 +65,14 @@ SOURCE ?= auto
 demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
 	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
 
+.PHONY: produce offline-source
+COUNT ?= 1000
+produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURCE_URL=url]
+	$(PY) -m producer --count $(COUNT) $(if $(SEED),--seed $(SEED)) $(if $(SOURCE_URL),--source-url $(SOURCE_URL))
+
+offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8765 (PORT=8765)
+	$(PY) -m producer.offline_source --port $(or $(PORT),8765)
+
 airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its connections set
 	$(PY) -m ops.airflow_local
 

@@ -9,7 +9,8 @@ also a Cassandra table (nested records flatten to columns joined with ``_``):
   changed, or a key column's type or nullability changed. Cassandra cannot alter a primary key.
 - ``cassandra:type-not-alterable``: a column keeps its name but changes its type (also the
   promotions Avro allows, such as int to long or string to bytes). Cassandra cannot alter a
-  column's type.
+  column's type. A record inside a collection (a frozen UDT column) is compared whole, so any
+  change inside it counts as a type change.
 - ``cassandra:column-repurposed``: a column name now comes from a different field path
   (``location.zip`` and a new top-level ``location_zip`` both flatten to ``location_zip``).
 - ``cassandra:invalid-table``: the new schema has no valid table, e.g. two fields flatten to
@@ -50,6 +51,8 @@ from codegen.model import (
     short_name,
     unwrap_nullable,
 )
+
+# The parser's internals parse one schema given as JSON (not a file); see ``parse_document``.
 from codegen.parse import _fullname, _Parser, parse_files
 from codegen.table import Column, flatten
 

@@ -141,7 +141,10 @@ def apply_all(
     replication: Mapping[str, str | int],
     cql_dir: Path = GENERATED_CQL,
 ) -> ApplyReport:
-    """Bring ``keyspace`` to the generated schema; running it again changes nothing."""
+    """Bring ``keyspace`` to the generated schema; running it again changes nothing.
+
+    The generated CQL is unqualified, so this sets ``keyspace`` as the session's keyspace.
+    """
     session.execute(keyspace_statement(keyspace, replication))
     session.set_keyspace(keyspace)
     session.execute(

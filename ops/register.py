@@ -88,24 +88,6 @@ def _ensure_level(registry: Registry, subject: str, level: str) -> None:
         registry.set_compatibility_level(subject, level)
 
 
-def _registry_reasons(messages: Sequence[str]) -> list[str]:
-    """The registry's messages, decoded when they are JSON objects (Apicurio sends those)."""
-    reasons = []
-    for message in messages:
-        try:
-            decoded = json.loads(message)
-        except ValueError:
-            reasons.append(f"registry: {message}")
-            continue
-        if isinstance(decoded, dict):
-            where = decoded.get("context") or decoded.get("path") or ""
-            what = decoded.get("description") or decoded.get("message") or message
-            reasons.append(f"registry: {where}: {what}" if where else f"registry: {what}")
-        else:
-            reasons.append(f"registry: {message}")
-    return reasons
-
-
 def register_contract(
     registry: Registry, contract: Contract, level: str, *, dry_run: bool = False
 ) -> RegistrationResult:
@@ -146,7 +128,7 @@ def _reasons_against(
     registry: Registry, subject: str, contract: Contract, previous: Record
 ) -> list[str]:
     verdict = registry.check_compatibility(subject, contract.schema)
-    reasons = [] if verdict.compatible else _registry_reasons(verdict.messages)
+    reasons = [] if verdict.compatible else [f"registry: {m}" for m in verdict.messages]
     if not verdict.compatible and not reasons:
         reasons.append("registry: refused, without details (the offline reasons say why)")
     offline = check_pair(previous, contract.record)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from config import Settings
-from stack.errors import ArtifactFetchError
+from stack.errors import ArtifactFetchError, StackError
 
 POM = Path(__file__).resolve().parent / "pom.xml"
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
@@ -72,8 +72,9 @@ def fetch(settings: Settings, overrides: Mapping[str, str] | None = None) -> Pat
     """
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise ArtifactFetchError(
-            ["maven"], "mvn not found: install Maven (Debian: `sudo apt-get install maven`)"
+        raise StackError(
+            "Maven (mvn) not found; it fetches the stack's JVM artifacts. "
+            "Install it (Debian/Ubuntu: `sudo apt-get install maven`)."
         )
     cache = settings.stack.cache_dir
     cache.mkdir(parents=True, exist_ok=True)

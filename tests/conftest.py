@@ -41,7 +41,11 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def local_stack(settings: Settings) -> Iterator[Settings]:
     """The local stack, healthy. Stopped afterwards only if this session started it and
-    no other live test session still holds a lease on it."""
+    no other live test session still holds a lease on it. With another profile (docker,
+    cluster) the configured services are used as they are."""
+    if settings.profile != "local":
+        yield settings
+        return
     result = stack.up(settings)
     take_lease(settings)
     yield settings

@@ -1,4 +1,4 @@
-"""The users_created DAG: parsing, and ``dag.test()`` runs against the offline source and the stack."""
+"""The users_created DAG: its parsing, and ``dag.test()`` runs on the offline source and stack."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from config import Settings
 from producer.offline_source import OfflineSource
-from tests.airflow.conftest import DAGS
 from tests.producer.stack_helpers import (
     assert_no_credentials,
     consume,
     credentials_of,
     normalized,
+    source_users,
 )
 
 pytestmark = [pytest.mark.airflow, pytest.mark.stack]
+
+DAGS = Path(__file__).resolve().parents[2] / "airflow" / "dags"
 
 PARSE_PROBE = """
 import json, runpy, sys, time
@@ -54,13 +56,6 @@ def run_dag(dag: Any, **conf: Any) -> tuple[str, dict[str, Any]]:
     return str(run.state), returned
 
 
-def source_users(source: OfflineSource, count: int, seed: str, query: str = "") -> list[Any]:
-    users: list[Any] = httpx.get(
-        f"{source.url}?results={count}&seed={seed}&page=1{query}"
-    ).json()["results"]
-    return users
-
-
 def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
     probe = subprocess.run(
         [sys.executable, "-c", PARSE_PROBE, str(DAGS / "users_created.py")],
@@ -75,8 +70,10 @@ def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
 
 def test_dag_is_declared_as_specified(users_dag: Any) -> None:
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import CronTriggerTimetable
 
     declared = DagBag(dag_folder=str(DAGS)).dags["users_created"]  # retries untouched
+    assert isinstance(declared.timetable, CronTriggerTimetable)
     assert declared.timetable.expression == "*/5 * * * *"
     assert declared.catchup is False
     assert declared.max_active_runs == 1
@@ -100,7 +97,7 @@ def test_run_produces_exactly_the_source_users_and_reruns_with_the_same_keys(
 
     messages = consume(dag_topics, dag_topics.kafka.topic, 2 * count)
     assert len(messages) == 2 * count
-    users = {u["login"]["uuid"]: u for u in source_users(offline_source, count, seed)}
+    users = {u["login"]["uuid"]: u for u in source_users(offline_source.url, count, seed)}
     assert sorted({m.key.decode() for m in messages if m.key}) == sorted(users)
     for message in messages:
         record = dict(message.decoded)
@@ -135,9 +132,9 @@ def test_bad_users_land_in_the_dlq_and_counts_add_up(
     dlq = consume(dag_topics, dag_topics.kafka.dlq_topic, counts["rejected"])
     assert len(dlq) == counts["rejected"]
     assert all(m.headers["error"] and m.headers["error.field"] for m in dlq)
-    assert len(consume(dag_topics, dag_topics.kafka.topic, counts["produced"])) == counts[
-        "produced"
-    ]
+    assert (
+        len(consume(dag_topics, dag_topics.kafka.topic, counts["produced"])) == counts["produced"]
+    )
 
 
 def test_source_down_for_good_fails_the_task_clearly(

@@ -145,14 +145,21 @@ def test_cli_names_an_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_unknown_type_and_recursion_name_the_file_and_field(tmp_path: Path) -> None:
     unknown = tmp_path / "unknown.avsc"
-    unknown.write_text(json.dumps(
-        {"type": "record", "name": "R", "fields": [{"name": "a", "type": "Nope"}]}
-    ))
+    unknown.write_text(
+        json.dumps({"type": "record", "name": "R", "fields": [{"name": "a", "type": "Nope"}]})
+    )
     with pytest.raises(SchemaError, match=rf"{unknown}: R.a: unknown type 'Nope'"):
         load_schema(unknown)
     recursive = tmp_path / "recursive.avsc"
-    recursive.write_text(json.dumps({"type": "record", "name": "Node", "fields": [
-        {"name": "next", "type": ["null", "Node"], "default": None}]}))
+    recursive.write_text(
+        json.dumps(
+            {
+                "type": "record",
+                "name": "Node",
+                "fields": [{"name": "next", "type": ["null", "Node"], "default": None}],
+            }
+        )
+    )
     with pytest.raises(SchemaError, match=rf"{recursive}: Node.next.*: recursive record"):
         load_schema(recursive)
 
@@ -170,13 +177,15 @@ def _repo_with_history(root: Path, released: Path, current: Path) -> Path:
 def test_check_repo_compares_with_the_highest_released_version(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ok = _repo_with_history(tmp_path / "ok", SCHEMAS / "added_optional.avsc",
-                            SCHEMAS / "added_optional.avsc")
+    ok = _repo_with_history(
+        tmp_path / "ok", SCHEMAS / "added_optional.avsc", SCHEMAS / "added_optional.avsc"
+    )
     assert check_repo(ok) == 0
     assert "vs v10.avsc" not in capsys.readouterr().err
 
-    bad = _repo_with_history(tmp_path / "bad", SCHEMAS / "added_optional.avsc",
-                             SCHEMAS / "int_to_long.avsc")
+    bad = _repo_with_history(
+        tmp_path / "bad", SCHEMAS / "added_optional.avsc", SCHEMAS / "int_to_long.avsc"
+    )
     assert check_repo(bad) == 1
     err = capsys.readouterr().err
     assert "(vs v10.avsc)" in err and "count: [cassandra:type-not-alterable]" in err

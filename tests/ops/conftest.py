@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 
@@ -28,3 +29,12 @@ def subject_prefix(registry_client: SchemaRegistryClient) -> Iterator[str]:
         if subject.startswith(prefix):
             registry_client.delete_subject(subject)
             registry_client.delete_subject(subject, permanent=True)
+
+
+@pytest.fixture
+def prefixed_topic(subject_prefix: str, kafka_admin: AdminClient) -> Iterator[str]:
+    """A topic under ``subject_prefix`` (so its subject is cleaned up too); deleted after."""
+    name = f"{subject_prefix}users"
+    yield name
+    if name in kafka_admin.list_topics(timeout=30).topics:
+        kafka_admin.delete_topics([name], operation_timeout=30)[name].result(timeout=30)

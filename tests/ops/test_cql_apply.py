@@ -71,9 +71,13 @@ def test_generated_cql_builds_the_contract_table(
     expected = {c.name for c in flatten(contract.record)}
     assert set(_columns(cassandra_session, keyspace, "created_users")) == expected
 
-    stored = cassandra_session.execute(
-        "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
-    ).one().replication
+    stored = (
+        cassandra_session.execute(
+            "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", (keyspace,)
+        )
+        .one()
+        .replication
+    )
     for key, value in replication.items():
         assert str(value) in stored[key]
 
@@ -83,8 +87,10 @@ def test_each_migration_runs_once_even_when_applied_twice(
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id uuid PRIMARY KEY, a text);\n")
     # Not idempotent on purpose: each run would insert one more row.
-    _write(tmp_path / "migrations" / "t" / "0002_add_b.cql",
-           "ALTER TABLE t ADD IF NOT EXISTS b int;\nINSERT INTO t (id, b) VALUES (uuid(), 2);\n")
+    _write(
+        tmp_path / "migrations" / "t" / "0002_add_b.cql",
+        "ALTER TABLE t ADD IF NOT EXISTS b int;\nINSERT INTO t (id, b) VALUES (uuid(), 2);\n",
+    )
     replication = local_stack.cassandra.replication
 
     first = apply_all(cassandra_session, keyspace, replication, tmp_path)
@@ -104,8 +110,10 @@ def test_migrations_run_in_number_order(
 ) -> None:
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     # 0010 needs 0003's column: lexical order of "10" and "3" would run them the wrong way.
-    _write(tmp_path / "migrations" / "t" / "0010_fill.cql",
-           "INSERT INTO t (id, c) VALUES (1, 'filled');\n")
+    _write(
+        tmp_path / "migrations" / "t" / "0010_fill.cql",
+        "INSERT INTO t (id, c) VALUES (1, 'filled');\n",
+    )
     _write(tmp_path / "migrations" / "t" / "0003_add_c.cql", "ALTER TABLE t ADD c text;\n")
     report = apply_all(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
     assert report.applied == ["t/0003_add_c.cql", "t/0010_fill.cql"]

@@ -45,8 +45,12 @@ pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
 REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 STEM = "user_created"
-NICKNAME = {"name": "nickname", "doc": "What the user likes to be called; v2 on.",
-            "type": ["null", "string"], "default": None}
+NICKNAME = {
+    "name": "nickname",
+    "doc": "What the user likes to be called; v2 on.",
+    "type": ["null", "string"],
+    "default": None,
+}
 CHUNK = 15
 TIMEOUT_S = 300.0
 
@@ -72,8 +76,13 @@ def _job_contract(generated: Path) -> Contract:
     """What ``spark.contract.Contract.current`` reads, from this test's generated code."""
     python = _module(generated / "python" / f"{STEM}.py")
     spark = _module(generated / "spark" / f"{STEM}.py")
-    return Contract(python.AVRO_SCHEMA, tuple(spark.PROJECTION), spark.KEYSPACE, spark.TABLE,
-                    tuple(spark.PRIMARY_KEY))
+    return Contract(
+        python.AVRO_SCHEMA,
+        tuple(spark.PROJECTION),
+        spark.KEYSPACE,
+        spark.TABLE,
+        tuple(spark.PRIMARY_KEY),
+    )
 
 
 def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[OpsContract, Any]:
@@ -87,19 +96,25 @@ def _records(seed: str, nickname: bool) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     ingested_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
     users = make_page(seed, 1, CHUNK, tuple(NATIONALITIES))["results"]
-    records = [build_user(u, source="offline://ops-walkthrough", ingested_at=ingested_at)
-               .to_avro() for u in users]
+    records = [
+        build_user(u, source="offline://ops-walkthrough", ingested_at=ingested_at).to_avro()
+        for u in users
+    ]
     if nickname:
         for record in records:
             record["nickname"] = f"nick-{str(record['id'])[:8]}"
     return records
 
 
-def _produce(settings: Settings, topic: str, schema: str, records: Iterable[dict[str, Any]]
-             ) -> None:
+def _produce(
+    settings: Settings, topic: str, schema: str, records: Iterable[dict[str, Any]]
+) -> None:
     """Produce like a producer pinned to ``schema`` (already registered; no auto-register)."""
-    serializer = AvroSerializer(SchemaRegistryClient(settings.registry.client_config()), schema,
-                                conf={"auto.register.schemas": False})
+    serializer = AvroSerializer(
+        SchemaRegistryClient(settings.registry.client_config()),
+        schema,
+        conf={"auto.register.schemas": False},
+    )
     producer = Producer({**settings.kafka.client_config(), "acks": "all"})
     context = SerializationContext(topic, MessageField.VALUE)
     for record in records:
@@ -115,17 +130,23 @@ def _wait_until_read(metrics: MetricsLog, count: int) -> list[dict[str, Any]]:
         if sum(b["rows_read"] for b in batches) >= count:
             return batches
         time.sleep(2)
-    raise AssertionError(f"{metrics.path}: the job read fewer than {count} messages "
-                         f"in {TIMEOUT_S}s")
+    raise AssertionError(
+        f"{metrics.path}: the job read fewer than {count} messages in {TIMEOUT_S}s"
+    )
 
 
 def test_v1_and_v2_producers_side_by_side_after_an_evolution(
-    spark: SparkSession, local_stack: Settings, cassandra_session: Any, keyspace: str,
-    subject_prefix: str, tmp_path: Path,
+    spark: SparkSession,
+    local_stack: Settings,
+    cassandra_session: Any,
+    keyspace: str,
+    prefixed_topic: str,
+    tmp_path: Path,
 ) -> None:
-    topic = f"{subject_prefix}users"
+    topic = prefixed_topic
     settings = local_stack.model_copy(
-        update={"kafka": local_stack.kafka.model_copy(update={"topic": topic})})
+        update={"kafka": local_stack.kafka.model_copy(update={"topic": topic})}
+    )
     schemas, generated = tmp_path / "schemas", tmp_path / "generated"
     schemas.mkdir()
     shutil.copy(REPO_SCHEMAS / f"{STEM}.avsc", schemas / f"{STEM}.avsc")
@@ -164,8 +185,13 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
     early_v2 = _records("walk-v2-early", nickname=True)
     _produce(settings, topic, v2.schema, early_v2)
     options = JobOptions.from_settings(
-        settings, contract, topic=topic, dlq_topic=f"{topic}.dlq", keyspace=keyspace,
-        checkpoint=str(tmp_path / "checkpoint"), trigger="1 second",
+        settings,
+        contract,
+        topic=topic,
+        dlq_topic=f"{topic}.dlq",
+        keyspace=keyspace,
+        checkpoint=str(tmp_path / "checkpoint"),
+        trigger="1 second",
         metrics_file=tmp_path / "batches.jsonl",
     )
     query = start_query(spark, settings, contract, options)
@@ -181,7 +207,8 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
 
     assert sum(b["rows_rejected"] for b in batches) == 0, batches
     assert {registered_v1.schema_id, registered_v2.schema_id} <= {
-        i for b in batches for i in b["writer_schema_ids"]}
+        i for b in batches for i in b["writer_schema_ids"]
+    }
     rows = cassandra_session.execute(f"SELECT * FROM {keyspace}.{contract.table}")
     by_id = {str(row.id): row for row in rows}
     assert len(by_id) == len(produced)
@@ -189,6 +216,9 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
         row = by_id[str(record["id"])]
         assert row.nickname == record.get("nickname"), record["id"]
         assert (row.email, row.name_first, row.location_city, row.national_id_value) == (
-            record["email"], record["name"]["first"], record["location"]["city"],
-            record["national_id"]["value"])
+            record["email"],
+            record["name"]["first"],
+            record["location"]["city"],
+            record["national_id"]["value"],
+        )
         assert row.registered_date.replace(tzinfo=UTC) == record["registered"]["date"]

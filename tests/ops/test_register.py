@@ -40,12 +40,19 @@ def _set_contract(folder: Path, variant: str) -> None:
     shutil.copy(COMPAT_SCHEMAS / f"{variant}.avsc", folder / "account.avsc")
 
 
-def _register(registry: Registry, settings: Settings, folder: Path, prefix: str,
-              *, dry_run: bool = False, overrides: dict[str, str] | None = None,
-              ) -> list[Outcome | int | None]:
+def _register(
+    registry: Registry,
+    settings: Settings,
+    folder: Path,
+    prefix: str,
+    *,
+    dry_run: bool = False,
+    overrides: dict[str, str] | None = None,
+) -> list[Outcome | int | None]:
     contracts = discover_contracts(settings, folder, prefix)
-    (result,) = register_all(registry, contracts, settings.registry.default_compatibility,
-                             overrides, dry_run=dry_run)
+    (result,) = register_all(
+        registry, contracts, settings.registry.default_compatibility, overrides, dry_run=dry_run
+    )
     return [result.outcome, result.version]
 
 
@@ -54,12 +61,15 @@ def test_registering_twice_is_a_no_op_the_second_time(
 ) -> None:
     subject = f"{subject_prefix}account-value"
     contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
-    first, = register_all(registry, contracts, "BACKWARD")
-    second, = register_all(registry, contracts, "BACKWARD")
+    (first,) = register_all(registry, contracts, "BACKWARD")
+    (second,) = register_all(registry, contracts, "BACKWARD")
 
     assert (first.outcome, second.outcome) == (Outcome.REGISTERED, Outcome.UNCHANGED)
-    assert (second.version, second.schema_id) == (first.version, first.schema_id) == (
-        1, registry.version(subject, 1).schema_id)
+    assert (
+        (second.version, second.schema_id)
+        == (first.version, first.schema_id)
+        == (1, registry.version(subject, 1).schema_id)
+    )
     assert registry.versions(subject) == [1]
     assert registry.compatibility_level(subject) == "BACKWARD"
     assert f"unchanged, version 1 (id {first.schema_id})" in second.lines()[0]
@@ -83,22 +93,30 @@ def test_a_compatible_change_gets_a_new_version_with_its_diff(
     contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
     (result,) = register_all(registry, contracts, "BACKWARD")
 
-    assert (result.outcome, result.version, result.against_version) == (
-        Outcome.REGISTERED, 2, 1)
+    assert (result.outcome, result.version, result.against_version) == (Outcome.REGISTERED, 2, 1)
     assert [str(c) for c in result.diff] == ["+ nickname: string | null"]
     assert registry.versions(subject) == [1, 2]
     assert registry.version(subject, 2).schema_id == result.schema_id
 
 
-@pytest.mark.parametrize(("variant", "field", "rule"), [
-    ("added_required", "age", "avro:field-added-without-default"),
-    ("int_to_string", "count", "avro:type-mismatch"),
-    # the registry accepts this one (Avro promotes int to long); Cassandra cannot alter the column
-    ("int_to_long", "count", "cassandra:type-not-alterable"),
-])
+@pytest.mark.parametrize(
+    ("variant", "field", "rule"),
+    [
+        ("added_required", "age", "avro:field-added-without-default"),
+        ("int_to_string", "count", "avro:type-mismatch"),
+        # the registry accepts this (Avro promotes int to long); Cassandra cannot alter the column
+        ("int_to_long", "count", "cassandra:type-not-alterable"),
+    ],
+)
 def test_an_incompatible_change_is_refused_and_nothing_registered(
-    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
-    variant: str, field: str, rule: str, capsys: pytest.CaptureFixture[str],
+    registry: Registry,
+    local_stack: Settings,
+    contract_dir: Path,
+    subject_prefix: str,
+    variant: str,
+    field: str,
+    rule: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
     _register(registry, local_stack, contract_dir, subject_prefix)
@@ -114,7 +132,10 @@ def test_an_incompatible_change_is_refused_and_nothing_registered(
 
 
 def test_dry_run_registers_nothing_and_prints_the_diff(
-    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
+    registry: Registry,
+    local_stack: Settings,
+    contract_dir: Path,
+    subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
@@ -143,7 +164,10 @@ def test_per_subject_compatibility_override(
 
 
 def test_list_and_diff_show_versions_ids_and_field_changes(
-    registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str,
+    registry: Registry,
+    local_stack: Settings,
+    contract_dir: Path,
+    subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     subject = f"{subject_prefix}account-value"
@@ -154,32 +178,34 @@ def test_list_and_diff_show_versions_ids_and_field_changes(
 
     (listing,) = list_subjects(registry, subject_prefix)
     assert (listing.subject, listing.level, listing.versions) == (
-        subject, "BACKWARD", [(1, ids[0]), (2, ids[1])])
+        subject,
+        "BACKWARD",
+        [(1, ids[0]), (2, ids[1])],
+    )
     assert run(["--subject-prefix", subject_prefix, "list"], local_stack) == 0
     assert capsys.readouterr().out == (
-        f"{subject} [BACKWARD]: v1 (id {ids[0]}), v2 (id {ids[1]})\n")
+        f"{subject} [BACKWARD]: v1 (id {ids[0]}), v2 (id {ids[1]})\n"
+    )
 
-    assert [str(c) for c in diff_versions(registry, subject, 1, 2)] == [
-        "+ nickname: string | null"]
-    assert [str(c) for c in diff_versions(registry, subject, 2, 1)] == [
-        "- nickname: string | null"]
+    assert [str(c) for c in diff_versions(registry, subject, 1, 2)] == ["+ nickname: string | null"]
+    assert [str(c) for c in diff_versions(registry, subject, 2, 1)] == ["- nickname: string | null"]
     assert run(["diff", subject, "1", "2"], local_stack) == 0
     assert capsys.readouterr().out == "+ nickname: string | null\n"
 
 
 def test_the_user_contract_subject_follows_the_configured_topic(local_stack: Settings) -> None:
     repo_schemas = Path(__file__).resolve().parents[2] / "schemas"
-    custom = local_stack.model_copy(update={
-        "kafka": local_stack.kafka.model_copy(update={"topic": "people"})})
-    (contract,) = [c for c in discover_contracts(custom, repo_schemas, "p-")
-                   if c.path.stem == "user_created"]
+    custom = local_stack.model_copy(
+        update={"kafka": local_stack.kafka.model_copy(update={"topic": "people"})}
+    )
+    (contract,) = [
+        c for c in discover_contracts(custom, repo_schemas, "p-") if c.path.stem == "user_created"
+    ]
     assert contract.subject == "p-people-value"
     assert json.loads(contract.schema) == json.loads(contract.path.read_text())
 
 
-def test_avro_verdicts_agree_with_the_registry(
-    registry: Registry, subject_prefix: str
-) -> None:
+def test_avro_verdicts_agree_with_the_registry(registry: Registry, subject_prefix: str) -> None:
     """The offline Avro rules and the registry's BACKWARD check judge every pair the same."""
     subject = f"{subject_prefix}verdicts-value"
     base_text = schema_text(json.loads(BASE.read_text()))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 import pytest
 from confluent_kafka import Consumer, KafkaException, Message
 from confluent_kafka.admin import AdminClient
@@ -126,6 +127,13 @@ def consume(settings: Settings, topic: str, expected: int, timeout_s: float = 60
     finally:
         consumer.close()
     return out
+
+
+def source_users(base_url: str, count: int, seed: str, query: str = "") -> list[dict[str, Any]]:
+    """Page 1 of ``seed`` straight from the source, as the producer fetched it."""
+    url = f"{base_url}?results={count}&seed={seed}&page=1{query}"
+    users: list[dict[str, Any]] = httpx.get(url).json()["results"]
+    return users
 
 
 def normalized(user: dict[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import httpx
 import pytest
 
 from config import Settings
@@ -13,17 +11,14 @@ from producer.__main__ import main
 from producer.batch import run_batch
 from producer.errors import BatchIncompleteError, SubjectNotRegisteredError
 from producer.offline_source import Faults, OfflineSource
-from tests.producer.stack_helpers import assert_no_credentials, consume, credentials_of
+from tests.producer.stack_helpers import (
+    assert_no_credentials,
+    consume,
+    credentials_of,
+    source_users,
+)
 
 pytestmark = pytest.mark.stack
-
-
-def source_users(
-    source: OfflineSource, count: int, seed: str, query: str = ""
-) -> list[dict[str, Any]]:
-    response = httpx.get(f"{source.url}?results={count}&seed={seed}&page=1{query}")
-    users: list[dict[str, Any]] = response.json()["results"]
-    return users
 
 
 def test_bad_users_go_to_the_dlq_with_reasons_and_counts_add_up(
@@ -31,7 +26,7 @@ def test_bad_users_go_to_the_dlq_with_reasons_and_counts_add_up(
 ) -> None:
     url = f"{offline_source.url}?bad_user_rate=0.2"
     counts = run_batch(topics, 200, seed="dlq", source_url=url)
-    users = source_users(offline_source, 200, "dlq", "&bad_user_rate=0.2")
+    users = source_users(offline_source.url, 200, "dlq", "&bad_user_rate=0.2")
     assert counts.fetched == 200
     assert counts.produced + counts.rejected == 200
     assert 10 < counts.rejected < 80
@@ -109,7 +104,7 @@ def test_cli_runs_one_batch_twice_with_the_same_keys(
     assert len(keys) == 50
     assert len(set(keys)) == 25  # the second run re-produced exactly the same ids
     assert {k.decode() for k in keys if k} == {
-        u["login"]["uuid"] for u in source_users(offline_source, 25, "twice")
+        u["login"]["uuid"] for u in source_users(offline_source.url, 25, "twice")
     }
 
 
