@@ -25,7 +25,9 @@ $(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml) |
 setup: $(STAMP) ## virtual environment from uv.lock, plus the JVM artifacts (idempotent)
 
 test: setup ## every test, unit to end-to-end, on real services
+	bash docker/install-compose.sh
 	$(PY) -m codegen --check
+	$(PY) -m codegen --check-compat
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -61,6 +63,9 @@ stack-reset: setup ## stop the local stack and wipe its data
 
 USERS ?= 1000
 SOURCE ?= auto
+
+stream: setup ## the Spark streaming job, Kafka -> Cassandra (STREAM_ARGS="--master spark://h:7077 ...")
+	$(PY) -m spark $(STREAM_ARGS)
 
 demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
 	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)

@@ -311,7 +311,8 @@ def _prepare(settings: Settings, contract: Contract, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     conf: dict[str, str | int | float | bool] = {**settings.kafka.client_config()}
     topics = [NewTopic(t, num_partitions=settings.kafka.partitions) for t in (name, f"{name}.dlq")]
-    for future in AdminClient(conf).create_topics(topics).values():
+    admin = AdminClient(conf)  # must outlive its futures
+    for future in admin.create_topics(topics).values():
         future.result(30)
     registry = SchemaRegistryClient(settings.registry.client_config())
     registry.register_schema(f"{name}-value", Schema(contract.reader_schema, "AVRO"))

@@ -444,7 +444,10 @@ def check_repo(schemas_dir: Path) -> int:
             print(f"error: {exc}", file=sys.stderr)
             status = 1
             continue
-        _print_report(f"{contract} (vs {latest.name})", report)
+        label = f"{contract} (vs {latest.name})"
+        _print_report(label, report)
+        verdict = "may follow" if report.compatible else "may NOT follow"
+        print(f"{label}: {verdict} the released version, {len(report.warnings)} warning(s)")
         if not report.compatible:
             status = 1
     return status

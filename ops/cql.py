@@ -206,7 +206,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
     apply.add_argument("--cql-dir", type=Path, default=GENERATED_CQL)
     args = parser.parse_args(argv)
     try:
-        keyspace = args.keyspace or contracts_keyspace(settings)
+        keyspace = args.keyspace or settings.cassandra.keyspace or contracts_keyspace(settings)
         with connect(settings) as session:
             report = apply_all(session, keyspace, settings.cassandra.replication, args.cql_dir)
     except (MigrationError, SchemaError, ValueError) as exc:

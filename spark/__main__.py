@@ -13,7 +13,9 @@ from spark.job import JobOptions, run
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the flags (defaults from the settings) and run the job."""
-    parser = argparse.ArgumentParser(prog="python -m spark", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m spark", description="Stream users from Kafka into Cassandra."
+    )
     parser.add_argument("--master", help="Spark master, e.g. local[2] or spark://host:7077")
     parser.add_argument("--topic", help="Kafka topic to read")
     parser.add_argument("--dlq-topic", help="Kafka topic for rejected messages")

@@ -9,9 +9,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from codegen_support import KS_PACKAGE, TEST_SCHEMAS
 
 from codegen.generate import Output, render_all, write
+from tests.codegen.codegen_support import KS_PACKAGE, TEST_SCHEMAS
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import codegen_support
 import pytest
 from cassandra.protocol import SyntaxException
-from codegen_support import REPO_ROOT
 
+import tests.codegen.codegen_support as codegen_support
 from codegen.generate import render_all, write
 from codegen.model import Array, AvroType, Map, Record, unwrap_nullable
 from codegen.parse import parse_folder
 from codegen.table import RESERVED, VERSION_DEPENDENT, table_for
 from config import Settings
 from ops.cql import apply_all
+from tests.codegen.codegen_support import REPO_ROOT
 
 pytestmark = pytest.mark.stack
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import codegen_support
 import fastavro
 import pytest
-from codegen_support import REPO_ROOT
 
+import tests.codegen.codegen_support as codegen_support
 from generated.python import user_created
+from tests.codegen.codegen_support import REPO_ROOT
 
 
 def _round_trip(schema_text: str, record: Any) -> Any:

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import codegen_support
 import fastavro
 import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql.avro.functions import from_avro
 from pyspark.sql.functions import col
 
+import tests.codegen.codegen_support as codegen_support
 from generated.python import user_created as uc_python
 from generated.spark import user_created as uc_spark
 

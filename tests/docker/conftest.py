@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
-from compose_support import COMPOSE_FILE, ENV_EXAMPLE, interpolate, read_env_file
+
+from tests.docker.compose_support import COMPOSE_FILE, ENV_EXAMPLE, interpolate, read_env_file
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ from importlib import resources
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs in the lock
-from compose_support import COMPOSE_FILE, ENV_EXAMPLE, REPO_ROOT
+
+from tests.docker.compose_support import COMPOSE_FILE, ENV_EXAMPLE, REPO_ROOT
 
 
 def compose_spec_schema() -> dict[str, Any]:

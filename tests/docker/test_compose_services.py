@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from compose_support import (
+from tests.docker.compose_support import (
     COMPOSE_FILE,
     REPO_ROOT,
     copy_sources,

@@ -8,7 +8,7 @@ import pytest
 
 from config import Settings
 from producer.offline_source import OfflineSource
-from tests.producer.stack_helpers import reachable_settings, scratch_topics
+from tests.producer.stack_helpers import reachable, scratch_topics
 
 
 @pytest.fixture(scope="session")
@@ -19,9 +19,9 @@ def offline_source() -> Iterator[OfflineSource]:
 
 
 @pytest.fixture(scope="session")
-def stack_settings() -> Settings:
-    """Settings of the running local stack (fails with a clear message when it is down)."""
-    return reachable_settings()
+def stack_settings(local_stack: Settings) -> Settings:
+    """Settings of the local stack (started by the root ``local_stack`` fixture if needed)."""
+    return reachable(local_stack)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from config import Settings, load_settings
+from config import Settings
 from generated.python.user_created import AVRO_SCHEMA
 
 CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
@@ -44,9 +44,8 @@ def client_config(settings: Settings) -> dict[str, str | int | float | bool]:
     return {**settings.kafka.client_config()}
 
 
-def reachable_settings() -> Settings:
-    """The pipeline settings, after checking that Kafka and the registry answer (else fail)."""
-    settings = load_settings()
+def reachable(settings: Settings) -> Settings:
+    """``settings``, after checking that Kafka and the registry answer (else fail clearly)."""
     admin = AdminClient(client_config(settings))
     try:
         admin.list_topics(timeout=10)
@@ -83,6 +82,7 @@ def scratch_topics(settings: Settings, *, register: bool = True) -> Iterator[Set
     finally:
         if register:
             registry.delete_subject(subject)
+            registry.delete_subject(subject, permanent=True)
         for future in admin.delete_topics([topic, dlq]).values():
             future.result(30)
 
