@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Row
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
@@ -60,13 +60,12 @@ class BatchProcessor:
         started = time.time()
         framed = _framed(batch).persist()
         try:
-            rows_read = framed.count()
             writers = [self._schemas.resolve(i) for i in _distinct_ids(framed)]
             decoded = self._decoded(framed, writers)
             if decoded is not None:
                 decoded = decoded.persist()
             try:
-                return self._write(batch_id, started, rows_read, framed, writers, decoded)
+                return self._write(batch_id, started, framed, writers, decoded)
             finally:
                 if decoded is not None:
                     decoded.unpersist()
@@ -120,42 +119,40 @@ class BatchProcessor:
         self,
         batch_id: int,
         started: float,
-        rows_read: int,
         framed: DataFrame,
         writers: list[WriterSchema],
         decoded: DataFrame | None,
     ) -> BatchMetrics:
-        columns = [column for column, _ in self._contract.projection]
-        rejects = _unreadable(framed, writers)
-        latency: list[float | None] = [None, None, None]
-        written = 0
+        """Sink the good rows, then one pass over every row for the figures, then the DLQ.
+
+        Few Spark jobs per batch on purpose: each has a fixed cost that dominates small batches.
+        """
+        classified = _unreadable(framed, writers)
         if decoded is not None:
-            good = decoded.where(fn.col(ERROR).isNull())
-            good.select(*columns).write.format("org.apache.spark.sql.cassandra").options(
-                **self._targets.cassandra_options
-            ).options(keyspace=self._targets.keyspace, table=self._targets.table).mode(
-                "append"
-            ).save()
-            written_ms = time.time() * 1000.0
-            written, latency = _latency(good, written_ms)
-            rejects = rejects.unionByName(
-                decoded.where(fn.col(ERROR).isNotNull()).select(*META, fn.col(ERROR))
-            )
-        by_reason = {r[ERROR]: int(r["count"]) for r in rejects.groupBy(ERROR).count().collect()}
+            columns = [column for column, _ in self._contract.projection]
+            decoded.where(fn.col(ERROR).isNull()).select(*columns).write.format(
+                "org.apache.spark.sql.cassandra"
+            ).options(**self._targets.cassandra_options).options(
+                keyspace=self._targets.keyspace, table=self._targets.table
+            ).mode("append").save()
+            classified = classified.unionByName(decoded.select(*META, fn.col(ERROR)))
+        summary = _summary(classified, written_ms=time.time() * 1000.0)
+        good = summary.pop(None, None)
+        by_reason = {str(reason): int(row["n"]) for reason, row in summary.items()}
         if by_reason:
-            _to_dlq(rejects, self._targets)
+            _to_dlq(classified.where(fn.col(ERROR).isNotNull()), self._targets)
         return BatchMetrics(
             batch_id=batch_id,
             finished_at_ms=int(time.time() * 1000),
             duration_ms=int((time.time() - started) * 1000),
-            rows_read=rows_read,
-            rows_written=written,
+            rows_read=sum(by_reason.values()) + (int(good["n"]) if good else 0),
+            rows_written=int(good["n"]) if good else 0,
             rows_rejected=sum(by_reason.values()),
             rejected_by_reason=by_reason,
             writer_schema_ids=sorted(w.schema_id for w in writers),
-            latency_ms_p50=latency[0],
-            latency_ms_p95=latency[1],
-            latency_ms_max=latency[2],
+            latency_ms_p50=float(good["pct"][0]) if good else None,
+            latency_ms_p95=float(good["pct"][1]) if good else None,
+            latency_ms_max=float(good["max"]) if good else None,
         )
 
 
@@ -173,25 +170,30 @@ def _distinct_ids(framed: DataFrame) -> list[int]:
 
 
 def _unreadable(framed: DataFrame, writers: list[WriterSchema]) -> DataFrame:
-    """Rows with a bad header, or whose schema id the registry cannot give as Avro."""
+    """Rows not decoded: a bad header, or a schema id the registry cannot give as Avro."""
     error = fn.col(ERROR)
     for w in writers:
         if w.problem is not None:
             error = fn.when(fn.col(SCHEMA_ID) == w.schema_id, fn.lit(w.problem)).otherwise(error)
-    return framed.select(*META, error.alias(ERROR)).where(fn.col(ERROR).isNotNull())
+    decodable = [w.schema_id for w in writers if w.avro_json is not None]
+    undecoded = framed.where(~fn.col(SCHEMA_ID).isin(decodable) | fn.col(SCHEMA_ID).isNull())
+    return undecoded.select(*META, error.alias(ERROR))
 
 
-def _latency(good: DataFrame, written_ms: float) -> tuple[int, list[float | None]]:
-    """Rows written and their Kafka-timestamp-to-write latency: p50, p95, max (ms)."""
+def _summary(classified: DataFrame, written_ms: float) -> dict[str | None, Row]:
+    """Per outcome (null = written, else the reject reason): row count, and the Kafka-timestamp
+    to write latency in ms (p50/p95 as ``pct``, ``max``), in one Spark job."""
     latency = fn.lit(written_ms) - fn.col("_kafka_timestamp").cast("double") * 1000.0
-    row = good.agg(
-        fn.count(fn.lit(1)).alias("n"),
-        fn.percentile_approx(latency, [0.5, 0.95]).alias("pct"),
-        fn.max(latency).alias("max"),
-    ).first()
-    if row is None or row["n"] == 0:
-        return 0, [None, None, None]
-    return int(row["n"]), [float(row["pct"][0]), float(row["pct"][1]), float(row["max"])]
+    rows = (
+        classified.groupBy(ERROR)
+        .agg(
+            fn.count(fn.lit(1)).alias("n"),
+            fn.percentile_approx(latency, [0.5, 0.95]).alias("pct"),
+            fn.max(latency).alias("max"),
+        )
+        .collect()
+    )
+    return {row[ERROR]: row for row in rows}
 
 
 def _to_dlq(rejects: DataFrame, targets: Targets) -> None:
