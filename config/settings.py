@@ -66,9 +66,7 @@ class RegistrySettings(BaseModel):
         """The settings of confluent-kafka's ``SchemaRegistryClient``."""
         conf = {"url": self.url}
         if self.username and self.password:
-            conf["basic.auth.user.info"] = (
-                f"{self.username}:{self.password.get_secret_value()}"
-            )
+            conf["basic.auth.user.info"] = f"{self.username}:{self.password.get_secret_value()}"
         return conf
 
 

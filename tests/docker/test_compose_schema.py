@@ -55,8 +55,16 @@ def test_docker_compose_config_accepts_the_file() -> None:
         f"{version.stderr.strip() or version.stdout.strip()}"
     )
     result = subprocess.run(
-        [docker, "compose", "-f", str(COMPOSE_FILE), "--env-file", str(ENV_EXAMPLE),
-         "config", "-q"],
+        [
+            docker,
+            "compose",
+            "-f",
+            str(COMPOSE_FILE),
+            "--env-file",
+            str(ENV_EXAMPLE),
+            "config",
+            "-q",
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -159,9 +159,10 @@ def test_python_modules_run_by_containers_exist(compose: dict[str, Any]) -> None
         for index, word in enumerate(words[:-1]):
             if word == "-m" and index > 0 and words[index - 1] == "python":
                 module = Path(*words[index + 1].split("."))
-                if not (REPO_ROOT / module.with_suffix(".py")).is_file() and not (
-                    REPO_ROOT / module / "__main__.py"
-                ).is_file():
+                if (
+                    not (REPO_ROOT / module.with_suffix(".py")).is_file()
+                    and not (REPO_ROOT / module / "__main__.py").is_file()
+                ):
                     missing.append(f"{name}: python -m {words[index + 1]}")
     assert not missing, "containers run modules that do not exist:\n" + "\n".join(missing)
 

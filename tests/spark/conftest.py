@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from confluent_kafka.admin import AdminClient
-from spark_support import StreamNames, create_table, create_topics
 
 from config import Settings
 from config.settings import REPO_ROOT
+from tests.spark.spark_support import StreamNames, create_table, create_topics
 
 CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"
 _TIMEOUT_S = 30.0

@@ -1,8 +1,4 @@
-"""Helpers of the Spark tests: contract-shaped users, Kafka/registry I/O, Cassandra reads.
-
-Imported by module name (pytest puts this directory on ``sys.path``); the name is unique across
-test areas on purpose.
-"""
+"""Helpers of the Spark tests: users made by the producer, Kafka/registry I/O, Cassandra reads."""
 
 from __future__ import annotations
 

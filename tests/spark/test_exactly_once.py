@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spark_support import (
+
+from config import Settings
+from config.settings import REPO_ROOT
+from spark.contract import Contract
+from spark.metrics import MetricsLog
+from tests.spark.spark_support import (
     StreamNames,
     contract_record,
     expected_row,
@@ -21,11 +26,6 @@ from spark_support import (
     table_rows,
     wait_for,
 )
-
-from config import Settings
-from config.settings import REPO_ROOT
-from spark.contract import Contract
-from spark.metrics import MetricsLog
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 

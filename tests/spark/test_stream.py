@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
-from spark_support import (
+
+from config import Settings
+from spark.contract import Contract
+from spark.job import JobOptions, start_query
+from spark.metrics import MetricsLog
+from tests.spark.spark_support import (
     StreamNames,
     consume_all,
     contract_record,
@@ -31,11 +36,6 @@ from spark_support import (
     table_rows,
     wait_for,
 )
-
-from config import Settings
-from spark.contract import Contract
-from spark.job import JobOptions, start_query
-from spark.metrics import MetricsLog
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 

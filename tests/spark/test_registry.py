@@ -1,0 +1,44 @@
+"""Writer schema resolution against the real registry: Avro, unknown id, non-Avro schema."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+
+from spark.contract import Contract
+from spark.registry import WriterSchemas
+
+pytestmark = pytest.mark.stack
+
+
+def test_an_avro_id_resolves_to_its_schema_and_stays_cached(
+    registry_client: SchemaRegistryClient, unique_subject: str
+) -> None:
+    reader = Contract.current().reader_schema
+    schema_id = registry_client.register_schema(unique_subject, Schema(reader, "AVRO"))
+    schemas = WriterSchemas(registry_client)
+    resolved = schemas.resolve(schema_id)
+    assert resolved.problem is None
+    assert resolved.avro_json is not None
+    assert json.loads(resolved.avro_json)["name"] == json.loads(reader)["name"]
+    assert schemas.resolve(schema_id) is resolved
+
+
+def test_an_unknown_id_is_a_reject_reason_not_an_error(
+    registry_client: SchemaRegistryClient,
+) -> None:
+    resolved = WriterSchemas(registry_client).resolve(1_999_999_999)
+    assert resolved.avro_json is None
+    assert resolved.problem == "unknown schema id 1999999999"
+
+
+def test_a_non_avro_schema_is_a_reject_reason(
+    registry_client: SchemaRegistryClient, unique_subject: str
+) -> None:
+    json_schema = json.dumps({"type": "object", "properties": {"id": {"type": "string"}}})
+    schema_id = registry_client.register_schema(unique_subject, Schema(json_schema, "JSON"))
+    resolved = WriterSchemas(registry_client).resolve(schema_id)
+    assert resolved.avro_json is None
+    assert resolved.problem == f"schema id {schema_id} is a JSON schema, not Avro"
