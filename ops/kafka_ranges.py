@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from config import Settings
@@ -11,18 +12,39 @@ Offsets = dict[int, int]
 
 
 def end_offsets(settings: Settings, topic: str) -> Offsets:
-    """The high watermark of every partition of ``topic`` (empty when it does not exist)."""
-    from confluent_kafka import Consumer, TopicPartition
+    """The high watermark of every partition of ``topic`` (empty when it does not exist).
 
+    Retriable broker answers (a partition whose leader is still being elected, as right after
+    the topic was created) are retried until a deadline, then raised.
+    """
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+    transient_codes = {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+        KafkaError._TIMED_OUT,
+    }
     consumer = Consumer(_consumer_config(settings))
+    deadline = time.monotonic() + _TIMEOUT_S
     try:
         meta = consumer.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
         if meta is None or meta.error is not None:
             return {}
-        return {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=_TIMEOUT_S)[1]
-            for p in sorted(meta.partitions)
-        }
+        while True:
+            try:
+                return {
+                    p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=_TIMEOUT_S)[
+                        1
+                    ]
+                    for p in sorted(meta.partitions)
+                }
+            except KafkaException as exc:
+                error = exc.args[0]
+                transient = error.retriable() or error.code() in transient_codes
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
     finally:
         consumer.close()
 

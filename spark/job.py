@@ -56,7 +56,7 @@ class JobOptions:
         return cls(
             topic=topic or settings.kafka.topic,
             dlq_topic=dlq_topic or settings.kafka.dlq_topic,
-            keyspace=keyspace or contract.keyspace,
+            keyspace=keyspace or settings.cassandra.keyspace or contract.keyspace,
             checkpoint=checkpoint or str(settings.spark.checkpoint_dir),
             trigger=trigger or settings.spark.trigger_interval,
             metrics_file=metrics_file or settings.spark.metrics_file,

@@ -141,3 +141,9 @@ def spark(local_stack: Settings) -> Iterator[SparkSession]:
     session.sparkContext.setLogLevel("WARN")
     yield session
     session.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the `make demo` test last: it takes the shared stack down and brings it back up,
+    which the other tests' session-wide clients should not have to live through."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)

@@ -67,6 +67,7 @@ def _make(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.restarts_stack
 def test_demo_from_a_stopped_stack_reports_what_cassandra_and_kafka_hold(
     local_stack: Settings, demo_env: dict[str, str]
 ) -> None:
