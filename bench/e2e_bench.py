@@ -157,7 +157,7 @@ def _throughput(
     started = time.time()
     query = approach.start(spark, settings, contract, name, workdir)
     try:
-        batches = _wait_for_rows(query, len(users))
+        batches = _wait_for_rows(settings, query, f"{name}.{contract.table}", len(users))
     finally:
         query.stop()
     finished = max(_batch_end(b) for b in batches)
@@ -191,7 +191,7 @@ def _latency(
                 produced_at[next(ids)] = now
 
         approach.produce(settings, name, users, stamp)
-        _wait_for_rows(query, len(users))
+        _wait_for_rows(settings, query, f"{name}.{contract.table}", len(users))
     finally:
         query.stop()
     with connect(settings) as session:
@@ -332,20 +332,29 @@ def _prepare(settings: Settings, contract: Contract, prefix: str) -> str:
     return name
 
 
-def _wait_for_rows(query: StreamingQuery, rows: int) -> list[dict[str, Any]]:
-    """Every progress of ``query`` until it has read ``rows`` rows; raises if it dies."""
+def _wait_for_rows(
+    settings: Settings, query: StreamingQuery, table: str, rows: int
+) -> list[dict[str, Any]]:
+    """The progress of every batch of ``query`` until ``table`` holds ``rows`` rows.
+
+    The table is counted rather than the progress' ``numInputRows``, which counts a batch once
+    per Spark job that reads it (the job's second pass, the DLQ) and so runs ahead.
+    """
     batches: dict[int, dict[str, Any]] = {}
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if not query.isActive:
-            raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
-        for progress in query.recentProgress:
-            if progress["numInputRows"]:
-                batches[progress["batchId"]] = progress
-        if sum(b["numInputRows"] for b in batches.values()) >= rows:
-            return list(batches.values())
-        time.sleep(0.5)
-    raise TimeoutError(f"query {query.name}: fewer than {rows} rows in {DRAIN_TIMEOUT_S} s")
+    with connect(settings) as session:
+        while time.monotonic() < deadline:
+            if not query.isActive:
+                raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
+            for progress in query.recentProgress:
+                if progress["numInputRows"]:
+                    batches[progress["batchId"]] = progress
+            if sum(b["numInputRows"] for b in batches.values()) >= rows:
+                count = session.execute(f"SELECT COUNT(*) FROM {table}", timeout=120).one()[0]
+                if count >= rows:
+                    return list(batches.values())
+            time.sleep(1.0)
+    raise TimeoutError(f"{table}: fewer than {rows} rows after {DRAIN_TIMEOUT_S} s")
 
 
 def _batch_end(progress: dict[str, Any]) -> float:

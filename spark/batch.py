@@ -1,16 +1,21 @@
 """One micro-batch: check the framing, decode per writer schema, project, write, route rejects.
 
-Runs in ``foreachBatch`` on the driver. Everything per row is a Spark SQL expression; the driver
-only collects the distinct schema ids of the batch to fetch their writer schemas (cached).
+Runs in ``foreachBatch`` on the driver. Everything per row is a Spark SQL expression. Each Spark
+job has a fixed cost that dominates small batches, so the common case is one job: rows whose
+writer schema id is already known are decoded (a ``CASE`` over the ids, one ``from_avro`` per
+writer schema) and written, with the batch's figures observed on the way. Rows with an id not
+seen before are "pending": their ids are fetched from the registry and a second pass writes
+them. Rejects cost two more jobs (reasons, DLQ) only when a batch has some.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame, Row
+from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
@@ -21,6 +26,9 @@ from spark.registry import WriterSchema, WriterSchemas
 
 ERROR = "_error"
 SCHEMA_ID = "_schema_id"
+PENDING = "pending: writer schema id not fetched yet"
+"""Internal marker, never a DLQ reason: the row is decoded in the batch's second pass."""
+_FRAMING = "_framing_error"
 _KAFKA_COLUMNS = ("key", "value", "topic", "partition", "offset", "timestamp", "headers")
 META = tuple(f"_kafka_{name}" for name in _KAFKA_COLUMNS)
 """The Kafka source's columns, renamed so ``value`` can hold the decoded struct."""
@@ -35,6 +43,21 @@ class Targets:
     dlq_topic: str
     kafka_options: dict[str, str]
     cassandra_options: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One decode-and-write pass over a batch, with what it observed (latencies in ms)."""
+
+    classified: DataFrame
+    read: int
+    written: int
+    rejected: int
+    pending: int
+    schema_ids: frozenset[int]
+    latency_ms_p50: float | None
+    latency_ms_p95: float | None
+    latency_ms_max: float | None
 
 
 class BatchProcessor:
@@ -58,45 +81,107 @@ class BatchProcessor:
     def process(self, batch: DataFrame, batch_id: int) -> BatchMetrics:
         """Write the good rows of ``batch`` to Cassandra and the rejects to the DLQ."""
         started = time.time()
-        framed = _framed(batch).persist()
-        try:
-            writers = [self._schemas.resolve(i) for i in _distinct_ids(framed)]
-            decoded = self._decoded(framed, writers)
-            if decoded is not None:
-                decoded = decoded.persist()
-            try:
-                return self._write(batch_id, started, framed, writers, decoded)
-            finally:
-                if decoded is not None:
-                    decoded.unpersist()
-        finally:
-            framed.unpersist()
+        framed = _framed(batch)
+        first = self._pass(framed, self._schemas.known(), batch_id)
+        passes = [first]
+        if first.pending:
+            new = [self._schemas.resolve(i) for i in _pending_ids(first.classified)]
+            pending = framed.where(fn.col(SCHEMA_ID).isin([w.schema_id for w in new]))
+            writers = {w.schema_id: w for w in [*self._schemas.known(), *new]}
+            passes.append(self._pass(pending, list(writers.values()), batch_id))
+        by_reason = self._reject(passes) if any(p.rejected for p in passes) else {}
+        main = max(passes, key=lambda p: p.written)
+        maxima = [p.latency_ms_max for p in passes if p.latency_ms_max is not None]
+        return BatchMetrics(
+            batch_id=batch_id,
+            finished_at_ms=int(time.time() * 1000),
+            duration_ms=int((time.time() - started) * 1000),
+            rows_read=first.read,
+            rows_written=sum(p.written for p in passes),
+            rows_rejected=sum(by_reason.values()),
+            rejected_by_reason=by_reason,
+            writer_schema_ids=sorted(frozenset().union(*(p.schema_ids for p in passes))),
+            latency_ms_p50=main.latency_ms_p50,
+            latency_ms_p95=main.latency_ms_p95,
+            latency_ms_max=max(maxima) if maxima else None,
+        )
 
-    def _decoded(self, framed: DataFrame, writers: list[WriterSchema]) -> DataFrame | None:
-        """Rows with a known Avro writer schema, decoded, projected and classified."""
-        parts = [
-            framed.where(fn.col(SCHEMA_ID) == w.schema_id).select(
-                *META,
-                fn.col(SCHEMA_ID),
-                from_avro(
-                    wire.avro_body(fn.col("_kafka_value")),
-                    w.avro_json,
-                    {"avroSchema": self._contract.reader_schema, "mode": "PERMISSIVE"},
-                ).alias("value"),
-            )
-            for w in writers
-            if w.avro_json is not None
-        ]
-        if not parts:
-            return None
-        union = reduce(DataFrame.unionByName, parts)
-        projected = union.select(
+    def _pass(self, framed: DataFrame, writers: list[WriterSchema], batch_id: int) -> _Pass:
+        """Classify ``framed`` with ``writers``, append its good rows, observe the figures."""
+        classified = self._classify(framed, writers)
+        error = fn.col(ERROR)
+        good = error.isNull()
+        kafka_ms = fn.when(good, fn.col("_kafka_timestamp").cast("double") * 1000.0)
+        observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
+        observed = classified.observe(
+            observation,
+            fn.count(fn.lit(1)).alias("read"),
+            fn.count(fn.when(good, fn.lit(1))).alias("written"),
+            fn.count(fn.when(error == PENDING, fn.lit(1))).alias("pending"),
+            fn.array_join(
+                fn.collect_set(
+                    fn.when(error.isNull() | (error != PENDING), fn.col(SCHEMA_ID))
+                ).cast("array<string>"),
+                ",",
+            ).alias("schema_ids"),
+            fn.percentile_approx(kafka_ms, 0.5).alias("ts_p50"),
+            fn.percentile_approx(kafka_ms, 0.05).alias("ts_p05"),
+            fn.min(kafka_ms).alias("ts_min"),
+        )
+        columns = [column for column, _ in self._contract.projection]
+        observed.where(good).select(*columns).write.format(
+            "org.apache.spark.sql.cassandra"
+        ).options(**self._targets.cassandra_options).options(
+            keyspace=self._targets.keyspace, table=self._targets.table
+        ).mode("append").save()
+        written_ms = time.time() * 1000.0
+        seen = observation.get
+
+        def latency(kafka_ms: float | None) -> float | None:
+            return None if kafka_ms is None else written_ms - float(kafka_ms)
+
+        read, written, pending = int(seen["read"]), int(seen["written"]), int(seen["pending"])
+        return _Pass(
+            classified=classified,
+            read=read,
+            written=written,
+            rejected=read - written - pending,
+            pending=pending,
+            schema_ids=frozenset(int(i) for i in str(seen["schema_ids"]).split(",") if i),
+            latency_ms_p50=latency(seen["ts_p50"]),
+            latency_ms_p95=latency(seen["ts_p05"]),
+            latency_ms_max=latency(seen["ts_min"]),
+        )
+
+    def _classify(self, framed: DataFrame, writers: list[WriterSchema]) -> DataFrame:
+        """Every row of ``framed``: its projected columns and its reject reason (null if good)."""
+        body = wire.avro_body(fn.col("_kafka_value"))
+        options = {"avroSchema": self._contract.reader_schema, "mode": "PERMISSIVE"}
+        schema_id = fn.col(SCHEMA_ID)
+        # The never-taken first branch gives the CASE the reader schema's type with no writers.
+        value = fn.when(fn.lit(False), from_avro(body, self._contract.reader_schema, options))
+        problem = fn.lit(None).cast("string")
+        for w in writers:
+            if w.avro_json is not None:
+                value = value.when(schema_id == w.schema_id, from_avro(body, w.avro_json, options))
+            else:
+                problem = fn.when(schema_id == w.schema_id, fn.lit(w.problem)).otherwise(problem)
+        known = [w.schema_id for w in writers]
+        decoded = framed.select(*META, schema_id, fn.col(_FRAMING), value.alias("value"))
+        projected = decoded.select(
             *META,
-            fn.col(SCHEMA_ID),
+            schema_id,
+            fn.col(_FRAMING),
             fn.col("value"),
             *(fn.expr(sql).alias(column) for column, sql in self._contract.projection),
         )
-        return projected.withColumn(ERROR, self._decode_error()).drop("value")
+        error = fn.coalesce(
+            fn.col(_FRAMING),
+            fn.when(~schema_id.isin(known), fn.lit(PENDING)),
+            problem,
+            self._decode_error(),
+        )
+        return projected.withColumn(ERROR, error).drop("value", _FRAMING)
 
     def _decode_error(self) -> Column:
         undecodable = reduce(
@@ -115,85 +200,33 @@ class BatchProcessor:
             error = error.when(fn.col(key).isNull(), fn.lit(f"null key column {key}"))
         return error
 
-    def _write(
-        self,
-        batch_id: int,
-        started: float,
-        framed: DataFrame,
-        writers: list[WriterSchema],
-        decoded: DataFrame | None,
-    ) -> BatchMetrics:
-        """Sink the good rows, then one pass over every row for the figures, then the DLQ.
-
-        Few Spark jobs per batch on purpose: each has a fixed cost that dominates small batches.
-        """
-        classified = _unreadable(framed, writers)
-        if decoded is not None:
-            columns = [column for column, _ in self._contract.projection]
-            decoded.where(fn.col(ERROR).isNull()).select(*columns).write.format(
-                "org.apache.spark.sql.cassandra"
-            ).options(**self._targets.cassandra_options).options(
-                keyspace=self._targets.keyspace, table=self._targets.table
-            ).mode("append").save()
-            classified = classified.unionByName(decoded.select(*META, fn.col(ERROR)))
-        summary = _summary(classified, written_ms=time.time() * 1000.0)
-        good = summary.pop(None, None)
-        by_reason = {str(reason): int(row["n"]) for reason, row in summary.items()}
-        if by_reason:
-            _to_dlq(classified.where(fn.col(ERROR).isNotNull()), self._targets)
-        return BatchMetrics(
-            batch_id=batch_id,
-            finished_at_ms=int(time.time() * 1000),
-            duration_ms=int((time.time() - started) * 1000),
-            rows_read=sum(by_reason.values()) + (int(good["n"]) if good else 0),
-            rows_written=int(good["n"]) if good else 0,
-            rows_rejected=sum(by_reason.values()),
-            rejected_by_reason=by_reason,
-            writer_schema_ids=sorted(w.schema_id for w in writers),
-            latency_ms_p50=float(good["pct"][0]) if good else None,
-            latency_ms_p95=float(good["pct"][1]) if good else None,
-            latency_ms_max=float(good["max"]) if good else None,
+    def _reject(self, passes: list[_Pass]) -> dict[str, int]:
+        """Send every rejected row of ``passes`` to the DLQ; returns the count per reason."""
+        rejected = (
+            p.classified.where(fn.col(ERROR).isNotNull() & (fn.col(ERROR) != PENDING))
+            for p in passes
         )
+        rejects = reduce(DataFrame.unionByName, rejected).select(*META, ERROR).persist()
+        try:
+            counts = rejects.groupBy(ERROR).count().collect()
+            _to_dlq(rejects, self._targets)
+        finally:
+            rejects.unpersist()
+        return {str(row[ERROR]): int(row["count"]) for row in counts}
 
 
 def _framed(batch: DataFrame) -> DataFrame:
+    """The Kafka rows, renamed, with their framing error (or null) and schema id."""
     renamed = batch.select(*(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS))
     error = wire.framing_error(fn.col("_kafka_value"))
-    return renamed.withColumn(ERROR, error).withColumn(
+    return renamed.withColumn(_FRAMING, error).withColumn(
         SCHEMA_ID, fn.when(error.isNull(), wire.schema_id(fn.col("_kafka_value")))
     )
 
 
-def _distinct_ids(framed: DataFrame) -> list[int]:
-    rows = framed.where(fn.col(SCHEMA_ID).isNotNull()).select(SCHEMA_ID).distinct().collect()
+def _pending_ids(classified: DataFrame) -> list[int]:
+    rows = classified.where(fn.col(ERROR) == PENDING).select(SCHEMA_ID).distinct().collect()
     return sorted(int(r[SCHEMA_ID]) for r in rows)
-
-
-def _unreadable(framed: DataFrame, writers: list[WriterSchema]) -> DataFrame:
-    """Rows not decoded: a bad header, or a schema id the registry cannot give as Avro."""
-    error = fn.col(ERROR)
-    for w in writers:
-        if w.problem is not None:
-            error = fn.when(fn.col(SCHEMA_ID) == w.schema_id, fn.lit(w.problem)).otherwise(error)
-    decodable = [w.schema_id for w in writers if w.avro_json is not None]
-    undecoded = framed.where(~fn.col(SCHEMA_ID).isin(decodable) | fn.col(SCHEMA_ID).isNull())
-    return undecoded.select(*META, error.alias(ERROR))
-
-
-def _summary(classified: DataFrame, written_ms: float) -> dict[str | None, Row]:
-    """Per outcome (null = written, else the reject reason): row count, and the Kafka-timestamp
-    to write latency in ms (p50/p95 as ``pct``, ``max``), in one Spark job."""
-    latency = fn.lit(written_ms) - fn.col("_kafka_timestamp").cast("double") * 1000.0
-    rows = (
-        classified.groupBy(ERROR)
-        .agg(
-            fn.count(fn.lit(1)).alias("n"),
-            fn.percentile_approx(latency, [0.5, 0.95]).alias("pct"),
-            fn.max(latency).alias("max"),
-        )
-        .collect()
-    )
-    return {row[ERROR]: row for row in rows}
 
 
 def _to_dlq(rejects: DataFrame, targets: Targets) -> None:

@@ -55,8 +55,16 @@ class MetricsLog:
         """Every recorded batch, oldest first (empty when the job has not run)."""
         if not self.path.exists():
             return []
-        with self.path.open(encoding="utf-8") as lines:
-            return [json.loads(line) for line in lines if line.strip()]
+        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines.pop()  # a line still being written, or torn by a killed job
+        batches = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                batches.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{self.path}:{number}: not a JSON batch record: {err}") from None
+        return batches
 
     def last_batch(self) -> dict[str, Any] | None:
         """The most recent batch's figures, or None."""

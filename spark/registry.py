@@ -40,6 +40,10 @@ class WriterSchemas:
         """A resolver talking to the registry of ``settings``."""
         return cls(SchemaRegistryClient(settings.registry.client_config()))
 
+    def known(self) -> list[WriterSchema]:
+        """Every writer schema resolved so far (Avro or not), by id."""
+        return [self._found[i] for i in sorted(self._found)]
+
     def resolve(self, schema_id: int) -> WriterSchema:
         """The writer schema of ``schema_id``; raises only on registry failures."""
         cached = self._found.get(schema_id)

@@ -101,6 +101,15 @@ def test_metrics_log_appends_json_lines_and_returns_the_last(tmp_path: Path) -> 
     assert last["rejected_by_reason"] == {"wrong magic byte 0x01, want 0x00": 2}
 
 
+def test_metrics_log_skips_a_torn_last_line_but_names_a_corrupt_one(tmp_path: Path) -> None:
+    path = tmp_path / "batches.jsonl"
+    path.write_text('{"batch_id": 0}\n{"batch_id": 1, "rows', encoding="utf-8")
+    assert MetricsLog(path).batches() == [{"batch_id": 0}]
+    path.write_text('{"batch_id": 0}\nnot json\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(f"{path}:2: not a JSON batch record")):
+        MetricsLog(path).batches()
+
+
 def test_v2_schema_is_the_contract_plus_one_optional_field() -> None:
     """Guards the test-only v2 from going stale when the contract changes."""
     current = json.loads(Contract.current().reader_schema)
