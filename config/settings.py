@@ -46,21 +46,25 @@ class KafkaSettings(BaseModel):
         return conf
 
 
+CompatibilityLevel = Literal[
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
+]
+"""The Schema Registry's compatibility levels."""
+
+
 class RegistrySettings(BaseModel):
     """The Confluent-compatible Schema Registry (Apicurio's ccompat API locally)."""
 
     url: str = "http://localhost:8081/apis/ccompat/v7"
     username: str | None = None
     password: SecretStr | None = None
-    default_compatibility: Literal[
-        "BACKWARD",
-        "BACKWARD_TRANSITIVE",
-        "FORWARD",
-        "FORWARD_TRANSITIVE",
-        "FULL",
-        "FULL_TRANSITIVE",
-        "NONE",
-    ] = "BACKWARD"
+    default_compatibility: CompatibilityLevel = "BACKWARD"
 
     def client_config(self) -> dict[str, str]:
         """The settings of confluent-kafka's ``SchemaRegistryClient``."""

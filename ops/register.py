@@ -20,26 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import get_args
 
 from codegen.compat import check_pair, parse_document
 from codegen.errors import SchemaError
 from codegen.model import Record
 from config import Settings, load_settings
+from config.settings import CompatibilityLevel
 from ops.contracts import SCHEMAS_DIR, Contract, discover_contracts
 from ops.registry import Registry, RegistryError
 from ops.schema_diff import FieldChange, diff_schemas
 
-LEVELS = frozenset(
-    {
-        "BACKWARD",
-        "BACKWARD_TRANSITIVE",
-        "FORWARD",
-        "FORWARD_TRANSITIVE",
-        "FULL",
-        "FULL_TRANSITIVE",
-        "NONE",
-    }
-)
+LEVELS = frozenset(get_args(CompatibilityLevel))
 
 
 class Outcome(StrEnum):

@@ -18,13 +18,13 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, KafkaException, Message
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from config import Settings
 from generated.python.user_created import AVRO_SCHEMA
+from ops.topics import ensure_topics
 
 CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
 
@@ -69,9 +69,8 @@ def scratch_topics(settings: Settings, *, register: bool = True) -> Iterator[Set
     """Settings pointing at fresh unique topics (value subject registered unless told not to)."""
     suffix = uuid.uuid4().hex[:10]
     topic, dlq = f"test_users_{suffix}", f"test_users_{suffix}.dlq"
+    ensure_topics(settings, topic, dlq)
     admin = AdminClient(client_config(settings))
-    for future in admin.create_topics([NewTopic(t, 3, 1) for t in (topic, dlq)]).values():
-        future.result(30)
     registry = SchemaRegistryClient(settings.registry.client_config())
     subject = f"{topic}-value"
     if register:

@@ -13,7 +13,8 @@ from confluent_kafka.admin import AdminClient
 
 from config import Settings
 from config.settings import REPO_ROOT
-from tests.spark.spark_support import StreamNames, create_table, create_topics
+from ops.topics import ensure_topics
+from tests.spark.spark_support import StreamNames, create_table
 
 CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"
 _TIMEOUT_S = 30.0
@@ -25,7 +26,7 @@ def _stream_names(
 ) -> Iterator[StreamNames]:
     name = f"spark_{tag}_{uuid.uuid4().hex[:10]}"
     names = StreamNames(topic=name, dlq_topic=f"{name}.dlq", keyspace=name)
-    create_topics(settings, names.topic, names.dlq_topic)
+    ensure_topics(settings, names.topic, names.dlq_topic)
     create_table(session, names.keyspace, CQL)
     try:
         yield names

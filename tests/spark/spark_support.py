@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, Message, Producer
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -179,17 +177,6 @@ def wait_for(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
             return last
         time.sleep(1.0)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
-
-
-def create_topics(settings: Settings, *topics: str) -> None:
-    """Create ``topics`` (3 partitions) so the job's source and DLQ exist before it starts."""
-    conf: dict[str, str | int | float | bool] = {**settings.kafka.client_config()}
-    admin = AdminClient(conf)
-    futures = admin.create_topics(
-        [NewTopic(t, num_partitions=settings.kafka.partitions) for t in topics]
-    )
-    for future in futures.values():
-        future.result(30)
 
 
 def create_table(session: Any, keyspace: str, cql_path: Path) -> None:
