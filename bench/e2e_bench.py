@@ -18,7 +18,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,6 @@ from typing import Any
 
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
@@ -43,6 +43,7 @@ from pyspark.sql.types import (
 from config import Settings
 from ops.cassandra import connect
 from ops.cql import split_statements
+from ops.topics import ensure_topics
 from producer.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
@@ -116,7 +117,7 @@ def run(settings: Settings) -> dict[str, Any]:
         for a in (AVRO, SEED)
         for run in ("drain", "steady")
     }
-    with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _discarded(settings, names):
         for approach in (AVRO, SEED):
             drain, steady_name = names[approach.name, "drain"], names[approach.name, "steady"]
             results[approach.name] = {
@@ -313,14 +314,28 @@ AVRO = Approach("avro", _produce_avro, _start_avro)
 SEED = Approach("seed", _produce_json, _start_seed)
 
 
+@contextmanager
+def _discarded(settings: Settings, names: Mapping[Any, str]) -> Iterator[None]:
+    """Delete the benchmark's scratch topics, subjects and keyspaces once it is done."""
+    try:
+        yield
+    finally:
+        registry = SchemaRegistryClient(settings.registry.client_config())
+        admin = AdminClient({**settings.kafka.client_config()})
+        topics = [t for name in names.values() for t in (name, f"{name}.dlq")]
+        for future in admin.delete_topics(topics).values():
+            future.result(30)
+        with connect(settings) as session:
+            for name in names.values():
+                registry.delete_subject(f"{name}-value")
+                registry.delete_subject(f"{name}-value", permanent=True)
+                session.execute(f"DROP KEYSPACE IF EXISTS {name}")
+
+
 def _prepare(settings: Settings, contract: Contract, prefix: str) -> str:
     """A fresh topic (with DLQ), registered subject, keyspace and table; returns its name."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    conf: dict[str, str | int | float | bool] = {**settings.kafka.client_config()}
-    topics = [NewTopic(t, num_partitions=settings.kafka.partitions) for t in (name, f"{name}.dlq")]
-    admin = AdminClient(conf)  # must outlive its futures
-    for future in admin.create_topics(topics).values():
-        future.result(30)
+    ensure_topics(settings, name, f"{name}.dlq")
     registry = SchemaRegistryClient(settings.registry.client_config())
     registry.register_schema(f"{name}-value", Schema(contract.reader_schema, "AVRO"))
     replication = json.dumps(settings.cassandra.replication).replace('"', "'")
