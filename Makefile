@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.setup-done
 
 .PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
-        stream demo airflow inspect bench up down logs clean
+        migrate stream produce offline-source demo airflow inspect bench up down logs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,7 +43,6 @@ codegen: setup ## regenerate generated/ from schemas/
 register: setup ## register schemas/ in the registry, compatibility checked first (DRY_RUN=1; REGISTER_ARGS=list)
 	$(PY) -m ops.register $(if $(DRY_RUN),--dry-run) $(REGISTER_ARGS)
 
-.PHONY: migrate
 migrate: setup ## create keyspace and tables, run each new CQL migration once (KEYSPACE=name)
 	$(PY) -m ops.cql apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
@@ -70,7 +69,6 @@ stream: setup ## the Spark streaming job, Kafka -> Cassandra (STREAM_ARGS="--mas
 demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
 	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
 
-.PHONY: produce offline-source
 COUNT ?= 1000
 produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURCE_URL=url]
 	$(PY) -m producer --count $(COUNT) $(if $(SEED),--seed $(SEED)) $(if $(SOURCE_URL),--source-url $(SOURCE_URL))
