@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from config import Settings, load_settings
+from ops.kafka_ranges import read_range, watermarks
 from spark.metrics import MetricsLog
 
 T = TypeVar("T")
@@ -89,30 +90,6 @@ def _section(collect_rows: Callable[[], list[T]]) -> Section:
         return Section(error=f"{type(exc).__name__}: {exc}")
 
 
-def _end_offsets(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
-    """Low and high watermark per partition of ``topic``."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer(
-        {
-            **settings.kafka.client_config(),
-            "group.id": "userstream-inspect",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        metadata = consumer.list_topics(topic, timeout=CLIENT_TIMEOUT_S)
-        topic_meta = metadata.topics[topic]
-        if topic_meta.error is not None:
-            raise RuntimeError(f"topic {topic}: {topic_meta.error.str()}")
-        return {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=CLIENT_TIMEOUT_S)
-            for p in sorted(topic_meta.partitions)
-        }
-    finally:
-        consumer.close()
-
-
 def collect_topics(settings: Settings) -> list[TopicRow]:
     from confluent_kafka.admin import AdminClient
 
@@ -124,7 +101,7 @@ def collect_topics(settings: Settings) -> list[TopicRow]:
     )
     rows = []
     for name in names:
-        marks = _end_offsets(settings, name)
+        marks = watermarks(settings, name)
         rows.append(
             TopicRow(
                 name=name,
@@ -161,7 +138,7 @@ def collect_job(settings: Settings) -> list[JobRow]:
     committed = read_checkpoint_offsets(checkpoint, settings.kafka.topic)
     lag: int | None = None
     try:
-        ends = _end_offsets(settings, settings.kafka.topic)
+        ends = watermarks(settings, settings.kafka.topic)
         lag = sum(high - committed.get(p, low) for p, (low, high) in ends.items())
     except Exception:  # broker unreachable: progress is still worth showing
         lag = None
@@ -194,43 +171,17 @@ def collect_subjects(settings: Settings) -> list[SubjectRow]:
 
 
 def collect_dlq(settings: Settings) -> list[DlqRow]:
-    from confluent_kafka import Consumer, TopicPartition
-
     topic = settings.kafka.dlq_topic
-    marks = _end_offsets(settings, topic)
-    reasons: list[str] = []
-    consumer = Consumer(
-        {
-            **settings.kafka.client_config(),
-            "group.id": "userstream-inspect",
-            "enable.auto.commit": False,
-        }
+    marks = watermarks(settings, topic)
+    latest = read_range(
+        settings,
+        topic,
+        {p: max(low, high - LATEST_DLQ_REASONS) for p, (low, high) in marks.items()},
+        {p: high for p, (_, high) in marks.items()},
     )
-    try:
-        assignment = [
-            TopicPartition(topic, p, max(low, high - LATEST_DLQ_REASONS))
-            for p, (low, high) in marks.items()
-            if high > low
-        ]
-        if assignment:
-            consumer.assign(assignment)
-            wanted = sum(
-                high - tp.offset
-                for tp, (_, high) in zip(
-                    assignment, (marks[tp.partition] for tp in assignment), strict=True
-                )
-            )
-            for message in consumer.consume(num_messages=wanted, timeout=CLIENT_TIMEOUT_S):
-                if message.error() is None:
-                    headers = dict(message.headers() or [])
-                    reason = headers.get("error", b"(no error header)")
-                    reasons.append(
-                        reason.decode("utf-8", "replace")
-                        if isinstance(reason, bytes)
-                        else str(reason)
-                    )
-    finally:
-        consumer.close()
+    reasons = [
+        m.headers.get("error", b"(no error header)").decode("utf-8", "replace") for m in latest
+    ]
     return [
         DlqRow(
             topic, sum(high - low for low, high in marks.values()), reasons[-LATEST_DLQ_REASONS:]

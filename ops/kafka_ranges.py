@@ -11,8 +11,12 @@ _TIMEOUT_S = 10.0
 Offsets = dict[int, int]
 
 
-def end_offsets(settings: Settings, topic: str) -> Offsets:
-    """The high watermark of every partition of ``topic`` (empty when it does not exist).
+class UnknownTopicError(LookupError):
+    """The topic does not exist (or the broker reports an error for it)."""
+
+
+def watermarks(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
+    """The low and high watermark of every partition of ``topic``.
 
     Retriable broker answers (a partition whose leader is still being elected, as right after
     the topic was created) are retried until a deadline, then raised.
@@ -25,18 +29,17 @@ def end_offsets(settings: Settings, topic: str) -> Offsets:
         KafkaError.UNKNOWN_TOPIC_OR_PART,
         KafkaError._TIMED_OUT,
     }
-    consumer = Consumer(_consumer_config(settings))
+    consumer = Consumer(consumer_config(settings))
     deadline = time.monotonic() + _TIMEOUT_S
     try:
         meta = consumer.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
         if meta is None or meta.error is not None:
-            return {}
+            reason = meta.error.str() if meta is not None and meta.error else "not found"
+            raise UnknownTopicError(f"topic {topic}: {reason}")
         while True:
             try:
                 return {
-                    p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=_TIMEOUT_S)[
-                        1
-                    ]
+                    p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=_TIMEOUT_S)
                     for p in sorted(meta.partitions)
                 }
             except KafkaException as exc:
@@ -47,6 +50,14 @@ def end_offsets(settings: Settings, topic: str) -> Offsets:
                 time.sleep(0.5)
     finally:
         consumer.close()
+
+
+def end_offsets(settings: Settings, topic: str) -> Offsets:
+    """The high watermark of every partition of ``topic`` (empty when it does not exist)."""
+    try:
+        return {p: high for p, (_, high) in watermarks(settings, topic).items()}
+    except UnknownTopicError:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def read_range(settings: Settings, topic: str, start: Offsets, end: Offsets) -> 
     wanted = {p: (start.get(p, 0), high) for p, high in end.items() if high > start.get(p, 0)}
     if not wanted:
         return []
-    consumer = Consumer(_consumer_config(settings))
+    consumer = Consumer(consumer_config(settings))
     messages: list[RangeMessage] = []
     try:
         consumer.assign([TopicPartition(topic, p, low) for p, (low, _) in wanted.items()])
@@ -103,7 +114,7 @@ def read_range(settings: Settings, topic: str, start: Offsets, end: Offsets) -> 
     return messages
 
 
-def _consumer_config(settings: Settings) -> dict[str, str | int | float | bool]:
+def consumer_config(settings: Settings) -> dict[str, str | int | float | bool]:
     return {
         **settings.kafka.client_config(),
         "group.id": "userstream-ops",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cassandra.cluster import Cluster, Session
+from cassandra.cluster import Session
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -22,6 +22,7 @@ from pyspark.sql import SparkSession
 
 import stack
 from config import Settings, load_settings
+from ops.cassandra import connect
 from stack.leases import release_lease, take_lease
 
 _ADMIN_TIMEOUT_S = 30.0
@@ -100,12 +101,9 @@ def unique_subject(
 
 @pytest.fixture(scope="session")
 def cassandra_session(local_stack: Settings) -> Iterator[Session]:
-    """A cassandra-driver Session on the local node (no keyspace selected)."""
-    cfg = local_stack.cassandra
-    cluster = Cluster(cfg.contact_points, port=cfg.port, protocol_version=5)
-    session = cluster.connect()
-    yield session
-    cluster.shutdown()
+    """A cassandra-driver Session on the configured cluster (no keyspace selected)."""
+    with connect(local_stack) as session:
+        yield session
 
 
 @pytest.fixture
