@@ -44,20 +44,20 @@ register: setup ## register schemas/ in the registry, compatibility checked firs
 	$(PY) -m ops.register $(if $(DRY_RUN),--dry-run) $(REGISTER_ARGS)
 
 migrate: setup ## create keyspace and tables, run each new CQL migration once (KEYSPACE=name)
-	$(PY) -m ops.cql apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
+	$(PY) -m ops.migrate apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
 stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes
 	$(PY) -m stack up
 
 stack-down: setup ## stop the local stack and the demo's streaming job (keeps their data)
-	$(PY) -m ops.streaming_job stop
+	$(PY) -m stack.streaming_job stop
 	$(PY) -m stack down
 
 stack-status: setup ## state of each local service
 	$(PY) -m stack status
 
 stack-reset: setup ## stop the local stack and wipe its data
-	$(PY) -m ops.streaming_job stop
+	$(PY) -m stack.streaming_job stop
 	$(PY) -m stack down --fresh
 
 USERS ?= 1000
@@ -74,10 +74,10 @@ produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURC
 	$(PY) -m producer --count $(COUNT) $(if $(SEED),--seed $(SEED)) $(if $(SOURCE_URL),--source-url $(SOURCE_URL))
 
 offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8765 (PORT=8765)
-	$(PY) -m producer.offline_source --port $(or $(PORT),8765)
+	$(PY) -m stack.offline_source --port $(or $(PORT),8765)
 
 airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its connections set
-	$(PY) -m ops.airflow_local
+	$(PY) -m stack.airflow_local
 
 inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
 	@$(PY) -m ops.inspection $(if $(JSON),--json)

@@ -40,16 +40,17 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from clients.cassandra import connect
+from clients.cassandra_schema import split_statements
+from clients.kafka import ensure_topics
 from config import Settings
-from ops.cassandra import connect
-from ops.cql import split_statements
-from ops.topics import ensure_topics
-from producer.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
-from spark.connections import cassandra_options, kafka_options
-from spark.contract import Contract
-from spark.job import JobOptions, build_session, start_query
+from spark.contract import ReaderContract
+from spark.job import JobOptions, start_query
+from spark.options import cassandra_options, kafka_options
+from spark.session import build_session
+from stack.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 
 BACKLOG_USERS = 200_000
 STEADY_RATE = 1_000
@@ -100,12 +101,12 @@ class Approach:
 
     name: str
     produce: Callable[[Settings, str, list[dict[str, Any]], Callable[[int], None]], None]
-    start: Callable[[SparkSession, Settings, Contract, str, Path], StreamingQuery]
+    start: Callable[[SparkSession, Settings, ReaderContract, str, Path], StreamingQuery]
 
 
 def run(settings: Settings) -> dict[str, Any]:
     """Run both approaches, print their figures and the ratio, return them."""
-    contract = Contract.current()
+    contract = ReaderContract.current()
     spark = build_session(settings)
     spark.sparkContext.setLogLevel("WARN")
     results: dict[str, Any] = {"master": settings.spark.master}
@@ -147,7 +148,7 @@ def _api_users(count: int, seed: str) -> list[dict[str, Any]]:
 def _throughput(
     spark: SparkSession,
     settings: Settings,
-    contract: Contract,
+    contract: ReaderContract,
     approach: Approach,
     users: list[dict[str, Any]],
     workdir: Path,
@@ -174,7 +175,7 @@ def _throughput(
 def _latency(
     spark: SparkSession,
     settings: Settings,
-    contract: Contract,
+    contract: ReaderContract,
     approach: Approach,
     users: list[dict[str, Any]],
     workdir: Path,
@@ -269,7 +270,7 @@ def _json_value(value: Any) -> str:
 
 
 def _start_avro(
-    spark: SparkSession, settings: Settings, contract: Contract, name: str, workdir: Path
+    spark: SparkSession, settings: Settings, contract: ReaderContract, name: str, workdir: Path
 ) -> StreamingQuery:
     options = JobOptions.from_settings(
         settings,
@@ -284,7 +285,7 @@ def _start_avro(
 
 
 def _start_seed(
-    spark: SparkSession, settings: Settings, contract: Contract, name: str, workdir: Path
+    spark: SparkSession, settings: Settings, contract: ReaderContract, name: str, workdir: Path
 ) -> StreamingQuery:
     columns = [fn.expr(sql).alias(column) for column, sql in contract.projection]
     sink = {**cassandra_options(settings.cassandra), "keyspace": name, "table": contract.table}
@@ -332,7 +333,7 @@ def _discarded(settings: Settings, names: Mapping[Any, str]) -> Iterator[None]:
                 session.execute(f"DROP KEYSPACE IF EXISTS {name}")
 
 
-def _prepare(settings: Settings, contract: Contract, prefix: str) -> str:
+def _prepare(settings: Settings, contract: ReaderContract, prefix: str) -> str:
     """A fresh topic (with DLQ), registered subject, keyspace and table; returns its name."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     ensure_topics(settings, name, f"{name}.dlq")

@@ -28,8 +28,8 @@ from kafka import KafkaProducer
 
 from config import Settings
 from generated.python.user_created import AVRO_SCHEMA
-from producer.offline_source import NATIONALITIES, make_page
 from producer.publish import Origin, UserPublisher
+from stack.offline_source import NATIONALITIES, make_page
 
 USERS = 50_000
 DISTINCT = 5_000  # generated once, then copied with fresh ids: generation is not what we time

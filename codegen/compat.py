@@ -51,9 +51,7 @@ from codegen.model import (
     short_name,
     unwrap_nullable,
 )
-
-# The parser's internals parse one schema given as JSON (not a file); see ``parse_document``.
-from codegen.parse import _fullname, _Parser, parse_files
+from codegen.parse import parse_files
 from codegen.table import Column, flatten
 
 # Writer type -> reader types it resolves to (Avro specification, "Schema Resolution").
@@ -65,17 +63,6 @@ PROMOTIONS: dict[str, frozenset[str]] = {
     "bytes": frozenset({"string"}),
 }
 HISTORY_DIR = "history"
-
-
-def parse_document(document: object, source: str) -> Record:
-    """Parse one self-contained schema given as decoded JSON (e.g. fetched from a registry)."""
-    parser = _Parser()
-    if not isinstance(document, dict) or document.get("type") not in ("record", "error"):
-        raise SchemaError(source, "", "the top level of a schema must be one record")
-    parser.collect(document, "", source, "")
-    record = parser.named(_fullname(document, "", source, "")[0], source, "")
-    assert isinstance(record, Record)
-    return record
 
 
 def load_schema(path: Path) -> Record:

@@ -10,10 +10,10 @@ import fastavro
 
 from codegen import render_python, render_spark
 from codegen.avro_json import schema_json
-from codegen.cql import render_table
 from codegen.errors import SchemaError, SchemaWarning
 from codegen.migrations import migrations
 from codegen.parse import parse_folder
+from codegen.render_cql import render_table
 from codegen.table import table_for
 from codegen.templates import PY_HEADER
 

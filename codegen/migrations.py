@@ -13,10 +13,10 @@ import itertools
 import re
 from pathlib import Path
 
-from codegen.cql import render_migration
 from codegen.errors import SchemaError
 from codegen.model import SchemaFile
 from codegen.parse import parse_files
+from codegen.render_cql import render_migration
 from codegen.table import Table, table_for
 
 _VERSION = re.compile(r"v([1-9][0-9]*)\.avsc")

@@ -242,6 +242,17 @@ def parse_files(paths: Iterable[Path], display_root: Path) -> list[SchemaFile]:
     return files
 
 
+def parse_document(document: object, source: str) -> Record:
+    """Parse one self-contained schema given as decoded JSON (e.g. fetched from a registry)."""
+    parser = _Parser()
+    if not isinstance(document, dict) or document.get("type") not in ("record", "error"):
+        raise SchemaError(source, "", "the top level of a schema must be one record")
+    parser.collect(document, "", source, "")
+    record = parser.named(_fullname(document, "", source, "")[0], source, "")
+    assert isinstance(record, Record)
+    return record
+
+
 def load_json(path: Path, source: str) -> Any:
     """Read a JSON file; malformed JSON becomes a :class:`SchemaError` with line and column."""
     try:

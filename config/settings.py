@@ -30,12 +30,22 @@ class KafkaSettings(BaseModel):
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    max_message_bytes: int = Field(default=1_000_000, ge=1024)
+    """Largest value the producer sends (librdkafka's ``message.max.bytes`` default); a larger
+    record is dead-lettered, not sent."""
+    dlq_max_message_bytes: int = Field(default=2_097_152, ge=1024)
+    """The DLQ topic's ``max.message.bytes``: room for a rejected record plus its error headers."""
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    """Bound on each broker request (metadata, produce, fetch, admin)."""
+    delivery_timeout_s: float = Field(default=120.0, gt=0)
+    """Bound on a record's delivery, retries included (librdkafka ``message.timeout.ms``)."""
 
     def client_config(self) -> dict[str, str | int | float | bool]:
         """The librdkafka settings shared by every producer, consumer and admin client."""
         conf: dict[str, str | int | float | bool] = {
             "bootstrap.servers": self.bootstrap_servers,
             "security.protocol": self.security_protocol,
+            "socket.timeout.ms": int(self.request_timeout_s * 1000),
         }
         if self.sasl_mechanism:
             conf["sasl.mechanism"] = self.sasl_mechanism
@@ -65,10 +75,20 @@ class RegistrySettings(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     default_compatibility: CompatibilityLevel = "BACKWARD"
+    timeout_s: float = Field(default=10.0, gt=0)
+    """Bound on each registry request (connect and read); the client retries ``max_retries``
+    times, so one call waits at most about ``(max_retries + 1) * timeout_s``."""
+    max_retries: int = Field(default=2, ge=0)
 
-    def client_config(self) -> dict[str, str]:
+    def client_config(self) -> dict[str, str | int | float]:
         """The settings of confluent-kafka's ``SchemaRegistryClient``."""
-        conf = {"url": self.url}
+        conf: dict[str, str | int | float] = {
+            "url": self.url,
+            "timeout": self.timeout_s,
+            "max.retries": self.max_retries,
+            "retries.wait.ms": 500,
+            "retries.max.wait.ms": 2000,
+        }
         if self.username and self.password:
             conf["basic.auth.user.info"] = f"{self.username}:{self.password.get_secret_value()}"
         return conf
@@ -86,12 +106,23 @@ class CassandraSettings(BaseModel):
     password: SecretStr | None = None
     replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}
     write_consistency: str = "LOCAL_QUORUM"
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    request_timeout_s: float = Field(default=15.0, gt=0)
+    """Bound on each CQL request made by the project's tools (the job's connector has its own
+    ``spark.cassandra.*`` timeouts, set from the same values)."""
 
 
 class SparkSettings(BaseModel):
-    """The streaming job: master, checkpoint and trigger."""
+    """The streaming job: master, checkpoint and trigger, and where its connector jars come from.
+
+    ``jars`` (paths or URLs) and ``packages`` (Maven coordinates, resolved by Spark) name the
+    Kafka, Avro and Cassandra connectors; when both are empty the job uses the jars that
+    ``make setup`` fetched into ``<stack.cache_dir>/spark-jars``.
+    """
 
     master: str = "local[2]"
+    jars: list[str] = []
+    packages: list[str] = []
     checkpoint_dir: Path = REPO_ROOT / ".stack" / "checkpoints" / "users_created"
     trigger_interval: str = "2 seconds"
     max_offsets_per_trigger: int | None = None
@@ -148,6 +179,11 @@ class Settings(BaseSettings):
     spark: SparkSettings = SparkSettings()
     source: SourceSettings = SourceSettings()
     stack: StackSettings = StackSettings()
+
+    @property
+    def fetched_spark_jars_dir(self) -> Path:
+        """Where ``make setup`` puts the Spark connector jars (the job's local default)."""
+        return self.stack.cache_dir / "spark-jars"
 
     @classmethod
     def settings_customise_sources(

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.compat import parse_document
+from clients.registry import value_subject
 from codegen.model import Record
-from codegen.parse import load_json
+from codegen.parse import load_json, parse_document
 from config.settings import REPO_ROOT, Settings
 
 SCHEMAS_DIR = REPO_ROOT / "schemas"
@@ -24,7 +24,7 @@ USER_CONTRACT_STEM = "user_created"
 
 
 @dataclass(frozen=True)
-class Contract:
+class ContractFile:
     """A contract file, its parsed record, and the exact text registered for it."""
 
     path: Path
@@ -47,16 +47,16 @@ def topic_for(path: Path, document: dict[str, object], settings: Settings) -> st
     return path.stem
 
 
-def load_contract(path: Path, settings: Settings, subject_prefix: str = "") -> Contract:
+def load_contract(path: Path, settings: Settings, subject_prefix: str = "") -> ContractFile:
     document = load_json(path, str(path))
     record = parse_document(document, str(path))
-    subject = f"{subject_prefix}{topic_for(path, document, settings)}-value"
-    return Contract(path, subject, schema_text(document), record)
+    subject = subject_prefix + value_subject(topic_for(path, document, settings))
+    return ContractFile(path, subject, schema_text(document), record)
 
 
 def discover_contracts(
     settings: Settings, schemas_dir: Path = SCHEMAS_DIR, subject_prefix: str = ""
-) -> list[Contract]:
+) -> list[ContractFile]:
     """Every top-level ``.avsc`` in ``schemas_dir`` (not ``history/``), sorted by file name."""
     return [
         load_contract(path, settings, subject_prefix) for path in sorted(schemas_dir.glob("*.avsc"))

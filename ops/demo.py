@@ -27,12 +27,11 @@ from typing import Any
 
 import httpx
 
+from clients.cassandra import connect
+from clients.kafka import end_offsets, ensure_topics, read_range
 from config import Settings, load_settings
 from config.settings import REPO_ROOT
-from ops.cassandra import connect
-from ops.kafka_ranges import end_offsets, read_range
-from ops.streaming_job import ensure_job, job_log
-from ops.topics import ensure_topics
+from stack.streaming_job import ensure_job, job_log
 
 Say = Callable[[str], None]
 REAL_API = "https://randomuser.me/api/1.4/"
@@ -86,7 +85,7 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     _check_generated()
     say("[3/7] schemas registered, CQL applied, topics created")
     _run_step("register the schemas", ["-m", "ops.register"])
-    _run_step("apply the CQL", ["-m", "ops.cql", "apply"])
+    _run_step("apply the CQL", ["-m", "ops.migrate", "apply"])
     ensure_topics(settings)
     say("[4/7] Spark streaming job")
     pid, job_started = ensure_job(settings)
@@ -153,7 +152,7 @@ def _run_step(what: str, args: list[str]) -> None:
 @contextmanager
 def _source(choice: str, say: Say) -> Iterator[str]:
     """The base URL to fetch from; the offline source runs for the duration when chosen."""
-    from producer.offline_source import OfflineSource
+    from stack.offline_source import OfflineSource
 
     if choice not in ("auto", "offline"):
         yield choice
@@ -175,7 +174,7 @@ def _source(choice: str, say: Say) -> Iterator[str]:
 
 
 def _run_dag(settings: Settings, users: int, seed: str, source_url: str) -> None:
-    from ops.airflow_local import AirflowRunError, run_dag_once
+    from stack.airflow_local import AirflowRunError, run_dag_once
 
     try:
         run_dag_once(settings, {"batch_size": users, "seed": seed, "source_url": source_url})

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from clients.kafka import read_range, watermarks
 from config import Settings, load_settings
-from ops.kafka_ranges import read_range, watermarks
 from spark.metrics import MetricsLog
 
 T = TypeVar("T")
@@ -203,7 +203,7 @@ def generated_tables(settings: Settings) -> list[tuple[str, str]]:
 
 
 def collect_tables(settings: Settings) -> list[TableRow]:
-    from ops.cassandra import connect
+    from clients.cassandra import connect
 
     with connect(settings) as session:
         return [

@@ -22,13 +22,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import get_args
 
-from codegen.compat import check_pair, parse_document
+from clients.registry import Registry, RegistryError
+from codegen.compat import check_pair
 from codegen.errors import SchemaError
 from codegen.model import Record
+from codegen.parse import parse_document
 from config import Settings, load_settings
 from config.settings import CompatibilityLevel
-from ops.contracts import SCHEMAS_DIR, Contract, discover_contracts
-from ops.registry import Registry, RegistryError
+from ops.contracts import SCHEMAS_DIR, ContractFile, discover_contracts
 from ops.schema_diff import FieldChange, diff_schemas
 
 LEVELS = frozenset(get_args(CompatibilityLevel))
@@ -45,7 +46,7 @@ class Outcome(StrEnum):
 class RegistrationResult:
     """What happened (or would happen) to one contract."""
 
-    contract: Contract
+    contract: ContractFile
     outcome: Outcome
     level: str
     version: int | None = None
@@ -81,7 +82,7 @@ def _ensure_level(registry: Registry, subject: str, level: str) -> None:
 
 
 def register_contract(
-    registry: Registry, contract: Contract, level: str, *, dry_run: bool = False
+    registry: Registry, contract: ContractFile, level: str, *, dry_run: bool = False
 ) -> RegistrationResult:
     """Register one contract if it is new and compatible; see the module docstring."""
     subject = contract.subject
@@ -117,7 +118,7 @@ def register_contract(
 
 
 def _reasons_against(
-    registry: Registry, subject: str, contract: Contract, previous: Record
+    registry: Registry, subject: str, contract: ContractFile, previous: Record
 ) -> list[str]:
     verdict = registry.check_compatibility(subject, contract.schema)
     reasons = [] if verdict.compatible else [f"registry: {m}" for m in verdict.messages]
@@ -129,7 +130,7 @@ def _reasons_against(
 
 def register_all(
     registry: Registry,
-    contracts: Sequence[Contract],
+    contracts: Sequence[ContractFile],
     default_level: str,
     overrides: dict[str, str] | None = None,
     *,

@@ -7,9 +7,9 @@ import json
 import sys
 
 from config import load_settings
-from producer.batch import run_batch
 from producer.errors import BatchIncompleteError, SourceError, SubjectNotRegisteredError
 from producer.publish import BatchCounts
+from producer.run import run_batch
 
 BAR_WIDTH = 30
 

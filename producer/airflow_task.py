@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from config import load_settings
-from producer.batch import run_batch
-from producer.connections import ConnectionLike, with_connections
+from producer.airflow_connections import ConnectionLike, with_connections
+from producer.run import run_batch
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from config import load_settings
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.job import JobOptions, run
 
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings()
     options = JobOptions.from_settings(
         settings,
-        Contract.current(),
+        ReaderContract.current(),
         topic=args.topic,
         dlq_topic=args.dlq_topic,
         keyspace=args.keyspace,

@@ -8,7 +8,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Contract:
+class ReaderContract:
     """Reader schema, projection and target table of one Avro record type.
 
     ``projection`` pairs each Cassandra column with a Spark SQL expression over the decoded
@@ -22,7 +22,7 @@ class Contract:
     primary_key: tuple[str, ...]
 
     @classmethod
-    def current(cls) -> Contract:
+    def current(cls) -> ReaderContract:
         """The contract of ``schemas/user_created.avsc`` as ``make codegen`` generated it."""
         from generated.python import user_created as py_gen
         from generated.spark import user_created as spark_gen

@@ -16,11 +16,12 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
 from config import Settings
-from spark.batch import BatchProcessor, Targets
-from spark.connections import cassandra_options, kafka_options
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
-from spark.registry import WriterSchemas
+from spark.microbatch import BatchProcessor, Targets
+from spark.options import cassandra_options, kafka_options
+from spark.session import build_session
+from spark.writer_schemas import WriterSchemas
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class JobOptions:
     def from_settings(
         cls,
         settings: Settings,
-        contract: Contract,
+        contract: ReaderContract,
         *,
         topic: str | None = None,
         dlq_topic: str | None = None,
@@ -63,23 +64,8 @@ class JobOptions:
         )
 
 
-def build_session(settings: Settings, master: str | None = None) -> SparkSession:
-    """A session with the Kafka, Avro and Cassandra connector jars of the local stack."""
-    from stack import spark_jars
-
-    jars = ",".join(str(path) for path in spark_jars(settings))
-    return (
-        SparkSession.builder.master(master or settings.spark.master)
-        .appName("userstream-users-created")
-        .config("spark.jars", jars)
-        .config("spark.sql.shuffle.partitions", str(settings.spark.shuffle_partitions))
-        .config("spark.driver.memory", settings.spark.driver_memory)
-        .getOrCreate()
-    )
-
-
 def start_query(
-    spark: SparkSession, settings: Settings, contract: Contract, options: JobOptions
+    spark: SparkSession, settings: Settings, contract: ReaderContract, options: JobOptions
 ) -> StreamingQuery:
     """Start the streaming query: Kafka source, ``foreachBatch`` sink, durable checkpoint."""
     reader = (
@@ -126,6 +112,6 @@ def start_query(
 
 def run(settings: Settings, options: JobOptions, master: str | None = None) -> None:
     """Run the job until it is stopped or fails."""
-    contract = Contract.current()
+    contract = ReaderContract.current()
     spark = build_session(settings, master)
     start_query(spark, settings, contract, options).awaitTermination()

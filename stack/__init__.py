@@ -7,6 +7,5 @@ the CLI; these functions are what it (and the test fixtures) call.
 
 from stack.artifacts import fetch
 from stack.control import UpResult, down, status, up
-from stack.spark_jars import spark_jars
 
-__all__ = ["UpResult", "down", "fetch", "spark_jars", "status", "up"]
+__all__ = ["UpResult", "down", "fetch", "status", "up"]

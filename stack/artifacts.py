@@ -125,4 +125,4 @@ def registry_jar(settings: Settings) -> Path:
 
 def spark_jars_dir(settings: Settings) -> Path:
     """The directory of the Spark connector jars and their dependencies."""
-    return settings.stack.cache_dir / "spark-jars"
+    return settings.fetched_spark_jars_dir

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
-from stack import artifacts, cassandra_node, kafka_broker, schema_registry
+from stack import apicurio_registry, artifacts, cassandra_node, kafka_broker
 from stack.health import wait_healthy
 from stack.javacheck import require_java
 from stack.leases import stack_lock
@@ -27,7 +27,7 @@ def services(settings: Settings, java: Path | None = None) -> dict[str, Service]
     java = java or Path("java")
     return {
         "kafka": kafka_broker.service(settings, java),
-        "registry": schema_registry.service(settings, java),
+        "registry": apicurio_registry.service(settings, java),
         "cassandra": cassandra_node.service(settings, java),
     }
 

@@ -21,8 +21,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from pyspark.sql import SparkSession
 
 import stack
+from clients.cassandra import connect
 from config import Settings, load_settings
-from ops.cassandra import connect
+from spark.session import connector_conf
 from stack.leases import release_lease, take_lease
 
 _ADMIN_TIMEOUT_S = 30.0
@@ -121,7 +122,7 @@ def unique_keyspace(request: pytest.FixtureRequest, cassandra_session: Session) 
 def spark_conf(settings: Settings) -> dict[str, Any]:
     """The SparkSession settings the tests use: connector jars, Cassandra endpoint, small."""
     return {
-        "spark.jars": ",".join(str(jar) for jar in stack.spark_jars(settings)),
+        **connector_conf(settings),
         "spark.cassandra.connection.host": settings.cassandra.contact_points[0],
         "spark.cassandra.connection.port": str(settings.cassandra.port),
         "spark.sql.shuffle.partitions": "2",

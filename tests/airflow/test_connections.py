@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from config import Settings
-from producer.connections import (
+from producer.airflow_connections import (
     KAFKA_CONN_ID,
     REGISTRY_CONN_ID,
     SOURCE_CONN_ID,

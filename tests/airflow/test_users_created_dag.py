@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from config import Settings
-from producer.offline_source import OfflineSource
+from stack.offline_source import OfflineSource
 from tests.producer.stack_helpers import (
     assert_no_credentials,
     consume,

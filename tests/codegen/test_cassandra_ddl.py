@@ -18,7 +18,7 @@ from codegen.model import Array, AvroType, Map, Record, unwrap_nullable
 from codegen.parse import parse_folder
 from codegen.table import RESERVED, VERSION_DEPENDENT, table_for
 from config import Settings
-from ops.cql import apply_all
+from ops.migrate import apply_generated
 from tests.codegen.codegen_support import REPO_ROOT
 
 pytestmark = pytest.mark.stack
@@ -85,7 +85,9 @@ def test_every_kitchen_sink_column_is_stored_and_read_back(
     ks_python: dict[str, ModuleType],
 ) -> None:
     replication = settings.cassandra.replication
-    apply_all(cassandra_session, unique_keyspace, replication, cql_dir=kitchen_sink_dir / "cql")
+    apply_generated(
+        cassandra_session, unique_keyspace, replication, cql_dir=kitchen_sink_dir / "cql"
+    )
     record = codegen_support.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
     values = _columns(record)
     names = list(values)
@@ -157,9 +159,9 @@ def test_migrations_follow_the_history_and_apply_once(
     v1_out = tmp_path / "v1_generated"
     write(v1_out, render_all(tmp_path / "v1"))
     replication = settings.cassandra.replication
-    apply_all(cassandra_session, unique_keyspace, replication, cql_dir=v1_out / "cql")
-    first = apply_all(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
-    again = apply_all(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
+    apply_generated(cassandra_session, unique_keyspace, replication, cql_dir=v1_out / "cql")
+    first = apply_generated(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
+    again = apply_generated(cassandra_session, unique_keyspace, replication, cql_dir=out / "cql")
     assert first.applied == ["evolving/0002_add_b.cql", "evolving/0003_add_items_and_1_more.cql"]
     assert again.applied == [] and again.already_applied == first.applied
     columns = {
@@ -184,7 +186,7 @@ def test_user_contract_table_is_accepted_by_cassandra(
     cassandra_session: Any, unique_keyspace: str, settings: Settings
 ) -> None:
     replication = settings.cassandra.replication
-    apply_all(
+    apply_generated(
         cassandra_session, unique_keyspace, replication, cql_dir=REPO_ROOT / "generated" / "cql"
     )
     rows = cassandra_session.execute(

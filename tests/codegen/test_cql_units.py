@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.cql import keyspace_statement, udt_name
 from codegen.errors import SchemaError
 from codegen.model import Record
+from codegen.render_cql import keyspace_statement, udt_name
 
 
 def test_keyspace_statement_takes_replication_from_configuration() -> None:

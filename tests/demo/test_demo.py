@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 import stack
+from clients.cassandra import connect
+from clients.kafka import end_offsets
 from config import Settings, load_settings
 from config.settings import REPO_ROOT
-from ops.cassandra import connect
-from ops.kafka_ranges import end_offsets
-from ops.streaming_job import stop_all
+from stack.streaming_job import stop_all
 
 USERS = 500
 COUNT_LINE = re.compile(r"^\s+(users fetched|produced|rejected \(DLQ\)|rows written)\s+(\d+)", re.M)

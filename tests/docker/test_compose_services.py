@@ -92,7 +92,7 @@ def test_producer_and_job_wait_for_init(compose: dict[str, Any]) -> None:
 def test_init_registers_schemas_and_applies_cql(compose: dict[str, Any]) -> None:
     command = " ".join(compose["services"]["init"]["command"])
     assert "python -m ops.register" in command
-    assert "python -m ops.cql apply" in command
+    assert "python -m ops.migrate apply" in command
 
 
 def test_no_two_services_publish_the_same_host_port(resolved_compose: dict[str, Any]) -> None:

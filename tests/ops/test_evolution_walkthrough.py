@@ -1,7 +1,7 @@
 """The README's evolution walk-through, run for real (``ops/README_SECTION.md``).
 
 v1 is the repository's user contract; v2 adds an optional ``nickname``. Codegen, the offline
-check, ``ops.register`` and ``ops.cql`` take the contract from v1 to v2; then one Spark job,
+check, ``ops.register`` and ``ops.migrate`` take the contract from v1 to v2; then one Spark job,
 started with the v2 reader, decodes messages of v1 and v2 producers interleaved, and every
 row lands with the right values (``nickname`` null for v1 writers).
 """
@@ -27,19 +27,18 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from pyspark.sql import SparkSession
 
+from clients.registry import Registry
 from codegen.compat import check_repo
 from codegen.generate import render_all
 from config import Settings
-from ops.contracts import Contract as OpsContract
-from ops.contracts import discover_contracts
-from ops.cql import apply_all
+from ops.contracts import ContractFile, discover_contracts
+from ops.migrate import apply_generated
 from ops.register import Outcome, register_all
-from ops.registry import Registry
-from producer.offline_source import NATIONALITIES, make_page
 from producer.records import build_user
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.job import JobOptions, start_query
 from spark.metrics import MetricsLog
+from stack.offline_source import NATIONALITIES, make_page
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -72,11 +71,11 @@ def _module(path: Path) -> ModuleType:
     return module
 
 
-def _job_contract(generated: Path) -> Contract:
-    """What ``spark.contract.Contract.current`` reads, from this test's generated code."""
+def _job_contract(generated: Path) -> ReaderContract:
+    """What ``spark.contract.ReaderContract.current`` reads, from this test's generated code."""
     python = _module(generated / "python" / f"{STEM}.py")
     spark = _module(generated / "spark" / f"{STEM}.py")
-    return Contract(
+    return ReaderContract(
         python.AVRO_SCHEMA,
         tuple(spark.PROJECTION),
         spark.KEYSPACE,
@@ -85,7 +84,7 @@ def _job_contract(generated: Path) -> Contract:
     )
 
 
-def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[OpsContract, Any]:
+def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[ContractFile, Any]:
     contracts = discover_contracts(settings, schemas)
     (result,) = register_all(registry, contracts, "BACKWARD")
     assert result.outcome is Outcome.REGISTERED, result.lines()
@@ -154,7 +153,9 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
 
     # v1: generate, create the table, register, and produce a first batch.
     _write_generated(schemas, generated)
-    assert apply_all(cassandra_session, keyspace, replication, generated / "cql").applied == []
+    assert (
+        apply_generated(cassandra_session, keyspace, replication, generated / "cql").applied == []
+    )
     with Registry(settings.registry) as registry:
         v1, registered_v1 = _register(registry, settings, schemas)
         assert (registered_v1.contract.subject, registered_v1.version) == (f"{topic}-value", 1)
@@ -175,8 +176,8 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
 
     (migration,) = (generated / "cql" / "migrations").glob("*/*.cql")
     name = f"{migration.parent.name}/{migration.name}"
-    first = apply_all(cassandra_session, keyspace, replication, generated / "cql")
-    second = apply_all(cassandra_session, keyspace, replication, generated / "cql")
+    first = apply_generated(cassandra_session, keyspace, replication, generated / "cql")
+    second = apply_generated(cassandra_session, keyspace, replication, generated / "cql")
     assert (first.applied, second.applied, second.already_applied) == ([name], [], [name])
 
     # One job, restarted on v2; old and new producers interleave around its start.

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from clients.registry import Registry
 from codegen.compat import avro_backward_findings, load_schema
 from config import Settings
 from ops.contracts import discover_contracts, schema_text
 from ops.register import Outcome, diff_versions, list_subjects, register_all, run
-from ops.registry import Registry
 
 pytestmark = pytest.mark.stack
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from config import Settings
-from producer.offline_source import OfflineSource
+from stack.offline_source import OfflineSource
 from tests.producer.stack_helpers import reachable, scratch_topics
 
 

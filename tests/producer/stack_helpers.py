@@ -22,9 +22,9 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients.kafka import ensure_topics
 from config import Settings
 from generated.python.user_created import AVRO_SCHEMA
-from ops.topics import ensure_topics
 
 CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
 

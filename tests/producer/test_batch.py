@@ -8,9 +8,9 @@ import pytest
 
 from config import Settings
 from producer.__main__ import main
-from producer.batch import run_batch
 from producer.errors import BatchIncompleteError, SubjectNotRegisteredError
-from producer.offline_source import Faults, OfflineSource
+from producer.run import run_batch
+from stack.offline_source import Faults, OfflineSource
 from tests.producer.stack_helpers import (
     assert_no_credentials,
     consume,

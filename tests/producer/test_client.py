@@ -18,7 +18,7 @@ from producer.client import (
     versioned_url,
 )
 from producer.errors import SourcePayloadError, SourceRequestRejectedError, SourceUnavailableError
-from producer.offline_source import OfflineSource
+from stack.offline_source import OfflineSource
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from producer.offline_source import NATIONALITIES, OfflineSource, make_page
+from stack.offline_source import NATIONALITIES, OfflineSource, make_page
 
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 OFFSET = re.compile(r"^[+-]?\d{1,2}:\d\d$")

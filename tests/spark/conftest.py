@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from confluent_kafka.admin import AdminClient
 
+from clients.kafka import ensure_topics
 from config import Settings
 from config.settings import REPO_ROOT
-from ops.topics import ensure_topics
 from tests.spark.spark_support import StreamNames, create_table
 
 CQL = REPO_ROOT / "generated" / "cql" / "user_created.cql"

@@ -15,11 +15,11 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients.cassandra_schema import split_statements
 from config import Settings
-from ops.cql import split_statements
-from producer.offline_source import NATIONALITIES, make_page
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
+from stack.offline_source import NATIONALITIES, make_page
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ import pytest
 
 from config import Settings
 from config.settings import REPO_ROOT
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
 from tests.spark.spark_support import (
     StreamNames,
@@ -72,7 +72,7 @@ def _kill(job: subprocess.Popen[bytes]) -> None:
 def test_sigkill_mid_stream_then_restart_gives_exactly_the_produced_set(
     settings: Settings, stream_names: StreamNames, cassandra_session: Any, tmp_path: Path
 ) -> None:
-    contract = Contract.current()
+    contract = ReaderContract.current()
     topic, keyspace = stream_names.topic, stream_names.keyspace
     register(settings, f"{topic}-value", contract.reader_schema)
     users = make_users(USERS, seed="once")

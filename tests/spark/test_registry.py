@@ -7,8 +7,8 @@ import json
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
-from spark.contract import Contract
-from spark.registry import WriterSchemas
+from spark.contract import ReaderContract
+from spark.writer_schemas import WriterSchemas
 
 pytestmark = pytest.mark.stack
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.stack
 def test_an_avro_id_resolves_to_its_schema_and_stays_cached(
     registry_client: SchemaRegistryClient, unique_subject: str
 ) -> None:
-    reader = Contract.current().reader_schema
+    reader = ReaderContract.current().reader_schema
     schema_id = registry_client.register_schema(unique_subject, Schema(reader, "AVRO"))
     schemas = WriterSchemas(registry_client)
     resolved = schemas.resolve(schema_id)

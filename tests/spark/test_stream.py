@@ -18,7 +18,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
 from config import Settings
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.job import JobOptions, start_query
 from spark.metrics import MetricsLog
 from tests.spark.spark_support import (
@@ -51,7 +51,7 @@ class StreamRun:
 
     query: StreamingQuery
     options: JobOptions
-    contract: Contract
+    contract: ReaderContract
     records: list[dict[str, Any]]
     """What the producer made of the users it was given."""
     poison: dict[bytes, tuple[bytes | None, str]]
@@ -67,7 +67,7 @@ def _now_ms() -> datetime:
 def _start(
     spark: SparkSession,
     settings: Settings,
-    contract: Contract,
+    contract: ReaderContract,
     names: StreamNames,
     workdir: Path,
 ) -> tuple[StreamingQuery, JobOptions]:
@@ -108,7 +108,7 @@ def poisoned_run(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StreamRun]:
     """Good users with every kind of poison interleaved, streamed until all are accounted for."""
-    contract = Contract.current()
+    contract = ReaderContract.current()
     names = module_stream_names
     name = names.topic
     register(settings, f"{name}-value", contract.reader_schema)
@@ -177,7 +177,7 @@ def test_two_compatible_schema_versions_land_side_by_side(
     cassandra_session: Any,
     tmp_path: Path,
 ) -> None:
-    current = Contract.current()
+    current = ReaderContract.current()
     v2_schema = V2_SCHEMA.read_text(encoding="utf-8")
     v2 = replace(
         current,

@@ -12,16 +12,16 @@ from fastavro.schema import to_parsing_canonical_form
 from pydantic import SecretStr
 
 from config.settings import CassandraSettings, KafkaSettings
-from spark.connections import cassandra_options, kafka_options
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.metrics import BatchMetrics, MetricsLog
+from spark.options import cassandra_options, kafka_options
 
 V2_SCHEMA = Path(__file__).parent / "schemas" / "user_created_v2.avsc"
 
 
-def _contract(fields: list[dict[str, object]]) -> Contract:
+def _contract(fields: list[dict[str, object]]) -> ReaderContract:
     schema = {"type": "record", "name": "R", "fields": fields}
-    return Contract(json.dumps(schema), (("id", "value.id"),), "ks", "t", ("id",))
+    return ReaderContract(json.dumps(schema), (("id", "value.id"),), "ks", "t", ("id",))
 
 
 def test_required_fields_are_the_non_nullable_top_level_fields() -> None:
@@ -112,7 +112,7 @@ def test_metrics_log_skips_a_torn_last_line_but_names_a_corrupt_one(tmp_path: Pa
 
 def test_v2_schema_is_the_contract_plus_one_optional_field() -> None:
     """Guards the test-only v2 from going stale when the contract changes."""
-    current = json.loads(Contract.current().reader_schema)
+    current = json.loads(ReaderContract.current().reader_schema)
     v2 = json.loads(V2_SCHEMA.read_text(encoding="utf-8"))
     *v1_fields, added = v2["fields"]
     assert _canonical({**v2, "fields": v1_fields}) == _canonical(current)

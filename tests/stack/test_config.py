@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from config import Settings
+from spark.session import fetched_jars, pyspark_jar_names
 from stack.artifacts import missing_artifacts, pom_property
 from stack.cassandra_node import cassandra_yaml
 from stack.kafka_broker import server_properties
 from stack.service import kafka_port, registry_port
-from stack.spark_jars import pyspark_jar_names, spark_jars
 
 
 def test_ports_come_from_client_settings(settings: Settings) -> None:
@@ -65,7 +65,7 @@ def test_versions_are_pinned_in_the_pom() -> None:
 
 
 def test_spark_jars_add_connectors_but_nothing_pyspark_ships(settings: Settings) -> None:
-    jars = spark_jars(settings)
+    jars = fetched_jars(settings)
     names = [jar.name for jar in jars]
     for connector in ("spark-sql-kafka-0-10_2.12", "spark-avro_2.12", "spark-cassandra-connector"):
         assert any(name.startswith(connector) for name in names), connector

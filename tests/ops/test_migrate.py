@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 
+from clients.cassandra_schema import MIGRATIONS_TABLE, MigrationError, split_statements
 from codegen.generate import render_all
 from codegen.table import flatten
 from config import Settings
 from ops.contracts import load_contract
-from ops.cql import (
-    GENERATED_CQL,
-    MIGRATIONS_TABLE,
-    MigrationError,
-    apply_all,
-    contracts_keyspace,
-    run,
-    split_statements,
-)
+from ops.migrate import GENERATED_CQL, apply_generated, contracts_keyspace, run
 
 pytestmark = pytest.mark.stack
 
@@ -64,7 +57,7 @@ def test_generated_cql_builds_the_contract_table(
     cassandra_session: Any, keyspace: str, local_stack: Settings
 ) -> None:
     replication = local_stack.cassandra.replication
-    report = apply_all(cassandra_session, keyspace, replication, GENERATED_CQL)
+    report = apply_generated(cassandra_session, keyspace, replication, GENERATED_CQL)
     assert report.files == sorted(p.name for p in GENERATED_CQL.glob("*.cql"))
 
     contract = load_contract(REPO_SCHEMAS / "user_created.avsc", local_stack)
@@ -93,8 +86,8 @@ def test_each_migration_runs_once_even_when_applied_twice(
     )
     replication = local_stack.cassandra.replication
 
-    first = apply_all(cassandra_session, keyspace, replication, tmp_path)
-    second = apply_all(cassandra_session, keyspace, replication, tmp_path)
+    first = apply_generated(cassandra_session, keyspace, replication, tmp_path)
+    second = apply_generated(cassandra_session, keyspace, replication, tmp_path)
 
     assert (first.applied, first.already_applied) == (["t/0002_add_b.cql"], [])
     assert (second.applied, second.already_applied) == ([], ["t/0002_add_b.cql"])
@@ -115,7 +108,9 @@ def test_migrations_run_in_number_order(
         "INSERT INTO t (id, c) VALUES (1, 'filled');\n",
     )
     _write(tmp_path / "migrations" / "t" / "0003_add_c.cql", "ALTER TABLE t ADD c text;\n")
-    report = apply_all(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
+    report = apply_generated(
+        cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path
+    )
     assert report.applied == ["t/0003_add_c.cql", "t/0010_fill.cql"]
     assert cassandra_session.execute(f"SELECT c FROM {keyspace}.t WHERE id = 1").one().c == "filled"
 
@@ -126,12 +121,12 @@ def test_an_edited_applied_migration_is_refused_before_anything_runs(
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     edited = _write(tmp_path / "migrations" / "t" / "0002_add_b.cql", "ALTER TABLE t ADD b int;\n")
     replication = local_stack.cassandra.replication
-    apply_all(cassandra_session, keyspace, replication, tmp_path)
+    apply_generated(cassandra_session, keyspace, replication, tmp_path)
 
     edited.write_text("ALTER TABLE t ADD b bigint;\n", encoding="utf-8")
     _write(tmp_path / "migrations" / "t" / "0003_add_c.cql", "ALTER TABLE t ADD c int;\n")
     with pytest.raises(MigrationError, match=rf"{edited}: changed since it was applied"):
-        apply_all(cassandra_session, keyspace, replication, tmp_path)
+        apply_generated(cassandra_session, keyspace, replication, tmp_path)
     assert "c" not in _columns(cassandra_session, keyspace, "t")
     assert list(_recorded(cassandra_session, keyspace)) == ["t/0002_add_b.cql"]
 
@@ -142,7 +137,7 @@ def test_a_failing_statement_names_the_file_and_is_not_recorded(
     _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
     bad = _write(tmp_path / "migrations" / "t" / "0002_bad.cql", "ALTER TABLE nope ADD b int;\n")
     with pytest.raises(MigrationError, match=rf"{bad}: statement 1 \(ALTER TABLE nope"):
-        apply_all(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
+        apply_generated(cassandra_session, keyspace, local_stack.cassandra.replication, tmp_path)
     assert _recorded(cassandra_session, keyspace) == {}
 
 
@@ -161,7 +156,7 @@ def test_codegen_migration_evolves_an_existing_table(
     _write(schemas / "account.avsc", (COMPAT_SCHEMAS / "base.avsc").read_text())
     _generate(schemas, cql)
     replication = local_stack.cassandra.replication
-    assert apply_all(cassandra_session, keyspace, replication, cql).applied == []
+    assert apply_generated(cassandra_session, keyspace, replication, cql).applied == []
     cassandra_session.execute(
         f"INSERT INTO {keyspace}.accounts (id, created, count, name) "
         "VALUES (5b6962dd-3f90-4c93-8f61-eabfa4a803e2, '2024-01-01', 7, 'old')"
@@ -174,8 +169,8 @@ def test_codegen_migration_evolves_an_existing_table(
     _generate(schemas, cql)
     (migration,) = (cql / "migrations").glob("*/*.cql")
 
-    first = apply_all(cassandra_session, keyspace, replication, cql)
-    second = apply_all(cassandra_session, keyspace, replication, cql)
+    first = apply_generated(cassandra_session, keyspace, replication, cql)
+    second = apply_generated(cassandra_session, keyspace, replication, cql)
     name = f"{migration.parent.name}/{migration.name}"
     assert (first.applied, second.applied, second.already_applied) == ([name], [], [name])
     assert _columns(cassandra_session, keyspace, "accounts")["nickname"] == "text"

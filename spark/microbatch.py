@@ -20,9 +20,9 @@ from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
 from spark import wire
-from spark.contract import Contract
+from spark.contract import ReaderContract
 from spark.metrics import BatchMetrics, MetricsLog
-from spark.registry import WriterSchema, WriterSchemas
+from spark.writer_schemas import WriterSchema, WriterSchemas
 
 ERROR = "_error"
 SCHEMA_ID = "_schema_id"
@@ -65,7 +65,7 @@ class BatchProcessor:
 
     def __init__(
         self,
-        contract: Contract,
+        contract: ReaderContract,
         schemas: WriterSchemas,
         targets: Targets,
         metrics: MetricsLog,

@@ -13,7 +13,7 @@ through an unmodified client). Rates are applied deterministically over the serv
 counter: with rate r, request n is faulted when ``floor(n*r) > floor((n-1)*r)``, so 0.5 fails
 every other request and 1.0 every request.
 
-Run standalone: ``python -m producer.offline_source --port 8765``.
+Run standalone: ``python -m stack.offline_source --port 8765``.
 """
 
 from __future__ import annotations

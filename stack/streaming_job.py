@@ -62,7 +62,7 @@ def stop_all(settings: Settings) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.streaming_job", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m stack.streaming_job", description=__doc__)
     parser.add_argument("command", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
     settings = load_settings()

@@ -1,0 +1,46 @@
+"""Cassandra sessions, opened one way from the settings (local DC, credentials, timeouts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.policies import DCAwareRoundRobinPolicy
+
+from config import Settings
+
+
+def cluster(settings: Settings) -> Cluster:
+    """A driver ``Cluster`` for the configured contact points; the caller shuts it down."""
+    cfg = settings.cassandra
+    auth = (
+        PlainTextAuthProvider(cfg.username, cfg.password.get_secret_value())
+        if cfg.username and cfg.password
+        else None
+    )
+    profile = ExecutionProfile(
+        load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=cfg.local_dc),
+        request_timeout=cfg.request_timeout_s,
+    )
+    return Cluster(
+        contact_points=cfg.contact_points,
+        port=cfg.port,
+        auth_provider=auth,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        protocol_version=5,
+        connect_timeout=cfg.connect_timeout_s,
+        control_connection_timeout=cfg.connect_timeout_s,
+    )
+
+
+@contextmanager
+def connect(settings: Settings, keyspace: str | None = None) -> Iterator[Any]:
+    """A session on the configured cluster, closed when the block ends."""
+    driver_cluster = cluster(settings)
+    try:
+        yield driver_cluster.connect(keyspace)
+    finally:
+        driver_cluster.shutdown()

@@ -1,0 +1,248 @@
+"""Kafka, behind one module: clients built from the settings, topics, offsets and ranges.
+
+Every producer, consumer and admin client of the project starts from ``producer_config``,
+``consumer_config`` or ``admin_client`` here, so bootstrap servers, security and timeouts are
+set in one place. ``watermarks`` / ``read_range`` read what a run added to a topic.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from config import Settings
+
+Offsets = dict[int, int]
+ClientConfig = dict[str, str | int | float | bool]
+
+
+class UnknownTopicError(LookupError):
+    """The topic does not exist (or the broker reports an error for it)."""
+
+
+class KafkaUnavailableError(RuntimeError):
+    """The broker did not answer within the configured timeout; the message names it."""
+
+
+def admin_client(settings: Settings) -> AdminClient:
+    """An admin client on the configured cluster."""
+    return AdminClient(settings.kafka.client_config())
+
+
+def producer_config(settings: Settings, **overrides: str | int | float | bool) -> ClientConfig:
+    """Producer settings: the shared client settings, the delivery timeout, then ``overrides``."""
+    return {
+        **settings.kafka.client_config(),
+        "message.timeout.ms": int(settings.kafka.delivery_timeout_s * 1000),
+        "message.max.bytes": settings.kafka.dlq_max_message_bytes,
+        **overrides,
+    }
+
+
+def consumer_config(settings: Settings, group_id: str = "userstream-ops") -> ClientConfig:
+    """Consumer settings for reading ranges: no commits, no end-of-partition events."""
+    return {
+        **settings.kafka.client_config(),
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "enable.partition.eof": False,
+    }
+
+
+def check_reachable(settings: Settings) -> None:
+    """Raise ``KafkaUnavailableError`` unless a broker answers a metadata request in time."""
+    admin = admin_client(settings)
+    try:
+        metadata = admin.list_topics(timeout=settings.kafka.request_timeout_s)
+    except KafkaException as exc:
+        raise KafkaUnavailableError(
+            f"kafka {settings.kafka.bootstrap_servers}: no broker answered within "
+            f"{settings.kafka.request_timeout_s:g} s ({exc.args[0].str()})"
+        ) from exc
+    if not metadata.brokers:
+        raise KafkaUnavailableError(f"kafka {settings.kafka.bootstrap_servers}: no broker")
+
+
+def topic_configs(settings: Settings, topic: str) -> dict[str, str]:
+    """The configuration a topic of the pipeline is created with: DLQs get room for headers."""
+    if topic == settings.kafka.dlq_topic or topic.endswith(".dlq"):
+        return {"max.message.bytes": str(settings.kafka.dlq_max_message_bytes)}
+    return {}
+
+
+def ensure_topics(settings: Settings, *topics: str) -> list[str]:
+    """Create each topic that does not exist yet; return the ones created.
+
+    Without names, the pipeline's own topics (``settings.kafka.topic`` and its DLQ).
+    """
+    names = topics or (settings.kafka.topic, settings.kafka.dlq_topic)
+    admin = admin_client(settings)
+    timeout = settings.kafka.request_timeout_s
+    existing = admin.list_topics(timeout=timeout).topics
+    missing = [name for name in names if name not in existing]
+    if not missing:
+        return []
+    futures = admin.create_topics(
+        [
+            NewTopic(
+                name,
+                num_partitions=settings.kafka.partitions,
+                replication_factor=settings.kafka.replication_factor,
+                config=topic_configs(settings, name),
+            )
+            for name in missing
+        ],
+        operation_timeout=timeout,
+    )
+    created = []
+    for name, future in futures.items():
+        try:
+            future.result(timeout)
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise RuntimeError(
+                    f"cannot create Kafka topic {name}: {exc.args[0].str()}"
+                ) from exc
+    return sorted(created)
+
+
+def delete_topics(settings: Settings, topics: list[str]) -> None:
+    """Delete the given topics, waiting for the broker to confirm each."""
+    if not topics:
+        return
+    timeout = settings.kafka.request_timeout_s
+    for future in admin_client(settings).delete_topics(topics, operation_timeout=timeout).values():
+        future.result(timeout)
+
+
+def list_topics(settings: Settings) -> list[str]:
+    """The cluster's topics, without internal ones (``__*``, ``_*``, the registry's journal)."""
+    topics = admin_client(settings).list_topics(timeout=settings.kafka.request_timeout_s).topics
+    return sorted(t for t in topics if not t.startswith("_") and not t.startswith("kafkasql"))
+
+
+_TRANSIENT_CODES = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._TIMED_OUT,
+}
+
+
+def watermarks(settings: Settings, topic: str) -> dict[int, tuple[int, int]]:
+    """The low and high watermark of every partition of ``topic``.
+
+    Retriable broker answers (a partition whose leader is still being elected, as right after
+    the topic was created) are retried until the request timeout, then raised.
+    """
+    timeout = settings.kafka.request_timeout_s
+    consumer = Consumer(consumer_config(settings))
+    deadline = time.monotonic() + timeout
+    try:
+        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if meta is None or meta.error is not None:
+            reason = meta.error.str() if meta is not None and meta.error else "not found"
+            raise UnknownTopicError(f"topic {topic}: {reason}")
+        while True:
+            try:
+                return {
+                    p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+                    for p in sorted(meta.partitions)
+                }
+            except KafkaException as exc:
+                error = exc.args[0]
+                transient = error.retriable() or error.code() in _TRANSIENT_CODES
+                if not transient or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        consumer.close()
+
+
+def end_offsets(settings: Settings, topic: str) -> Offsets:
+    """The high watermark of every partition of ``topic`` (empty when it does not exist)."""
+    try:
+        return {p: high for p, (_, high) in watermarks(settings, topic).items()}
+    except UnknownTopicError:
+        return {}
+
+
+@dataclass(frozen=True)
+class RangeMessage:
+    """One message read back: key, value, headers (bytes), timestamp and position."""
+
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+    timestamp_ms: int
+    partition: int
+    offset: int
+
+    def header(self, name: str, default: str = "") -> str:
+        """A header as text (undecodable bytes replaced), or ``default`` when absent."""
+        raw = self.headers.get(name)
+        return default if raw is None else raw.decode("utf-8", "replace")
+
+
+def read_range(settings: Settings, topic: str, start: Offsets, end: Offsets) -> list[RangeMessage]:
+    """Every message of ``topic`` from ``start`` (inclusive) to ``end`` (exclusive) per partition.
+
+    Raises when the range cannot be read completely in time, so a count is never short silently.
+    """
+    wanted = {p: (start.get(p, 0), high) for p, high in end.items() if high > start.get(p, 0)}
+    if not wanted:
+        return []
+    consumer = Consumer(consumer_config(settings))
+    messages: list[RangeMessage] = []
+    try:
+        consumer.assign([TopicPartition(topic, p, low) for p, (low, _) in wanted.items()])
+        remaining = sum(high - low for low, high in wanted.values())
+        idle_polls = 0
+        while remaining > 0:
+            batch = consumer.consume(num_messages=min(remaining, 10_000), timeout=1.0)
+            idle_polls = 0 if batch else idle_polls + 1
+            if idle_polls > settings.kafka.request_timeout_s:
+                raise TimeoutError(f"{topic}: {remaining} messages of the range were not readable")
+            for message in batch:
+                error = message.error()
+                if error is not None:
+                    raise RuntimeError(f"{topic}: {error.str()}")
+                partition, offset = message.partition() or 0, message.offset() or 0
+                if offset >= wanted[partition][1]:
+                    continue
+                remaining -= 1
+                messages.append(
+                    RangeMessage(
+                        key=message.key(),
+                        value=message.value(),
+                        headers=headers_dict(message.headers()),
+                        timestamp_ms=message.timestamp()[1],
+                        partition=partition,
+                        offset=offset,
+                    )
+                )
+    finally:
+        consumer.close()
+    return messages
+
+
+def latest_messages(settings: Settings, topic: str, count: int) -> list[RangeMessage]:
+    """Up to ``count`` newest messages of each partition of ``topic``, oldest first overall."""
+    marks = watermarks(settings, topic)
+    start = {p: max(low, high - count) for p, (low, high) in marks.items()}
+    messages = read_range(settings, topic, start, {p: high for p, (_, high) in marks.items()})
+    return sorted(messages, key=lambda m: (m.timestamp_ms, m.partition, m.offset))[-count:]
+
+
+def headers_dict(
+    raw: Mapping[str, Any] | list[tuple[str, Any]] | None,
+) -> dict[str, bytes]:
+    """Kafka headers as a dict of bytes (the last value wins when a key repeats)."""
+    pairs = raw.items() if isinstance(raw, Mapping) else raw or []
+    return {k: v.encode() if isinstance(v, str) else (v or b"") for k, v in pairs}

@@ -1,0 +1,97 @@
+"""The job's SparkSession: its connector jars come from the settings, never from the dev stack.
+
+``spark.jars`` / ``spark.packages`` name the Kafka, Avro and Cassandra connectors on a cluster
+(paths or Maven coordinates); with neither, the jars ``make setup`` fetched are used, minus the
+libraries PySpark already ships, so the classpath holds one copy of each.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyspark
+from pyspark.sql import SparkSession
+
+from config import Settings
+
+_VERSION_SUFFIX = re.compile(r"-\d[\w.\-]*\.jar$")
+LOOPBACK = "127.0.0.1"
+
+
+def _artifact_name(jar: Path) -> str:
+    """``kafka-clients-3.4.1.jar`` -> ``kafka-clients``."""
+    return _VERSION_SUFFIX.sub("", jar.name)
+
+
+def pyspark_jar_names() -> set[str]:
+    """Artifact names of the jars inside the installed PySpark."""
+    jars_dir = Path(pyspark.__file__).resolve().parent / "jars"
+    return {_artifact_name(jar) for jar in jars_dir.glob("*.jar")}
+
+
+def fetched_jars(settings: Settings) -> list[Path]:
+    """The fetched connector jars and dependencies PySpark lacks (the local default).
+
+    Jars PySpark already has (Scala, Hadoop client, compression codecs, ...) are left
+    out, whatever their version, so the classpath holds one copy of each library.
+    """
+    shipped = pyspark_jar_names()
+    jars_dir = settings.fetched_spark_jars_dir
+    jars = sorted(jar for jar in jars_dir.glob("*.jar") if _artifact_name(jar) not in shipped)
+    if not any(_artifact_name(jar).startswith("spark-sql-kafka") for jar in jars):
+        raise FileNotFoundError(
+            f"no Spark connector jars in {jars_dir}: run `make setup` (or set spark.jars / "
+            "spark.packages, PIPELINE_SPARK__JARS / PIPELINE_SPARK__PACKAGES)"
+        )
+    return jars
+
+
+def connector_conf(settings: Settings) -> dict[str, str]:
+    """``spark.jars`` and/or ``spark.jars.packages`` for the connectors, from the settings."""
+    if settings.spark.jars or settings.spark.packages:
+        conf = {}
+        if settings.spark.jars:
+            conf["spark.jars"] = ",".join(settings.spark.jars)
+        if settings.spark.packages:
+            conf["spark.jars.packages"] = ",".join(settings.spark.packages)
+        return conf
+    return {"spark.jars": ",".join(str(jar) for jar in fetched_jars(settings))}
+
+
+def session_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
+    """Every Spark setting the job starts with.
+
+    In local mode the driver (and its UI and block manager) bind to loopback only; the Avro
+    decoder's size limits keep a hostile length prefix from allocating gigabytes.
+    """
+    master = master or settings.spark.master
+    conf = {
+        **connector_conf(settings),
+        "spark.master": master,
+        "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
+        "spark.driver.memory": settings.spark.driver_memory,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.extraJavaOptions": avro_limit_options(settings),
+    }
+    if master.startswith("local"):
+        conf["spark.driver.host"] = LOOPBACK
+        conf["spark.driver.bindAddress"] = LOOPBACK
+    return conf
+
+
+def avro_limit_options(settings: Settings) -> str:
+    """JVM options bounding what one Avro value may claim (Avro's SystemLimitException)."""
+    limit = settings.kafka.dlq_max_message_bytes
+    return " ".join(
+        f"-Dorg.apache.avro.limits.{name}.maxLength={limit}"
+        for name in ("string", "bytes", "collectionItems")
+    )
+
+
+def build_session(settings: Settings, master: str | None = None) -> SparkSession:
+    """The job's session (or the running one: Spark allows one per process)."""
+    builder = SparkSession.builder.appName("userstream-users-created")
+    for key, value in session_conf(settings, master).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
