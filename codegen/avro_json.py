@@ -71,6 +71,7 @@ def _field(f: Field, seen: set[str]) -> dict[str, Any]:
     out["type"] = to_json(f.type, seen)
     if f.has_default:
         out["default"] = f.default
+    out.update((k, f.props[k]) for k in sorted(f.props))
     return out
 
 

@@ -42,7 +42,7 @@ def render_all(schemas_dir: Path) -> Output:
     for file in schema_files:
         _check_avro(file.source, schema_json(file.record))
         table = table_for(file.record)
-        out.files[f"python/{file.stem}.py"] = render_python.render_module(file, modules)
+        out.files[f"python/{file.stem}.py"] = render_python.render_module(file, modules, table)
         out.files[f"spark/{file.stem}.py"] = render_spark.render_module(file, table)
         if table is not None:
             out.files[f"cql/{file.stem}.cql"], warnings = render_table(table)

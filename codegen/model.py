@@ -78,7 +78,11 @@ class Union:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A record field; ``has_default`` distinguishes a ``null`` default from no default."""
+    """A record field; ``has_default`` distinguishes a ``null`` default from no default.
+
+    ``props`` keeps the field's non-Avro properties: ``x-rules`` (data-quality rules) and
+    ``x-pii`` (personal data).
+    """
 
     name: str
     type: AvroType
@@ -86,6 +90,7 @@ class Field:
     has_default: bool = False
     default: Any = None
     aliases: tuple[str, ...] = ()
+    props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

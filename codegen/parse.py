@@ -55,6 +55,9 @@ _AVRO_KEYS = frozenset(
 )
 
 
+_FIELD_KEYS = frozenset({"name", "type", "doc", "default", "aliases", "order"})
+
+
 @dataclass(frozen=True, slots=True)
 class _Definition:
     raw: dict[str, Any]
@@ -192,6 +195,7 @@ class _Parser:
                     has_default,
                     raw_field.get("default"),
                     _aliases(raw_field, source, fpath),
+                    {k: v for k, v in raw_field.items() if k not in _FIELD_KEYS},
                 )
             )
         props = {k: v for k, v in raw.items() if k not in _AVRO_KEYS}

@@ -28,10 +28,21 @@ from codegen.model import (
     is_null,
     short_name,
 )
-from codegen.templates import PY_ENUM, PY_HEADER, PY_MODULE, PY_RECORD, allow_long_lines
+from codegen.rules import RuleSet, compile_rules
+from codegen.table import Table
+from codegen.templates import (
+    PY_CHECK,
+    PY_ENUM,
+    PY_HEADER,
+    PY_MODULE,
+    PY_RECORD,
+    PY_RULES,
+    PY_VIOLATION,
+    allow_long_lines,
+)
 from codegen.typemap import TYPE_MAP, type_key
 
-_RESERVED_FIELDS = frozenset({"to_avro", "from_avro"})
+_RESERVED_FIELDS = frozenset({"to_avro", "from_avro", "violation"})
 _WIDTH = 96
 
 
@@ -83,20 +94,29 @@ class _Module:
         return name
 
 
-def render_module(file: SchemaFile, modules: Mapping[str, str]) -> str:
-    """The module text for ``file``; ``modules`` maps every schema source to its module stem."""
+def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | None) -> str:
+    """The module text for ``file``; ``modules`` maps every schema source to its module stem.
+
+    The top-level record gets ``violation()``, checking the contract's rules in order.
+    """
     module = _Module(file, modules)
     module.use(file.record)
+    rules = compile_rules(file.record, table)
     bodies = [
-        _render_enum(t) if isinstance(t, Enum) else _render_record(module, t)
+        _render_enum(t)
+        if isinstance(t, Enum)
+        else _render_record(module, t, rules if t is file.record else None)
         for t in module.classes.values()
         if isinstance(t, Record | Enum)
     ]
-    imports = {"dataclasses", *module.imports}
+    imports = {"dataclasses", "datetime", *module.imports}
     if any(isinstance(t, Enum) for t in module.classes.values()):
         imports.add("enum")
+    if any(text.startswith("re.") for text in rules.constants.values()):
+        imports.add("re")
     lines = [f"import {m}" for m in sorted(imports)]
     lines += ["from collections.abc import Mapping", "from typing import Any, Self"]
+    lines += ["", "from contract import rules as _r"]
     if module.siblings:
         lines += ["", *(f"from .{m} import {n}" for m, n in sorted(module.siblings))]
     return allow_long_lines(
@@ -107,8 +127,27 @@ def render_module(file: SchemaFile, modules: Mapping[str, str]) -> str:
             imports="\n".join(lines) + "\n",
             schema=_string_literal(schema_json(file.record)),
             classes="".join(bodies),
+            rules=_render_rules(rules),
         )
     )
+
+
+def _render_rules(rules: RuleSet) -> str:
+    listed = "".join(
+        f"    ({r.name!r}, {r.field!r}, {json.dumps(r.message, ensure_ascii=False)}),\n"
+        for r in rules.rules
+    )
+    constants = "".join(f"{name} = {text}\n" for name, text in rules.constants.items())
+    return PY_RULES.substitute(rules=listed, constants=constants)
+
+
+def _render_violation(rules: RuleSet) -> str:
+    checks = "".join(
+        PY_CHECK.substitute(condition=r.python, index=i, name=r.name, field=r.field)
+        for i, r in enumerate(rules.rules)
+        if r.python is not None
+    )
+    return PY_VIOLATION.substitute(checks=checks.rstrip("\n"))
 
 
 def _render_enum(t: Enum) -> str:
@@ -116,7 +155,7 @@ def _render_enum(t: Enum) -> str:
     return PY_ENUM.substitute(name=short_name(t.fullname), doc=_doc(t.doc, 4), members=members)
 
 
-def _render_record(module: _Module, record: Record) -> str:
+def _render_record(module: _Module, record: Record, rules: RuleSet | None) -> str:
     fields, to_avro, from_avro = [], [], []
     for f in record.fields:
         path = f"{record.fullname}.{f.name}"
@@ -142,6 +181,7 @@ def _render_record(module: _Module, record: Record) -> str:
         fields="\n".join(fields),
         to_avro="\n".join(to_avro),
         from_avro="\n".join(from_avro),
+        methods=_render_violation(rules) if rules is not None else "",
     )
 
 

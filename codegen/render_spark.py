@@ -6,11 +6,13 @@ returning the type's pyspark constructor text and whether Spark makes it nullabl
 
 from __future__ import annotations
 
+import json
 import re
 
 from codegen.model import Array, AvroType, Fixed, Map, Primitive, Record, SchemaFile, Union
+from codegen.rules import CompiledRule, compile_rules
 from codegen.table import Table
-from codegen.templates import PY_HEADER, SPARK_MODULE, SPARK_TABLE, allow_long_lines
+from codegen.templates import PY_HEADER, SPARK_MODULE, SPARK_RULES, SPARK_TABLE, allow_long_lines
 from codegen.typemap import TYPE_MAP, type_key
 
 _INDENT = "    "
@@ -60,12 +62,21 @@ def projection(table: Table) -> list[tuple[str, str]]:
     return out
 
 
+def spark_rules(record: Record, table: Table | None) -> list[CompiledRule]:
+    """The rules the job checks (those with a Spark rendering), in checking order."""
+    return [r for r in compile_rules(record, table).rules if r.spark is not None]
+
+
 def render_module(file: SchemaFile, table: Table | None) -> str:
     """The Spark module text for ``file`` (table constants only for annotated records)."""
     schema, _ = spark_type(file.record)
-    table_text = ""
+    rules = "".join(
+        f"    ({r.name!r}, {r.field!r}, {_text(r.message)}, {r.spark!r}),\n"
+        for r in spark_rules(file.record, table)
+    )
+    table_text = SPARK_RULES.substitute(rules=rules)
     if table is not None:
-        table_text = SPARK_TABLE.substitute(
+        table_text += SPARK_TABLE.substitute(
             keyspace=table.keyspace,
             table=table.name,
             primary_key=_tuple(table.primary_key),
@@ -83,6 +94,11 @@ def render_module(file: SchemaFile, table: Table | None) -> str:
             table=table_text,
         )
     )
+
+
+def _text(message: str) -> str:
+    """A double-quoted Python literal that keeps non-ASCII text readable."""
+    return json.dumps(message, ensure_ascii=False)
 
 
 def _tuple(items: tuple[str, ...], multiline: bool = False) -> str:

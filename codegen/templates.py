@@ -25,7 +25,7 @@ from __future__ import annotations
 
 $imports
 AVRO_SCHEMA: str = $schema
-$classes''')
+$classes$rules''')
 
 PY_RECORD = Template('''
 
@@ -47,7 +47,34 @@ $to_avro
         return cls(
 $from_avro
         )
+$methods''')
+
+PY_VIOLATION = Template('''
+    def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
+        """The first contract rule this record breaks (in ``RULES`` order), or None.
+
+        ``now`` is the instant that rules about the present compare with (default: the clock).
+        """
+        now = now or datetime.datetime.now(datetime.UTC)
+$checks
+        return None
 ''')
+
+PY_CHECK = Template('''\
+        try:
+            if $condition is False:
+                return _VIOLATIONS[$index]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("$name", "$field", exc)
+''')
+
+PY_RULES = Template('''
+
+#: Every rule of the contract, in checking order: (name, field path, message).
+RULES: tuple[tuple[str, str, str], ...] = (
+$rules)
+_VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+$constants''')
 
 PY_ENUM = Template('''
 
@@ -76,6 +103,14 @@ COLUMNS: tuple[str, ...] = $columns
 #: (Cassandra column, Spark SQL expression over the decoded struct column ``value``)
 PROJECTION: tuple[tuple[str, str], ...] = (
 $projection)
+""")
+
+SPARK_RULES = Template("""
+#: The rules the job checks, in checking order: (name, field path, message, Spark SQL over the
+#: struct column ``value``; the rule is broken when it is false). Rules the decoder already
+#: guarantees are left out.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+$rules)
 """)
 
 CQL_TABLE = Template("""\

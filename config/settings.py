@@ -144,6 +144,9 @@ class SourceSettings(BaseModel):
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     max_total_wait_s: float = 120.0
+    """Deadline of one page: its retries, waits and download together (a slow drip included)."""
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    """Largest answer accepted, counted after decompression (a gzip bomb fails fast)."""
 
 
 class StackSettings(BaseModel):

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from clients.kafka import KafkaUnavailableError
+from clients.registry import RegistryError
 from config import load_settings
-from producer.errors import BatchIncompleteError, SourceError, SubjectNotRegisteredError
+from producer.errors import BatchIncompleteError, ProducerError
 from producer.publish import BatchCounts
 from producer.run import run_batch
 
@@ -43,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
             dlq_topic=args.dlq_topic,
             progress=_progress,
         )
-    except (BatchIncompleteError, SourceError, SubjectNotRegisteredError) as exc:
+    except BatchIncompleteError as exc:
         print(f"\nproducer failed: {exc}", file=sys.stderr)
+        print(json.dumps(exc.counts.as_dict()))
+        return 1
+    except (ProducerError, RegistryError, KafkaUnavailableError) as exc:
+        print(f"\nproducer failed before fetching anything: {exc}", file=sys.stderr)
         return 1
     print(file=sys.stderr)
     print(json.dumps(counts.as_dict()))

@@ -1,36 +1,60 @@
-"""HTTP client of the randomuser API (v1.4) and of the offline source, with bounded retries.
+"""HTTP client of the randomuser API (v1.4) and of the offline source: ``requests`` with
+urllib3's ``Retry``, plus what they lack: a cap on the response body and a deadline per page.
 
-Transient failures (connection errors, timeouts, 429, 5xx, error bodies, malformed or truncated
-JSON) are retried with exponential backoff and full jitter; ``Retry-After`` is honoured; the
-whole page is bounded by ``max_total_wait_s``. A page never yields users unless the response is a
-well-formed ``{"results": [...]}`` holding exactly the requested number of users.
+- Transient HTTP answers (429, 5xx) and connection errors are retried by urllib3's ``Retry``
+  (subclassed so the wait is exponential with full jitter, honours ``Retry-After``, and never
+  outlasts the page's deadline). Error bodies (``{"error": ...}`` with status 200) and
+  malformed or truncated JSON are retried by this module with the same policy.
+- A client error (4xx other than 429) is not retried: ``SourceRequestRejectedError``.
+- The body is streamed and counted after decompression: a body over ``max_body_bytes`` (a
+  10 GB answer, a gzip bomb) fails at once with ``SourceResponseTooLargeError``; a slow drip
+  cannot outlast the page's deadline (``max_total_wait_s``, retries and downloads included).
+- A page yields users only from a well-formed ``{"results": [...]}`` of the requested size. A
+  user that cannot be parsed on its own (nested too deep, a number of thousands of digits)
+  becomes an ``UnparsedUser`` for the DLQ, and the rest of the page still goes through.
+- URLs in errors, logs and records are redacted (:func:`redact_url`): no credentials or keys.
 """
 
 from __future__ import annotations
 
-import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
 
 from config.settings import SourceSettings
-from producer.errors import SourcePayloadError, SourceRequestRejectedError, SourceUnavailableError
+from producer.errors import (
+    SourcePayloadError,
+    SourceRequestRejectedError,
+    SourceResponseTooLargeError,
+    SourceUnavailableError,
+)
+from producer.json_scan import UnparsedUser, parse_results
 
 MAX_RESULTS_PER_REQUEST = 5000
 API_VERSION_PATH = "/api/1.4/"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_CHUNK_BYTES = 64 * 1024
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "signature", "sig", "auth")
+_SECRET_PARAM = re.compile(rf"(?i)\b(\w*(?:{'|'.join(_SECRET_WORDS)})\w*)=([^&\s]+)")
 
-User = dict[str, Any]
+User = Any
+"""One element of ``results``: a dict for a well-formed user, anything else otherwise."""
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How patiently one page is requested."""
+    """How patiently one page is requested; ``max_total_wait_s`` bounds the whole page."""
 
     max_attempts: int = 6
     backoff_initial_s: float = 0.5
@@ -61,12 +85,55 @@ class Page:
     users: list[User]
 
 
-class _TransientError(Exception):
-    """Internal: a retryable failure, with the server's Retry-After when it sent one."""
+class _BudgetSpentError(Exception):
+    """Internal: waiting any longer would outlast the page's deadline."""
 
-    def __init__(self, cause: str, retry_after_s: float | None = None) -> None:
-        super().__init__(cause)
-        self.retry_after_s = retry_after_s
+
+class _PageClock:
+    """The deadline of one page, and the waits spent against it."""
+
+    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None], rng: random.Random):
+        self.policy = policy
+        self.deadline = time.monotonic() + policy.max_total_wait_s
+        self.requests_made = 0
+        """Requests of the current ``_get`` that have been answered or have failed."""
+        self._sleep = sleep
+        self._rng = rng
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def wait(self, attempt: int, retry_after: float | None) -> None:
+        """Sleep before attempt ``attempt + 1``; raise ``_BudgetSpentError`` when it cannot."""
+        remaining = self.remaining()
+        if retry_after is not None and retry_after > remaining:
+            raise _BudgetSpentError(
+                f"Retry-After {retry_after:.1f}s exceeds the remaining wait budget "
+                f"{max(remaining, 0):.1f}s"
+            )
+        delay = max(self.policy.backoff(attempt, self._rng), retry_after or 0.0)
+        if remaining <= 0:
+            raise _BudgetSpentError(f"total wait budget {self.policy.max_total_wait_s}s spent")
+        self._sleep(min(delay, remaining))
+
+
+class _PageRetry(Retry):
+    """urllib3's ``Retry`` with the page's clock: full-jitter backoff, bounded by the deadline."""
+
+    clock: _PageClock | None = None
+
+    def new(self, **kw: Any) -> _PageRetry:
+        retry = super().new(**kw)
+        retry.clock = self.clock
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        assert self.clock is not None
+        self.clock.requests_made = len(self.history)
+        retry_after = None
+        if response is not None:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        self.clock.wait(len(self.history), retry_after)
 
 
 def versioned_url(base_url: str) -> str:
@@ -78,6 +145,18 @@ def versioned_url(base_url: str) -> str:
         return base + "/1.4/"
     query = "?" + base_url.split("?", 1)[1] if "?" in base_url else ""
     return base + API_VERSION_PATH + query
+
+
+def redact_url(url: str) -> str:
+    """``url`` without credentials: userinfo dropped, secret-looking query values masked."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    query = [
+        (name, "***" if any(w in name.lower() for w in _SECRET_WORDS) else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -96,17 +175,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 def parse_users(body: bytes, expected: int) -> list[User]:
     """The users of a response body, or ``SourcePayloadError`` saying why there are none."""
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourcePayloadError(f"malformed or truncated JSON ({len(body)} bytes): {exc}") from exc
-    if not isinstance(payload, dict):
-        raise SourcePayloadError(f"expected a JSON object, got {type(payload).__name__}")
-    if "error" in payload:
-        raise SourcePayloadError(f"error body from source: {payload['error']!r}")
-    results = payload.get("results")
-    if not isinstance(results, list) or not all(isinstance(u, dict) for u in results):
-        raise SourcePayloadError("response has no 'results' list of user objects")
+    results = parse_results(body)
     if len(results) != expected:
         raise SourcePayloadError(f"expected {expected} users, got {len(results)}")
     return results
@@ -132,20 +201,23 @@ class RandomUserClient:
         *,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
+        max_body_bytes: int = 64 * 1024 * 1024,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
         self.url = versioned_url(base_url)
-        # httpx replaces (not merges) a URL's query when given params: keep the base URL's own
-        # query (e.g. an API key or the offline source's fault knobs) and merge it per request.
+        self.display_url = redact_url(self.url)
         self._endpoint = self.url.split("?", 1)[0]
-        self._base_params = dict(httpx.URL(self.url).params)
+        self._base_params = dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
         self.retry = retry or RetryPolicy()
+        self._connect_timeout_s = connect_timeout_s
+        self._read_timeout_s = read_timeout_s
+        self._max_body_bytes = max_body_bytes
         self._sleep = sleep
         self._rng = rng or random.Random()
-        timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
-        self._http = httpx.Client(timeout=timeout, headers={"Accept": "application/json"})
+        self._http = requests.Session()
+        self._http.headers["Accept"] = "application/json"
 
     @classmethod
     def from_settings(cls, source: SourceSettings, base_url: str | None = None) -> RandomUserClient:
@@ -153,6 +225,7 @@ class RandomUserClient:
             base_url or source.url,
             connect_timeout_s=source.connect_timeout_s,
             read_timeout_s=source.read_timeout_s,
+            max_body_bytes=source.max_body_bytes,
             retry=RetryPolicy.from_settings(source),
         )
 
@@ -174,55 +247,130 @@ class RandomUserClient:
         """One request's users, retried on transient failures within the policy's bounds."""
         if not 1 <= results <= MAX_RESULTS_PER_REQUEST:
             raise ValueError(f"results must be 1..{MAX_RESULTS_PER_REQUEST}, got {results}")
-        params: dict[str, str | int] = {
-            **self._base_params,
-            "results": results,
-            "seed": seed,
-            "page": page,
-        }
+        params = {**self._base_params, "results": str(results), "seed": seed, "page": str(page)}
         if nat:
             params["nat"] = nat
-        started = time.monotonic()
-        last_cause: str = "no attempt made"
-        for attempt in range(1, self.retry.max_attempts + 1):
+        clock = _PageClock(self.retry, self._sleep, self._rng)
+        attempts, cause = 0, "no attempt made"
+        while attempts < self.retry.max_attempts:
             try:
-                users = self._attempt(params, results)
-                return Page(seed=seed, page=page, users=users)
+                retries, body = self._get(params, clock, self.retry.max_attempts - attempts - 1)
             except _TransientError as exc:
-                last_cause = str(exc)
-                if attempt == self.retry.max_attempts:
+                attempts += exc.attempts
+                cause = exc.cause
+                if exc.out_of_time:
                     break
-                remaining = self.retry.max_total_wait_s - (time.monotonic() - started)
-                delay = self.retry.backoff(attempt, self._rng)
-                if exc.retry_after_s is not None:
-                    if exc.retry_after_s > remaining:
-                        last_cause += (
-                            f" (Retry-After {exc.retry_after_s:.1f}s exceeds the remaining "
-                            f"wait budget {max(remaining, 0):.1f}s)"
-                        )
-                        break
-                    delay = max(delay, exc.retry_after_s)
-                delay = min(delay, remaining)
-                if delay <= 0 and remaining <= 0:
-                    last_cause += f" (total wait budget {self.retry.max_total_wait_s}s spent)"
-                    break
-                self._sleep(delay)
-        raise SourceUnavailableError(self.url, attempt, last_cause)
+            else:
+                attempts += retries + 1
+                try:
+                    return Page(seed=seed, page=page, users=parse_users(body, results))
+                except SourcePayloadError as exc:
+                    cause = str(exc)
+            if attempts >= self.retry.max_attempts:
+                break
+            try:
+                clock.wait(attempts, None)
+            except _BudgetSpentError as exc:
+                cause = f"{cause} ({exc})"
+                break
+        raise SourceUnavailableError(self.display_url, max(attempts, 1), cause)
 
-    def _attempt(self, params: dict[str, str | int], expected: int) -> list[User]:
+    def _get(self, params: dict[str, str], clock: _PageClock, retries: int) -> tuple[int, bytes]:
+        """One request with urllib3's retries: (retries used, body), or ``_TransientError``."""
+        retry = _PageRetry(
+            total=retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        retry.clock = clock
+        clock.requests_made = 0
+        adapter = HTTPAdapter(max_retries=retry)
+        self._http.mount(self._endpoint, adapter)
+        timeout = (self._connect_timeout_s, max(0.1, min(self._read_timeout_s, clock.remaining())))
         try:
-            response = self._http.get(self._endpoint, params=params)
-        except httpx.TransportError as exc:
-            raise _TransientError(f"{type(exc).__name__}: {exc}") from exc
-        status = response.status_code
-        if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise _TransientError(f"HTTP {status}: {response.text[:200]}", retry_after)
-        if status >= 400:
-            raise SourceRequestRejectedError(
-                f"HTTP {status} from {self.url}: {response.text[:200]}"
+            with self._http.get(
+                self._endpoint, params=params, timeout=timeout, stream=True
+            ) as response:
+                used = len(response.raw.retries.history) if response.raw.retries else 0
+                status = response.status_code
+                if status in RETRY_STATUSES:
+                    raise _TransientError(used + 1, f"HTTP {status}: {_preview(response)}")
+                if status >= 400:
+                    raise SourceRequestRejectedError(
+                        f"HTTP {status} from {self.display_url}: {_preview(response)}"
+                    )
+                return used, self._body(response, clock)
+        except _BudgetSpentError as exc:
+            raise _TransientError(max(clock.requests_made, 1), str(exc), out_of_time=True) from exc
+        except requests.RequestException as exc:
+            cause = f"{type(exc).__name__}: {redact_error(exc)}"
+            raise _TransientError(retries + 1, cause) from exc
+        finally:
+            adapter.close()
+
+    def _body(self, response: requests.Response, clock: _PageClock) -> bytes:
+        """The decoded body, streamed: fails past ``max_body_bytes`` or the page deadline."""
+        declared = response.headers.get("Content-Length", "")
+        limit = self._max_body_bytes
+        if declared.isdigit() and int(declared) > limit:
+            raise SourceResponseTooLargeError(
+                f"{self.display_url}: the answer declares {int(declared):,} bytes, "
+                f"over source.max_body_bytes {limit:,}"
             )
+        chunks, size = [], 0
         try:
-            return parse_users(response.content, expected)
-        except SourcePayloadError as exc:
-            raise _TransientError(str(exc)) from exc
+            for chunk in response.iter_content(_CHUNK_BYTES):
+                size += len(chunk)
+                if size > limit:
+                    raise SourceResponseTooLargeError(
+                        f"{self.display_url}: the answer is over source.max_body_bytes {limit:,} "
+                        "once decompressed; refused"
+                    )
+                if clock.remaining() <= 0:
+                    cause = f"the answer was still arriving after {self.retry.max_total_wait_s}s"
+                    raise _TransientError(1, cause, out_of_time=True)
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            cause = f"{type(exc).__name__} while reading: {redact_error(exc)}"
+            raise _TransientError(1, cause) from exc
+        return b"".join(chunks)
+
+
+class _TransientError(Exception):
+    """Internal: a retryable failure after ``attempts`` attempts; ``out_of_time`` when the
+    page's deadline leaves no room for another."""
+
+    def __init__(self, attempts: int, cause: str, *, out_of_time: bool = False) -> None:
+        super().__init__(cause)
+        self.attempts = attempts
+        self.cause = cause
+        self.out_of_time = out_of_time
+
+
+def _preview(response: requests.Response) -> str:
+    """The first 200 characters of an error answer (bounded read)."""
+    raw = next(response.iter_content(200), b"")
+    return raw[:200].decode("utf-8", "replace")
+
+
+def redact_error(exc: Exception) -> str:
+    """An exception's text with URLs and secret-looking query values redacted (urllib3's
+    messages embed the URL, or its path and query)."""
+    words = [redact_url(w) if "://" in w else w for w in str(exc).split()]
+    return _SECRET_PARAM.sub(r"\1=***", " ".join(words))
+
+
+__all__ = [
+    "MAX_RESULTS_PER_REQUEST",
+    "Page",
+    "RandomUserClient",
+    "RetryPolicy",
+    "UnparsedUser",
+    "page_sizes",
+    "parse_retry_after",
+    "parse_users",
+    "redact_url",
+    "versioned_url",
+]

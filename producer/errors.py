@@ -1,9 +1,15 @@
-"""Typed errors of the producer, each naming what failed and why."""
+"""Typed errors of the producer, each naming what failed and why, rooted in ``ProducerError``."""
 
 from __future__ import annotations
 
+from typing import Any
 
-class SourceError(Exception):
+
+class ProducerError(Exception):
+    """Every error the producer raises on purpose."""
+
+
+class SourceError(ProducerError):
     """The randomuser-compatible source answered something that is not a batch of users."""
 
 
@@ -16,6 +22,10 @@ class SourcePayloadError(SourceError):
 
 class SourceRequestRejectedError(SourceError):
     """A non-retryable client error (4xx other than 429): retrying would not help."""
+
+
+class SourceResponseTooLargeError(SourceError):
+    """An answer over ``source.max_body_bytes`` (declared, or once decompressed): not retried."""
 
 
 class SourceUnavailableError(SourceError):
@@ -31,16 +41,22 @@ class SourceUnavailableError(SourceError):
         )
 
 
-class RecordInvalidError(ValueError):
-    """An API user that cannot become a ``UserCreated``; ``field`` is the dotted path in the API."""
+class RecordInvalidError(ProducerError):
+    """An API user that cannot become a ``UserCreated``.
 
-    def __init__(self, field: str, reason: str) -> None:
+    ``rule`` names what it breaks: ``source:shape`` for a user the API would not send (``field``
+    is then the dotted path in the API's JSON), or a contract rule (``field`` is the contract's
+    field path), such as ``type:uuid`` for a ``login.uuid`` that is not a UUID.
+    """
+
+    def __init__(self, field: str, reason: str, rule: str = "source:shape") -> None:
         self.field = field
         self.reason = reason
+        self.rule = rule
         super().__init__(f"{field}: {reason}")
 
 
-class SubjectNotRegisteredError(RuntimeError):
+class SubjectNotRegisteredError(ProducerError):
     """The value subject is missing from the registry; producers never register schemas."""
 
     def __init__(self, subject: str, registry_url: str) -> None:
@@ -51,5 +67,10 @@ class SubjectNotRegisteredError(RuntimeError):
         )
 
 
-class BatchIncompleteError(RuntimeError):
-    """A batch ended with users neither delivered nor in the DLQ, or the source gave up midway."""
+class BatchIncompleteError(ProducerError):
+    """A batch ended with users not delivered, or the source gave up midway; ``counts`` (a
+    ``BatchCounts``) says where every fetched user went."""
+
+    def __init__(self, message: str, counts: Any) -> None:
+        super().__init__(message)
+        self.counts = counts

@@ -1,9 +1,18 @@
 """Avro serialization through the Schema Registry and idempotent producing to Kafka, with a DLQ.
 
-The producer never registers schemas: at construction it looks its schema up under the value
-subject and fails fast with ``SubjectNotRegisteredError`` when it is absent. Users that fail
-validation go to the DLQ topic as their original JSON (credentials removed) with the reason in
-headers. Every delivery report is counted; ``flush`` returns the final ``BatchCounts``.
+Every fetched user ends in exactly one of three places, whatever it holds:
+
+- **produced**: built into a ``UserCreated``, within every contract rule, Avro-serialized with
+  the registered schema, at most ``kafka.max_message_bytes``, and acknowledged by the broker;
+- **rejected**: on the DLQ topic with the reason in headers (the DLQ format is shared with the
+  streaming job, see ``docs/dlq.md``): a shape the API would not send (``source:shape``), a
+  broken contract rule (its name, e.g. ``latitude_in_range`` or ``type:utf8``), a record too
+  large for the topic (``size:max-message``). The body is the user's JSON minus credentials,
+  personal-data fields masked, cut to fit the DLQ topic;
+- **failed**: not acknowledged (broker down past ``kafka.delivery_timeout_s``), counted.
+
+The producer never registers schemas: at construction it checks that a broker answers and looks
+its schema up under the value subject, failing fast with a clear error otherwise.
 """
 
 from __future__ import annotations
@@ -14,19 +23,18 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.schema_registry.error import SchemaRegistryError
-from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
+from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients.kafka import check_reachable, producer_config
+from clients.registry import Registry, value_subject
 from config.settings import Settings
+from contract.pii import pii_paths
 from generated.python.user_created import AVRO_SCHEMA, UserCreated
 from producer.errors import RecordInvalidError, SubjectNotRegisteredError
-from producer.records import build_user, without_credentials
-
-SUBJECT_NOT_FOUND = 40401
-SCHEMA_NOT_FOUND = 40403
+from producer.json_scan import UnparsedUser
+from producer.records import build_user, dlq_body
 
 # Throughput over latency: large lz4 batches, a short linger, idempotence (implies acks=all and
 # in-order retries without duplicates).
@@ -39,10 +47,13 @@ PRODUCER_TUNING: dict[str, str | int | bool] = {
     "batch.num.messages": 10_000,
     "queue.buffering.max.messages": 500_000,
     "queue.buffering.max.kbytes": 512 * 1024,
-    "message.timeout.ms": 60_000,
 }
 POLL_EVERY = 2000
 MAX_ERRORS_KEPT = 10
+HEADER_ROOM = 16 * 1024
+"""Bytes kept free in a DLQ message for its headers."""
+STAGE = "producer"
+PII_PATHS = pii_paths(json.loads(AVRO_SCHEMA))
 
 
 @dataclass
@@ -56,8 +67,8 @@ class BatchCounts:
 
     @property
     def unaccounted(self) -> int:
-        """Users neither acknowledged on the topic nor in the DLQ (must be 0 after a flush)."""
-        return self.fetched - self.produced - self.rejected
+        """Users in none of the three outcomes (0 once every delivery report has come)."""
+        return self.fetched - self.produced - self.rejected - self.failed
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -65,36 +76,38 @@ class BatchCounts:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a page of users came from, carried into DLQ headers."""
+    """Where a page of users came from (the URL already redacted), carried into DLQ headers."""
 
     source: str
     seed: str
     page: int
 
 
-def ensure_registered(registry: SchemaRegistryClient, subject: str, registry_url: str) -> int:
+@dataclass(frozen=True)
+class Rejection:
+    """Why a user goes to the DLQ: the rule (or failure kind), the field it names, a message."""
+
+    rule: str
+    field: str
+    message: str
+
+
+def ensure_registered(registry: Registry, subject: str) -> int:
     """The id of this producer's schema under ``subject``; fails fast if it is not there."""
-    try:
-        registered = registry.lookup_schema(subject, Schema(AVRO_SCHEMA, "AVRO"))
-    except SchemaRegistryError as exc:
-        if exc.error_code in (SUBJECT_NOT_FOUND, SCHEMA_NOT_FOUND) or exc.http_status_code == 404:
-            raise SubjectNotRegisteredError(subject, registry_url) from exc
-        raise
-    if registered.schema_id is None:
-        raise SubjectNotRegisteredError(subject, registry_url)
-    schema_id: int = registered.schema_id
-    return schema_id
+    registered = registry.lookup(subject, AVRO_SCHEMA)
+    if registered is None:
+        raise SubjectNotRegisteredError(subject, registry.url)
+    return registered.schema_id
 
 
 def _to_avro(record: object, _ctx: SerializationContext | None) -> dict[str, Any]:
-    if not isinstance(record, UserCreated):
-        raise SerializationError(f"expected UserCreated, got {type(record).__name__}")
+    assert isinstance(record, UserCreated)
     avro: dict[str, Any] = record.to_avro()
     return avro
 
 
 class UserPublisher:
-    """Builds, serializes and produces users; one instance per batch."""
+    """Builds, checks, serializes and produces users; one instance per batch."""
 
     def __init__(
         self,
@@ -105,17 +118,21 @@ class UserPublisher:
     ) -> None:
         self.topic = topic or settings.kafka.topic
         self.dlq_topic = dlq_topic or settings.kafka.dlq_topic
-        self.subject = f"{self.topic}-value"
-        registry = SchemaRegistryClient(settings.registry.client_config())
-        self.schema_id = ensure_registered(registry, self.subject, settings.registry.url)
+        self.subject = value_subject(self.topic)
+        check_reachable(settings)
+        self._registry = Registry(settings.registry)
+        self.schema_id = ensure_registered(self._registry, self.subject)
         self._serialize = AvroSerializer(
-            registry,
+            self._registry.client,
             AVRO_SCHEMA,
             to_dict=_to_avro,
             conf={"auto.register.schemas": False, "use.latest.version": False},
         )
         self._context = SerializationContext(self.topic, MessageField.VALUE)
-        self._producer = Producer({**settings.kafka.client_config(), **PRODUCER_TUNING})
+        self._producer = Producer(producer_config(settings, **PRODUCER_TUNING))
+        self._max_bytes = settings.kafka.max_message_bytes
+        self._dlq_body_bytes = settings.kafka.dlq_max_message_bytes - HEADER_ROOM
+        self._delivery_timeout_s = settings.kafka.delivery_timeout_s
         self.counts = BatchCounts()
         self.errors: list[str] = []
 
@@ -124,43 +141,75 @@ class UserPublisher:
     ) -> None:
         """Queue one page: valid users to the topic, the others to the DLQ."""
         ingested_at = ingested_at or datetime.now(UTC)
-        self.counts.fetched += len(users)
+        now = datetime.now(UTC)
         for index, user in enumerate(users):
-            try:
-                record = build_user(user, source=origin.source, ingested_at=ingested_at)
-                value = self._serialize(record, self._context)
-            except RecordInvalidError as exc:
-                self._reject(user, origin, index, exc.field, exc.reason)
-                continue
-            except SerializationError as exc:
-                self._reject(user, origin, index, "<record>", f"Avro serialization: {exc}")
-                continue
-            self._produce(self.topic, str(record.id).encode(), value, None, self._on_delivery)
+            self.counts.fetched += 1
+            outcome = self._encode(user, origin, ingested_at, now)
+            if isinstance(outcome, Rejection):
+                self._reject(user, origin, index, outcome)
+            else:
+                key, value = outcome
+                self._produce(self.topic, key, value, None, self._on_delivery)
             if index % POLL_EVERY == 0:
                 self._producer.poll(0)
 
-    def flush(self, timeout_s: float = 120.0) -> BatchCounts:
-        """Wait for every delivery report; anything still queued after ``timeout_s`` is failed."""
+    def _encode(
+        self, user: Any, origin: Origin, ingested_at: datetime, now: datetime
+    ) -> tuple[bytes, bytes] | Rejection:
+        """(key, framed value) of a user, or why it is rejected. Never raises on input."""
+        if isinstance(user, UnparsedUser):
+            return Rejection("source:shape", "<user>", f"{user.reason} ({user.size} bytes)")
+        try:
+            record = build_user(user, source=origin.source, ingested_at=ingested_at)
+        except RecordInvalidError as exc:
+            return Rejection(exc.rule, exc.field, exc.reason)
+        except (RecursionError, TypeError, ValueError, OverflowError) as exc:
+            return Rejection("source:shape", "<user>", f"unreadable user ({type(exc).__name__})")
+        violation = record.violation(now)
+        if violation is not None:
+            return Rejection(violation.rule, violation.field, violation.message)
+        try:
+            value = self._serialize(record, self._context)
+        except Exception as exc:  # fastavro raises many types; the rules should have caught it
+            reason = f"not serializable ({type(exc).__name__})"
+            return Rejection("avro:serialize", "<record>", reason)
+        assert value is not None
+        if len(value) > self._max_bytes:
+            return Rejection(
+                "size:max-message",
+                "<record>",
+                f"serialized record of {len(value):,} bytes is over kafka.max_message_bytes "
+                f"{self._max_bytes:,}",
+            )
+        return str(record.id).encode(), value
+
+    def flush(self) -> BatchCounts:
+        """Wait for every delivery report; anything still queued after the delivery timeout
+        (plus a margin) is counted failed."""
+        timeout_s = self._delivery_timeout_s + 10.0
         remaining = self._producer.flush(timeout_s)
         if remaining:
             self.counts.failed += remaining
-            self._note(f"{remaining} message(s) still undelivered after {timeout_s}s")
+            self._note(f"{remaining} message(s) still undelivered after {timeout_s:g}s")
+        self._registry.close()
         return self.counts
 
-    def _reject(self, user: Any, origin: Origin, index: int, field: str, reason: str) -> None:
-        login = user.get("login") if isinstance(user, dict) else None
-        key = login.get("uuid") if isinstance(login, dict) else None
+    def _reject(self, user: Any, origin: Origin, index: int, why: Rejection) -> None:
         headers: list[tuple[str, str | bytes | None]] = [
-            ("error", reason.encode()),
-            ("error.field", field.encode()),
-            ("source", origin.source.encode()),
-            ("seed", origin.seed.encode()),
-            ("page", str(origin.page).encode()),
-            ("index", str(index).encode()),
+            ("error", why.message.encode("utf-8", "backslashreplace")),
+            ("error.rule", why.rule.encode()),
+            ("error.field", why.field.encode("utf-8", "backslashreplace")),
+            ("error.stage", STAGE.encode()),
+            ("source.url", origin.source.encode("utf-8", "backslashreplace")),
+            ("source.seed", origin.seed.encode("utf-8", "backslashreplace")),
+            ("source.page", str(origin.page).encode()),
+            ("source.index", str(index).encode()),
         ]
-        value = json.dumps(without_credentials(user), ensure_ascii=False).encode()
-        key_bytes = key.encode() if isinstance(key, str) else None
-        self._produce(self.dlq_topic, key_bytes, value, headers, self._on_dlq_delivery)
+        body = dlq_body(user, PII_PATHS)
+        if len(body) > self._dlq_body_bytes:
+            headers.append(("error.body_truncated_from", str(len(body)).encode()))
+            body = body[: self._dlq_body_bytes]
+        self._produce(self.dlq_topic, _dlq_key(user), body, headers, self._on_dlq_delivery)
 
     def _produce(
         self,
@@ -176,21 +225,32 @@ class UserPublisher:
                 return
             except BufferError:
                 self._producer.poll(0.5)
+            except KafkaException as exc:  # refused at once (e.g. too large): never queued
+                self.counts.failed += 1
+                self._note(f"{topic}: {exc.args[0].str()}")
+                return
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is None:
             self.counts.produced += 1
         else:
             self.counts.failed += 1
-            self._note(f"{msg.topic()}: {err}")
+            self._note(f"{msg.topic()}: {err.str()}")
 
     def _on_dlq_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is None:
             self.counts.rejected += 1
         else:
             self.counts.failed += 1
-            self._note(f"DLQ {msg.topic()}: {err}")
+            self._note(f"DLQ {msg.topic()}: {err.str()}")
 
     def _note(self, error: str) -> None:
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(error)
+
+
+def _dlq_key(user: Any) -> bytes | None:
+    """The user's ``login.uuid`` as the DLQ key, when it is text."""
+    login = user.get("login") if isinstance(user, dict) else None
+    key = login.get("uuid") if isinstance(login, dict) else None
+    return key.encode("utf-8", "backslashreplace") if isinstance(key, str) else None

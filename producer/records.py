@@ -4,21 +4,26 @@ Normalization (what "equal to the source" means after this step):
 - ``id`` is ``login.uuid``; ``username`` is ``login.username``; every other login field
   (password, salt, md5, sha1, sha256) is dropped.
 - ``location.postcode`` becomes text (``2826`` -> ``"2826"``).
-- coordinates become floats, checked to be within [-90, 90] and [-180, 180].
+- coordinates become floats (their ranges are contract rules, checked by ``violation()``).
 - ``dob.date`` / ``registered.date`` become tz-aware UTC datetimes (millisecond precision).
 - the API's ``id`` object becomes ``national_id`` (``value`` may be ``None``).
 - ``ingested_at`` and ``source`` are added by the producer.
 
-Any violation raises ``RecordInvalidError`` naming the API field path and the reason.
+A user of the wrong shape raises ``RecordInvalidError`` naming the API field path and the
+reason (never the value: it may be personal data). Value checks (ranges, formats, dates in the
+future, text that is not UTF-8, integers that do not fit) are the contract's rules, generated
+into ``UserCreated.violation()`` and checked by the publisher, the same rules the job checks.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from contract.pii import mask
 from generated.python.user_created import (
     Coordinates,
     DateOfBirth,
@@ -32,9 +37,16 @@ from generated.python.user_created import (
     UserCreated,
 )
 from producer.errors import RecordInvalidError
+from producer.json_scan import OversizedNumber, UnparsedUser
 
 CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
-INT32_MAX = 2**31 - 1
+CONTRACT_TO_API = {
+    "id": "login.uuid",
+    "username": "login.username",
+    "national_id.name": "id.name",
+    "national_id.value": "id.value",
+}
+"""Contract field paths that the API spells differently (every other path is the same)."""
 
 
 Obj = dict[str, Any]
@@ -42,9 +54,12 @@ Obj = dict[str, Any]
 
 def _value(parent: Obj, key: str, path: str) -> Any:
     try:
-        return parent[key]
+        value = parent[key]
     except KeyError:
         raise RecordInvalidError(path, "missing") from None
+    if isinstance(value, OversizedNumber):
+        raise RecordInvalidError(path, f"a number of {value.digits} digits")
+    return value
 
 
 def _obj(parent: Obj, key: str, path: str) -> Obj:
@@ -72,8 +87,6 @@ def _int(parent: Obj, key: str, path: str) -> int:
     value = _value(parent, key, path)
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordInvalidError(path, f"expected an integer, got {type(value).__name__}")
-    if not -INT32_MAX - 1 <= value <= INT32_MAX:
-        raise RecordInvalidError(path, f"{value} does not fit a 32-bit int")
     return value
 
 
@@ -84,17 +97,14 @@ def _postcode(parent: Obj, key: str, path: str) -> str:
     return str(value)
 
 
-def _degrees(parent: Obj, key: str, path: str, limit: float) -> float:
+def _degrees(parent: Obj, key: str, path: str) -> float:
     value = _value(parent, key, path)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RecordInvalidError(path, f"expected a decimal number, got {type(value).__name__}")
     try:
-        degrees = float(value)
-    except ValueError:
-        raise RecordInvalidError(path, f"not a decimal number: {value!r}") from None
-    if not math.isfinite(degrees) or not -limit <= degrees <= limit:
-        raise RecordInvalidError(path, f"{value!r} is outside [-{limit:g}, {limit:g}]")
-    return degrees
+        return float(value)
+    except (ValueError, OverflowError):
+        raise RecordInvalidError(path, "not a decimal number") from None
 
 
 def _timestamp(parent: Obj, key: str, path: str) -> datetime:
@@ -102,10 +112,13 @@ def _timestamp(parent: Obj, key: str, path: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise RecordInvalidError(path, f"not an ISO-8601 timestamp: {value!r}") from None
+        raise RecordInvalidError(path, "not an ISO-8601 timestamp") from None
     if moment.tzinfo is None:
-        raise RecordInvalidError(path, f"timestamp without a time zone: {value!r}")
-    return moment.astimezone(UTC)
+        raise RecordInvalidError(path, "timestamp without a time zone")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise RecordInvalidError(path, "a timestamp outside years 1 to 9999") from None
 
 
 def _uuid(parent: Obj, key: str, path: str) -> uuid.UUID:
@@ -113,7 +126,10 @@ def _uuid(parent: Obj, key: str, path: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise RecordInvalidError(path, f"not a UUID: {value!r}") from None
+        # the contract's implied rule, by the name the job gives it
+        raise RecordInvalidError(
+            "id", "not a UUID (8-4-4-4-12 hexadecimal digits)", rule="type:uuid"
+        ) from None
 
 
 def build_user(user: Any, *, source: str, ingested_at: datetime) -> UserCreated:
@@ -152,8 +168,8 @@ def build_user(user: Any, *, source: str, ingested_at: datetime) -> UserCreated:
             country=_str(location, "country", "location.country"),
             postcode=_postcode(location, "postcode", "location.postcode"),
             coordinates=Coordinates(
-                latitude=_degrees(coordinates, "latitude", "location.coordinates.latitude", 90),
-                longitude=_degrees(coordinates, "longitude", "location.coordinates.longitude", 180),
+                latitude=_degrees(coordinates, "latitude", "location.coordinates.latitude"),
+                longitude=_degrees(coordinates, "longitude", "location.coordinates.longitude"),
             ),
             timezone=Timezone(
                 offset=_str(timezone, "offset", "location.timezone.offset"),
@@ -190,3 +206,25 @@ def without_credentials(user: Any) -> Any:
         return user
     login = {k: v for k, v in user["login"].items() if k not in CREDENTIAL_FIELDS}
     return {**user, "login": login}
+
+
+def api_paths(contract_paths: Iterable[str]) -> frozenset[str]:
+    """Where the API's JSON holds the given contract fields."""
+    return frozenset(CONTRACT_TO_API.get(path, path) for path in contract_paths)
+
+
+def dlq_body(user: Any, contract_pii: Iterable[str]) -> bytes:
+    """What the DLQ keeps of a rejected API user: its JSON minus credentials, with the fields
+    the contract tags as personal data masked. Never raises: text that is not UTF-8 (a lone
+    surrogate) is kept as its JSON escape, and values JSON cannot hold are shown as text."""
+    if isinstance(user, UnparsedUser):
+        kept: Any = {"unparsed": {"reason": user.reason, "size": user.size}}
+    else:
+        kept = without_credentials(user)
+        if isinstance(kept, dict):
+            kept = mask(kept, api_paths(contract_pii))
+    try:
+        text = json.dumps(kept, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError) as exc:
+        text = json.dumps({"unprintable": type(exc).__name__})
+    return text.encode("utf-8", "backslashreplace")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from config.settings import Settings
 from producer.client import RandomUserClient
-from producer.errors import BatchIncompleteError, SourceUnavailableError
+from producer.errors import BatchIncompleteError, SourceError
 from producer.publish import BatchCounts, Origin, UserPublisher
 
 Progress = Callable[[BatchCounts, int], None]
@@ -27,7 +27,9 @@ def run_batch(
 ) -> BatchCounts:
     """Produce ``count`` users; every one must end delivered or in the DLQ.
 
-    Raises ``BatchIncompleteError`` otherwise, or when the source gives up midway.
+    Whatever happens (the source giving up on a later page, a hostile payload, the broker
+    refusing a record), what was queued is flushed and counted before this returns or raises:
+    ``BatchIncompleteError`` (carrying the counts) when a user failed or the source gave up.
 
     Without a seed a random one is drawn, so the pages of one run are consistent; with a seed the
     run is reproducible and re-produces the same ids (idempotent upserts downstream).
@@ -35,24 +37,25 @@ def run_batch(
     seed = seed or secrets.token_hex(8)
     publisher = UserPublisher(settings, topic=topic, dlq_topic=dlq_topic)  # fails fast first
     ingested_at = datetime.now(UTC)
+    gave_up: SourceError | None = None
     with RandomUserClient.from_settings(settings.source, source_url) as client:
-        source = client.url.split("?", 1)[0]
+        source = client.display_url.split("?", 1)[0]
         try:
             for page in client.pages(count, seed, nat):
                 publisher.publish(page.users, Origin(source, seed, page.page), ingested_at)
                 if progress:
                     progress(publisher.counts, count)
-        except SourceUnavailableError as exc:
+        except SourceError as exc:
+            gave_up = exc
+        finally:
             counts = publisher.flush()
-            raise BatchIncompleteError(
-                f"{exc}. Before giving up, {counts.fetched} of {count} users were fetched: "
-                f"{counts.produced} produced, {counts.rejected} sent to the DLQ, "
-                f"{counts.failed} failed (seed {seed!r}; re-running it re-produces the same ids)"
-            ) from exc
-    counts = publisher.flush()
+    summary = (
+        f"{counts.fetched} of {count} users fetched: {counts.produced} produced, "
+        f"{counts.rejected} sent to the DLQ, {counts.failed} failed (seed {seed!r}; re-running "
+        "it re-produces the same ids)"
+    )
+    if gave_up is not None:
+        raise BatchIncompleteError(f"{gave_up}. {summary}", counts)
     if counts.failed or counts.unaccounted:
-        raise BatchIncompleteError(
-            f"{counts.failed} record(s) not delivered and {counts.unaccounted} unaccounted of "
-            f"{counts.fetched} fetched (seed {seed!r}): {'; '.join(publisher.errors)}"
-        )
+        raise BatchIncompleteError(f"{summary}: {'; '.join(publisher.errors)}", counts)
     return counts

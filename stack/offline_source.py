@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -37,6 +38,15 @@ from urllib.parse import parse_qs, urlsplit
 MAX_RESULTS = 5000
 USER_NAMESPACE = uuid.UUID("6f0b7a52-2d7e-4b8e-9b1a-4c1d2e3f4a5b")
 BAD_USER_KINDS = ("missing_field", "bad_date", "bad_coordinate")
+HOSTILE_KINDS = (
+    "surrogate",  # a lone surrogate in location.city (valid JSON, not encodable as UTF-8)
+    "huge_int",  # street.number of 5,000 digits (over Python's int conversion limit)
+    "deep",  # name.title nested 100,000 arrays deep (RecursionError in json.loads)
+    "oversized",  # a time-zone description of 2 MiB (a record over the broker's message limit)
+    "not_object",  # the user is a number, not an object
+    "not_uuid",  # login.uuid is not a UUID
+)
+_PLACEHOLDER = "\u0000hostile:{kind}\u0000"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,11 @@ class Faults:
     error_body_rate: float = 0.0
     bad_user_rate: float = 0.0
     down_after: int = -1  # serve this many requests, then answer error_status for good
+    reject_page: int = 0  # answer 400 to every request for this page (a non-retryable error)
+    hostile: str = ""  # comma-separated HOSTILE_KINDS, given to users 1, 2, ... of each page
+    drip: float = 0.0  # seconds between 1 KiB pieces of the body (a slow drip)
+    gzip_bomb: int = 0  # MiB of zeros sent gzip-compressed (a few KiB on the wire)
+    huge_body: int = 0  # MiB of body, streamed without a Content-Length
 
     def merged(self, query: dict[str, list[str]]) -> Faults:
         """These faults overridden by the query parameters of the same names."""
@@ -325,6 +340,41 @@ def make_page(
     }
 
 
+def hostile_body(payload: dict[str, Any], kinds: list[str]) -> bytes:
+    """The page as bytes, users 1, 2, ... made hostile in the given ways (see HOSTILE_KINDS).
+
+    Some of them cannot be written by ``json.dumps`` (a 5,000-digit number, 100,000 levels of
+    nesting), so a placeholder string is written and replaced in the text.
+    """
+    users = payload["results"]
+    splices: dict[str, str] = {}
+    for index, kind in enumerate(kinds, start=1):
+        if kind not in HOSTILE_KINDS:
+            raise ValueError(f"unknown hostile kind {kind!r}; known: {', '.join(HOSTILE_KINDS)}")
+        if index >= len(users):
+            break
+        user = users[index]
+        placeholder = _PLACEHOLDER.format(kind=kind)
+        if kind == "surrogate":
+            user["location"]["city"] = "Lon\ud800don"
+        elif kind == "huge_int":
+            user["location"]["street"]["number"] = placeholder
+            splices[json.dumps(placeholder)] = "9" * 5000
+        elif kind == "deep":
+            user["name"]["title"] = placeholder
+            splices[json.dumps(placeholder)] = "[" * 100_000 + "]" * 100_000
+        elif kind == "oversized":
+            user["location"]["timezone"]["description"] = "x" * (2 * 1024 * 1024)
+        elif kind == "not_object":
+            users[index] = 42
+        else:
+            user["login"]["uuid"] = "not-a-uuid"
+    text = json.dumps(payload, ensure_ascii=False)
+    for placeholder, replacement in splices.items():
+        text = text.replace(placeholder, replacement)
+    return text.encode("utf-8", "backslashreplace")  # a lone surrogate stays a JSON escape
+
+
 def _hits(counter: int, rate: float) -> bool:
     return rate > 0 and math.floor(counter * rate) > math.floor((counter - 1) * rate)
 
@@ -416,29 +466,68 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif _hits(n, faults.error_body_rate):
             self._send_json(HTTPStatus.OK, {"error": "Uh oh, something has gone wrong."})
+        elif page == faults.reject_page:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": f"page {page} is refused"})
+        elif faults.gzip_bomb:
+            self._send_gzip_bomb(faults.gzip_bomb)
+        elif faults.huge_body:
+            self._send_endless(faults.huge_body)
         else:
-            body = json.dumps(
-                make_page(seed, page, results, nats, faults.bad_user_rate), ensure_ascii=False
-            ).encode()
+            payload = make_page(seed, page, results, nats, faults.bad_user_rate)
+            body = hostile_body(payload, [k for k in faults.hostile.split(",") if k])
             if _hits(n, faults.malformed_rate):
                 body = body.replace(b'"results"', b"results", 1)
             elif _hits(n, faults.truncated_rate):
                 body = body[: len(body) // 2]
-            self._send_bytes(HTTPStatus.OK, body)
+            self._send_bytes(HTTPStatus.OK, body, drip=faults.drip)
 
     def _send_json(
         self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
         self._send_bytes(status, json.dumps(payload).encode(), headers)
 
-    def _send_bytes(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send_bytes(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        drip: float = 0.0,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
+        if not drip:
+            self.wfile.write(body)
+            return
+        for start in range(0, len(body), 1024):
+            self.wfile.write(body[start : start + 1024])
+            self.wfile.flush()
+            time.sleep(drip)
+
+    def _send_gzip_bomb(self, mebibytes: int) -> None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+        zeros = bytes(1024 * 1024)
+        body = b"".join(compressor.compress(zeros) for _ in range(mebibytes)) + compressor.flush()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
         self.wfile.write(body)
+
+    def _send_endless(self, mebibytes: int) -> None:
+        """A body of ``mebibytes`` MiB in chunked encoding (no Content-Length to refuse early)."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        piece = b"[" * (1024 * 1024)
+        for _ in range(mebibytes):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        self.wfile.write(b"0\r\n\r\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
 # generated from schemas/user_created.avsc by codegen; do not edit
+# ruff: noqa: E501
 # fmt: off
 """Record classes of io.userstream.users.UserCreated, with its Avro schema."""
 
@@ -6,70 +7,118 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Self
+
+from contract import rules as _r
 
 AVRO_SCHEMA: str = (
     '{"type":"record","name":"io.userstream.users.UserCreated","doc":"A user profile '
     'fetched from the randomuser.me API (v1.4), minus its credentials. Produced to Ka'
     'fka topic users_created, keyed by id; upserted into Cassandra.","x-cassandra":{"'
     'keyspace":"spark_streams","table":"created_users","partition_key":["id"],"cluste'
-    'ring_key":[]},"fields":[{"name":"id","doc":"The API\'s login.uuid: stable per use'
-    'r, so producing a user twice is an idempotent upsert.","type":{"type":"string","'
-    'logicalType":"uuid"}},{"name":"gender","doc":"The API\'s gender, as given (male o'
-    'r female in v1.4).","type":"string"},{"name":"name","doc":"The user\'s name.","ty'
-    'pe":{"type":"record","name":"io.userstream.users.Name","doc":"A person\'s name as'
-    ' the API splits it.","fields":[{"name":"title","doc":"Title such as Mr, Ms, Mrs,'
-    ' Miss, Monsieur.","type":"string"},{"name":"first","doc":"Given name, Unicode in'
-    ' any script.","type":"string"},{"name":"last","doc":"Family name, Unicode in any'
-    ' script.","type":"string"}]}},{"name":"location","doc":"Where the user lives.","'
-    'type":{"type":"record","name":"io.userstream.users.Location","doc":"A postal add'
-    'ress with coordinates and time zone.","fields":[{"name":"street","doc":"Street a'
-    'ddress.","type":{"type":"record","name":"io.userstream.users.Street","doc":"Hous'
-    'e number and street name.","fields":[{"name":"number","doc":"House number (an in'
-    'teger in the API).","type":"int"},{"name":"name","doc":"Street name.","type":"st'
-    'ring"}]}},{"name":"city","doc":"City.","type":"string"},{"name":"state","doc":"S'
-    'tate, province or region.","type":"string"},{"name":"country","doc":"Country nam'
-    'e in English.","type":"string"},{"name":"postcode","doc":"Postal code as text: t'
-    'he API sends a number for some nationalities and a string for others.","type":"s'
-    'tring"},{"name":"coordinates","doc":"Geographic position.","type":{"type":"recor'
-    'd","name":"io.userstream.users.Coordinates","doc":"Latitude and longitude in dec'
-    'imal degrees (strings in the API).","fields":[{"name":"latitude","doc":"Latitude'
-    ' in degrees, -90 to 90.","type":"double"},{"name":"longitude","doc":"Longitude i'
-    'n degrees, -180 to 180.","type":"double"}]}},{"name":"timezone","doc":"Time zone'
-    ' of the address.","type":{"type":"record","name":"io.userstream.users.Timezone",'
-    '"doc":"UTC offset and a description of the zone.","fields":[{"name":"offset","do'
-    'c":"UTC offset as the API writes it, such as +9:30, -3:00 or 0:00.","type":"stri'
-    'ng"},{"name":"description","doc":"Cities or regions in the zone.","type":"string'
-    '"}]}}]}},{"name":"email","doc":"E-mail address.","type":"string"},{"name":"usern'
-    'ame","doc":"The API\'s login.username (the only login field kept besides the uuid'
-    ').","type":"string"},{"name":"dob","doc":"Date of birth.","type":{"type":"record'
-    '","name":"io.userstream.users.DateOfBirth","doc":"A birth instant and the age it'
-    ' gives.","fields":[{"name":"date","doc":"Birth instant, UTC, millisecond precisi'
-    'on.","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"age","doc'
-    '":"Age in years when fetched.","type":"int"}]}},{"name":"registered","doc":"When'
-    ' the user registered.","type":{"type":"record","name":"io.userstream.users.Regis'
-    'tration","doc":"A registration instant and the years since.","fields":[{"name":"'
-    'date","doc":"Registration instant, UTC, millisecond precision.","type":{"type":"'
-    'long","logicalType":"timestamp-millis"}},{"name":"age","doc":"Years since regist'
-    'ration when fetched.","type":"int"}]}},{"name":"phone","doc":"Landline number in'
-    ' the nationality\'s format.","type":"string"},{"name":"cell","doc":"Mobile number'
-    ' in the nationality\'s format.","type":"string"},{"name":"national_id","doc":"The'
+    'ring_key":[]},"x-rules":[{"name":"ingested_after_registration","expr":"ingested_'
+    'at >= registered.date","message":"a user cannot be ingested before registering"}'
+    '],"fields":[{"name":"id","doc":"The API\'s login.uuid: stable per user, so produc'
+    'ing a user twice is an idempotent upsert.","type":{"type":"string","logicalType"'
+    ':"uuid"}},{"name":"gender","doc":"The API\'s gender, as given (male or female in '
+    'v1.4).","type":"string","x-rules":[{"name":"gender_known","expr":"value in [\'fem'
+    'ale\', \'male\']","message":"gender must be female or male, as randomuser v1.4 send'
+    's it"}]},{"name":"name","doc":"The user\'s name.","type":{"type":"record","name":'
+    '"io.userstream.users.Name","doc":"A person\'s name as the API splits it.","fields'
+    '":[{"name":"title","doc":"Title such as Mr, Ms, Mrs, Miss, Monsieur.","type":"st'
+    'ring"},{"name":"first","doc":"Given name, Unicode in any script.","type":"string'
+    '","x-pii":true,"x-rules":[{"name":"name_first_length","expr":"size(value) >= 1 &'
+    '& size(value) <= 100","message":"given name must have 1 to 100 characters"}]},{"'
+    'name":"last","doc":"Family name, Unicode in any script.","type":"string","x-pii"'
+    ':true,"x-rules":[{"name":"name_last_length","expr":"size(value) >= 1 && size(val'
+    'ue) <= 100","message":"family name must have 1 to 100 characters"}]}]}},{"name":'
+    '"location","doc":"Where the user lives.","type":{"type":"record","name":"io.user'
+    'stream.users.Location","doc":"A postal address with coordinates and time zone.",'
+    '"fields":[{"name":"street","doc":"Street address.","type":{"type":"record","name'
+    '":"io.userstream.users.Street","doc":"House number and street name.","fields":[{'
+    '"name":"number","doc":"House number (an integer in the API).","type":"int","x-pi'
+    'i":true,"x-rules":[{"name":"street_number_positive","expr":"value >= 1","message'
+    '":"house number must be 1 or more"}]},{"name":"name","doc":"Street name.","type"'
+    ':"string","x-pii":true}]}},{"name":"city","doc":"City.","type":"string"},{"name"'
+    ':"state","doc":"State, province or region.","type":"string"},{"name":"country","'
+    'doc":"Country name in English.","type":"string"},{"name":"postcode","doc":"Posta'
+    'l code as text: the API sends a number for some nationalities and a string for o'
+    'thers.","type":"string","x-pii":true,"x-rules":[{"name":"postcode_length","expr"'
+    ':"size(value) <= 16","message":"postcode must have at most 16 characters"}]},{"n'
+    'ame":"coordinates","doc":"Geographic position.","type":{"type":"record","name":"'
+    'io.userstream.users.Coordinates","doc":"Latitude and longitude in decimal degree'
+    's (strings in the API).","fields":[{"name":"latitude","doc":"Latitude in degrees'
+    ', -90 to 90.","type":"double","x-pii":true,"x-rules":[{"name":"latitude_in_range'
+    '","expr":"value >= -90.0 && value <= 90.0","message":"latitude must be within [-'
+    '90, 90] degrees"}]},{"name":"longitude","doc":"Longitude in degrees, -180 to 180'
+    '.","type":"double","x-pii":true,"x-rules":[{"name":"longitude_in_range","expr":"'
+    'value >= -180.0 && value <= 180.0","message":"longitude must be within [-180, 18'
+    '0] degrees"}]}]}},{"name":"timezone","doc":"Time zone of the address.","type":{"'
+    'type":"record","name":"io.userstream.users.Timezone","doc":"UTC offset and a des'
+    'cription of the zone.","fields":[{"name":"offset","doc":"UTC offset as the API w'
+    'rites it, such as +9:30, -3:00 or 0:00.","type":"string","x-rules":[{"name":"utc'
+    '_offset_format","expr":"value.matches(\'^[+-]?[0-9]{1,2}:[0-9]{2}$\')","message":"'
+    'UTC offset must look like +9:30, -3:00 or 0:00"}]},{"name":"description","doc":"'
+    'Cities or regions in the zone.","type":"string"}]}}]}},{"name":"email","doc":"E-'
+    'mail address.","type":"string","x-pii":true,"x-rules":[{"name":"email_format","e'
+    'xpr":"value.matches(\'^[^@\\\\\\\\s]+@[^@\\\\\\\\s]+\\\\\\\\.[^@\\\\\\\\s]+$\') && size(value) <= '
+    '254","message":"e-mail must be local@domain.tld, at most 254 characters"}]},{"na'
+    'me":"username","doc":"The API\'s login.username (the only login field kept beside'
+    's the uuid).","type":"string","x-pii":true,"x-rules":[{"name":"username_length",'
+    '"expr":"size(value) >= 1 && size(value) <= 64","message":"username must have 1 t'
+    'o 64 characters"}]},{"name":"dob","doc":"Date of birth.","type":{"type":"record"'
+    ',"name":"io.userstream.users.DateOfBirth","doc":"A birth instant and the age it '
+    'gives.","fields":[{"name":"date","doc":"Birth instant, UTC, millisecond precisio'
+    'n.","type":{"type":"long","logicalType":"timestamp-millis"},"x-pii":true,"x-rule'
+    's":[{"name":"birth_not_in_future","expr":"value <= now","message":"date of birth'
+    ' must not be in the future"}]},{"name":"age","doc":"Age in years when fetched.",'
+    '"type":"int","x-rules":[{"name":"age_plausible","expr":"value >= 0 && value <= 1'
+    '50","message":"age must be within [0, 150] years"}]}]}},{"name":"registered","do'
+    'c":"When the user registered.","type":{"type":"record","name":"io.userstream.use'
+    'rs.Registration","doc":"A registration instant and the years since.","fields":[{'
+    '"name":"date","doc":"Registration instant, UTC, millisecond precision.","type":{'
+    '"type":"long","logicalType":"timestamp-millis"},"x-rules":[{"name":"registration'
+    '_not_in_future","expr":"value <= now","message":"registration must not be in the'
+    ' future"}]},{"name":"age","doc":"Years since registration when fetched.","type":'
+    '"int","x-rules":[{"name":"registration_age_not_negative","expr":"value >= 0","me'
+    'ssage":"years since registration must not be negative"}]}]}},{"name":"phone","do'
+    'c":"Landline number in the nationality\'s format.","type":"string","x-pii":true,"'
+    'x-rules":[{"name":"phone_length","expr":"size(value) >= 1 && size(value) <= 32",'
+    '"message":"phone number must have 1 to 32 characters"}]},{"name":"cell","doc":"M'
+    'obile number in the nationality\'s format.","type":"string","x-pii":true,"x-rules'
+    '":[{"name":"cell_length","expr":"size(value) >= 1 && size(value) <= 32","message'
+    '":"cell number must have 1 to 32 characters"}]},{"name":"national_id","doc":"The'
     ' API\'s id object: a national identifier, which may be absent.","type":{"type":"r'
     'ecord","name":"io.userstream.users.NationalId","doc":"Name of the identifier sch'
-    'eme and its value.","fields":[{"name":"name","doc":"Scheme name such as SSN or T'
-    'FN; may be empty.","type":"string"},{"name":"value","doc":"Identifier value; nul'
-    'l when the API gives none.","type":["null","string"],"default":null}]}},{"name":'
+    'eme and its value.","x-rules":[{"name":"national_id_named","expr":"name != \'\' ||'
+    ' value == null","message":"a national identifier value needs the name of its sch'
+    'eme"}],"fields":[{"name":"name","doc":"Scheme name such as SSN or TFN; may be em'
+    'pty.","type":"string"},{"name":"value","doc":"Identifier value; null when the AP'
+    'I gives none.","type":["null","string"],"default":null,"x-pii":true}]}},{"name":'
     '"picture","doc":"Portrait URLs.","type":{"type":"record","name":"io.userstream.u'
     'sers.Picture","doc":"The same portrait at three sizes.","fields":[{"name":"large'
-    '","doc":"URL of the large portrait.","type":"string"},{"name":"medium","doc":"UR'
-    'L of the medium portrait.","type":"string"},{"name":"thumbnail","doc":"URL of th'
-    'e thumbnail.","type":"string"}]}},{"name":"nat","doc":"Nationality code, such as'
-    ' US or FR.","type":"string"},{"name":"ingested_at","doc":"When the producer buil'
-    't this record, UTC.","type":{"type":"long","logicalType":"timestamp-millis"}},{"'
-    'name":"source","doc":"Base URL of the API the user was fetched from (the real se'
-    'rvice or the offline source).","type":"string"}]}'
+    '","doc":"URL of the large portrait.","type":"string","x-pii":true,"x-rules":[{"n'
+    'ame":"picture_large_url","expr":"value.startsWith(\'https://\') || value.startsWit'
+    'h(\'http://\')","message":"large portrait must be an http(s) URL"}]},{"name":"medi'
+    'um","doc":"URL of the medium portrait.","type":"string","x-pii":true,"x-rules":['
+    '{"name":"picture_medium_url","expr":"value.startsWith(\'https://\') || value.start'
+    'sWith(\'http://\')","message":"medium portrait must be an http(s) URL"}]},{"name":'
+    '"thumbnail","doc":"URL of the thumbnail.","type":"string","x-pii":true,"x-rules"'
+    ':[{"name":"picture_thumbnail_url","expr":"value.startsWith(\'https://\') || value.'
+    'startsWith(\'http://\')","message":"thumbnail portrait must be an http(s) URL"}]}]'
+    '}},{"name":"nat","doc":"Nationality code, such as US or FR.","type":"string","x-'
+    'rules":[{"name":"nationality_code","expr":"value.matches(\'^[A-Z]{2}$\')","message'
+    '":"nationality must be two capital letters, such as US or FR"}]},{"name":"ingest'
+    'ed_at","doc":"When the producer built this record, UTC.","type":{"type":"long","'
+    'logicalType":"timestamp-millis"},"x-rules":[{"name":"ingested_not_in_future","ex'
+    'pr":"value <= now + duration(\'5m\')","message":"ingestion time must not be ahead '
+    'of the clock by more than 5 minutes"}]},{"name":"source","doc":"Base URL of the '
+    'API the user was fetched from (the real service or the offline source).","type":'
+    '"string","x-rules":[{"name":"source_present","expr":"size(value) >= 1 && size(va'
+    'lue) <= 2048","message":"source URL must have 1 to 2048 characters"}]}]}'
 )
 
 
@@ -405,3 +454,324 @@ class UserCreated:
             ingested_at=data["ingested_at"],
             source=data["source"],
         )
+
+    def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
+        """The first contract rule this record breaks (in ``RULES`` order), or None.
+
+        ``now`` is the instant that rules about the present compare with (default: the clock).
+        """
+        now = now or datetime.datetime.now(datetime.UTC)
+        try:
+            if _r.is_uuid(str(self.id)) is False:
+                return _VIOLATIONS[0]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:uuid", "id", exc)
+        try:
+            if _r.utf8(self.gender) is False:
+                return _VIOLATIONS[1]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "gender", exc)
+        try:
+            if (self.gender in _C1) is False:
+                return _VIOLATIONS[2]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("gender_known", "gender", exc)
+        try:
+            if _r.utf8(self.name.title) is False:
+                return _VIOLATIONS[3]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "name.title", exc)
+        try:
+            if _r.utf8(self.name.first) is False:
+                return _VIOLATIONS[4]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "name.first", exc)
+        try:
+            if ((len(self.name.first) >= 1) and (len(self.name.first) <= 100)) is False:
+                return _VIOLATIONS[5]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("name_first_length", "name.first", exc)
+        try:
+            if _r.utf8(self.name.last) is False:
+                return _VIOLATIONS[6]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "name.last", exc)
+        try:
+            if ((len(self.name.last) >= 1) and (len(self.name.last) <= 100)) is False:
+                return _VIOLATIONS[7]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("name_last_length", "name.last", exc)
+        try:
+            if _r.fits_bits(self.location.street.number, 32) is False:
+                return _VIOLATIONS[8]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "location.street.number", exc)
+        try:
+            if (self.location.street.number >= 1) is False:
+                return _VIOLATIONS[9]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("street_number_positive", "location.street.number", exc)
+        try:
+            if _r.utf8(self.location.street.name) is False:
+                return _VIOLATIONS[10]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.street.name", exc)
+        try:
+            if _r.utf8(self.location.city) is False:
+                return _VIOLATIONS[11]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.city", exc)
+        try:
+            if _r.utf8(self.location.state) is False:
+                return _VIOLATIONS[12]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.state", exc)
+        try:
+            if _r.utf8(self.location.country) is False:
+                return _VIOLATIONS[13]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.country", exc)
+        try:
+            if _r.utf8(self.location.postcode) is False:
+                return _VIOLATIONS[14]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.postcode", exc)
+        try:
+            if (len(self.location.postcode) <= 16) is False:
+                return _VIOLATIONS[15]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("postcode_length", "location.postcode", exc)
+        try:
+            if (_r.ge(self.location.coordinates.latitude, -90.0) and _r.le(self.location.coordinates.latitude, 90.0)) is False:
+                return _VIOLATIONS[16]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("latitude_in_range", "location.coordinates.latitude", exc)
+        try:
+            if (_r.ge(self.location.coordinates.longitude, -180.0) and _r.le(self.location.coordinates.longitude, 180.0)) is False:
+                return _VIOLATIONS[17]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("longitude_in_range", "location.coordinates.longitude", exc)
+        try:
+            if _r.utf8(self.location.timezone.offset) is False:
+                return _VIOLATIONS[18]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.timezone.offset", exc)
+        try:
+            if (_C2.search(self.location.timezone.offset) is not None) is False:
+                return _VIOLATIONS[19]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("utc_offset_format", "location.timezone.offset", exc)
+        try:
+            if _r.utf8(self.location.timezone.description) is False:
+                return _VIOLATIONS[20]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "location.timezone.description", exc)
+        try:
+            if _r.utf8(self.email) is False:
+                return _VIOLATIONS[21]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "email", exc)
+        try:
+            if ((_C3.search(self.email) is not None) and (len(self.email) <= 254)) is False:
+                return _VIOLATIONS[22]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("email_format", "email", exc)
+        try:
+            if _r.utf8(self.username) is False:
+                return _VIOLATIONS[23]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "username", exc)
+        try:
+            if ((len(self.username) >= 1) and (len(self.username) <= 64)) is False:
+                return _VIOLATIONS[24]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("username_length", "username", exc)
+        try:
+            if (self.dob.date <= now) is False:
+                return _VIOLATIONS[26]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("birth_not_in_future", "dob.date", exc)
+        try:
+            if _r.fits_bits(self.dob.age, 32) is False:
+                return _VIOLATIONS[27]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "dob.age", exc)
+        try:
+            if ((self.dob.age >= 0) and (self.dob.age <= 150)) is False:
+                return _VIOLATIONS[28]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("age_plausible", "dob.age", exc)
+        try:
+            if (self.registered.date <= now) is False:
+                return _VIOLATIONS[30]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("registration_not_in_future", "registered.date", exc)
+        try:
+            if _r.fits_bits(self.registered.age, 32) is False:
+                return _VIOLATIONS[31]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "registered.age", exc)
+        try:
+            if (self.registered.age >= 0) is False:
+                return _VIOLATIONS[32]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("registration_age_not_negative", "registered.age", exc)
+        try:
+            if _r.utf8(self.phone) is False:
+                return _VIOLATIONS[33]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "phone", exc)
+        try:
+            if ((len(self.phone) >= 1) and (len(self.phone) <= 32)) is False:
+                return _VIOLATIONS[34]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("phone_length", "phone", exc)
+        try:
+            if _r.utf8(self.cell) is False:
+                return _VIOLATIONS[35]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "cell", exc)
+        try:
+            if ((len(self.cell) >= 1) and (len(self.cell) <= 32)) is False:
+                return _VIOLATIONS[36]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("cell_length", "cell", exc)
+        try:
+            if _r.utf8(self.national_id.name) is False:
+                return _VIOLATIONS[37]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "national_id.name", exc)
+        try:
+            if _r.utf8(self.national_id.value) is False:
+                return _VIOLATIONS[38]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "national_id.value", exc)
+        try:
+            if ((self.national_id.name != '') or (self.national_id.value is None)) is False:
+                return _VIOLATIONS[39]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("national_id_named", "national_id", exc)
+        try:
+            if _r.utf8(self.picture.large) is False:
+                return _VIOLATIONS[40]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "picture.large", exc)
+        try:
+            if (self.picture.large.startswith('https://') or self.picture.large.startswith('http://')) is False:
+                return _VIOLATIONS[41]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("picture_large_url", "picture.large", exc)
+        try:
+            if _r.utf8(self.picture.medium) is False:
+                return _VIOLATIONS[42]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "picture.medium", exc)
+        try:
+            if (self.picture.medium.startswith('https://') or self.picture.medium.startswith('http://')) is False:
+                return _VIOLATIONS[43]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("picture_medium_url", "picture.medium", exc)
+        try:
+            if _r.utf8(self.picture.thumbnail) is False:
+                return _VIOLATIONS[44]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "picture.thumbnail", exc)
+        try:
+            if (self.picture.thumbnail.startswith('https://') or self.picture.thumbnail.startswith('http://')) is False:
+                return _VIOLATIONS[45]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("picture_thumbnail_url", "picture.thumbnail", exc)
+        try:
+            if _r.utf8(self.nat) is False:
+                return _VIOLATIONS[46]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "nat", exc)
+        try:
+            if (_C4.search(self.nat) is not None) is False:
+                return _VIOLATIONS[47]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("nationality_code", "nat", exc)
+        try:
+            if (self.ingested_at <= (now + datetime.timedelta(microseconds=300000000))) is False:
+                return _VIOLATIONS[49]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("ingested_not_in_future", "ingested_at", exc)
+        try:
+            if _r.utf8(self.source) is False:
+                return _VIOLATIONS[50]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "source", exc)
+        try:
+            if ((len(self.source) >= 1) and (len(self.source) <= 2048)) is False:
+                return _VIOLATIONS[51]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("source_present", "source", exc)
+        try:
+            if (self.ingested_at >= self.registered.date) is False:
+                return _VIOLATIONS[52]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("ingested_after_registration", "UserCreated", exc)
+        return None
+
+
+#: Every rule of the contract, in checking order: (name, field path, message).
+RULES: tuple[tuple[str, str, str], ...] = (
+    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)"),
+    ('type:utf8', 'gender', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('gender_known', 'gender', "gender must be female or male, as randomuser v1.4 sends it"),
+    ('type:utf8', 'name.title', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'name.first', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('name_first_length', 'name.first', "given name must have 1 to 100 characters"),
+    ('type:utf8', 'name.last', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('name_last_length', 'name.last', "family name must have 1 to 100 characters"),
+    ('type:int32', 'location.street.number', "an integer that does not fit 32 bits"),
+    ('street_number_positive', 'location.street.number', "house number must be 1 or more"),
+    ('type:utf8', 'location.street.name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'location.city', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'location.state', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'location.country', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'location.postcode', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('postcode_length', 'location.postcode', "postcode must have at most 16 characters"),
+    ('latitude_in_range', 'location.coordinates.latitude', "latitude must be within [-90, 90] degrees"),
+    ('longitude_in_range', 'location.coordinates.longitude', "longitude must be within [-180, 180] degrees"),
+    ('type:utf8', 'location.timezone.offset', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('utc_offset_format', 'location.timezone.offset', "UTC offset must look like +9:30, -3:00 or 0:00"),
+    ('type:utf8', 'location.timezone.description', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'email', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('email_format', 'email', "e-mail must be local@domain.tld, at most 254 characters"),
+    ('type:utf8', 'username', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('username_length', 'username', "username must have 1 to 64 characters"),
+    ('type:timestamp-range', 'dob.date', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('birth_not_in_future', 'dob.date', "date of birth must not be in the future"),
+    ('type:int32', 'dob.age', "an integer that does not fit 32 bits"),
+    ('age_plausible', 'dob.age', "age must be within [0, 150] years"),
+    ('type:timestamp-range', 'registered.date', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('registration_not_in_future', 'registered.date', "registration must not be in the future"),
+    ('type:int32', 'registered.age', "an integer that does not fit 32 bits"),
+    ('registration_age_not_negative', 'registered.age', "years since registration must not be negative"),
+    ('type:utf8', 'phone', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('phone_length', 'phone', "phone number must have 1 to 32 characters"),
+    ('type:utf8', 'cell', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('cell_length', 'cell', "cell number must have 1 to 32 characters"),
+    ('type:utf8', 'national_id.name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'national_id.value', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('national_id_named', 'national_id', "a national identifier value needs the name of its scheme"),
+    ('type:utf8', 'picture.large', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('picture_large_url', 'picture.large', "large portrait must be an http(s) URL"),
+    ('type:utf8', 'picture.medium', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('picture_medium_url', 'picture.medium', "medium portrait must be an http(s) URL"),
+    ('type:utf8', 'picture.thumbnail', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('picture_thumbnail_url', 'picture.thumbnail', "thumbnail portrait must be an http(s) URL"),
+    ('type:utf8', 'nat', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('nationality_code', 'nat', "nationality must be two capital letters, such as US or FR"),
+    ('type:timestamp-range', 'ingested_at', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('ingested_not_in_future', 'ingested_at', "ingestion time must not be ahead of the clock by more than 5 minutes"),
+    ('type:utf8', 'source', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('source_present', 'source', "source URL must have 1 to 2048 characters"),
+    ('ingested_after_registration', 'UserCreated', "a user cannot be ingested before registering"),
+)
+_VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+_C1 = frozenset({'female', 'male'})
+_C2 = re.compile('\\A[+-]?[0-9]{1,2}:[0-9]{2}\\Z', re.ASCII)
+_C3 = re.compile('\\A[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z', re.ASCII)
+_C4 = re.compile('\\A[A-Z]{2}\\Z', re.ASCII)

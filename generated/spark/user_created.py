@@ -1,4 +1,5 @@
 # generated from schemas/user_created.avsc by codegen; do not edit
+# ruff: noqa: E501
 # fmt: off
 """Spark form of io.userstream.users.UserCreated: ``from_avro`` struct and table projection."""
 
@@ -64,6 +65,62 @@ SCHEMA: StructType = StructType([
     StructField("ingested_at", TimestampType(), False),
     StructField("source", StringType(), False),
 ])
+
+#: The rules the job checks, in checking order: (name, field path, message, Spark SQL over the
+#: struct column ``value``; the rule is broken when it is false). Rules the decoder already
+#: guarantees are left out.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)", "(lower(value.`id`) RLIKE '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')"),
+    ('type:utf8', 'gender', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`gender` AS BINARY) <=> encode(value.`gender`, 'UTF-8'))"),
+    ('gender_known', 'gender', "gender must be female or male, as randomuser v1.4 sends it", "(value.`gender` IN ('female', 'male'))"),
+    ('type:utf8', 'name.title', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`name`.`title` AS BINARY) <=> encode(value.`name`.`title`, 'UTF-8'))"),
+    ('type:utf8', 'name.first', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`name`.`first` AS BINARY) <=> encode(value.`name`.`first`, 'UTF-8'))"),
+    ('name_first_length', 'name.first', "given name must have 1 to 100 characters", '((char_length(value.`name`.`first`) >= 1) AND (char_length(value.`name`.`first`) <= 100))'),
+    ('type:utf8', 'name.last', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`name`.`last` AS BINARY) <=> encode(value.`name`.`last`, 'UTF-8'))"),
+    ('name_last_length', 'name.last', "family name must have 1 to 100 characters", '((char_length(value.`name`.`last`) >= 1) AND (char_length(value.`name`.`last`) <= 100))'),
+    ('street_number_positive', 'location.street.number', "house number must be 1 or more", '(value.`location`.`street`.`number` >= 1)'),
+    ('type:utf8', 'location.street.name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`street`.`name` AS BINARY) <=> encode(value.`location`.`street`.`name`, 'UTF-8'))"),
+    ('type:utf8', 'location.city', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`city` AS BINARY) <=> encode(value.`location`.`city`, 'UTF-8'))"),
+    ('type:utf8', 'location.state', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`state` AS BINARY) <=> encode(value.`location`.`state`, 'UTF-8'))"),
+    ('type:utf8', 'location.country', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`country` AS BINARY) <=> encode(value.`location`.`country`, 'UTF-8'))"),
+    ('type:utf8', 'location.postcode', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`postcode` AS BINARY) <=> encode(value.`location`.`postcode`, 'UTF-8'))"),
+    ('postcode_length', 'location.postcode', "postcode must have at most 16 characters", '(char_length(value.`location`.`postcode`) <= 16)'),
+    ('latitude_in_range', 'location.coordinates.latitude', "latitude must be within [-90, 90] degrees", '((value.`location`.`coordinates`.`latitude` >= -90.0D) AND (value.`location`.`coordinates`.`latitude` <= 90.0D))'),
+    ('longitude_in_range', 'location.coordinates.longitude', "longitude must be within [-180, 180] degrees", '((value.`location`.`coordinates`.`longitude` >= -180.0D) AND (value.`location`.`coordinates`.`longitude` <= 180.0D))'),
+    ('type:utf8', 'location.timezone.offset', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`timezone`.`offset` AS BINARY) <=> encode(value.`location`.`timezone`.`offset`, 'UTF-8'))"),
+    ('utc_offset_format', 'location.timezone.offset', "UTC offset must look like +9:30, -3:00 or 0:00", "(value.`location`.`timezone`.`offset` RLIKE '^[+-]?[0-9]{1,2}:[0-9]{2}\\\\z')"),
+    ('type:utf8', 'location.timezone.description', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`location`.`timezone`.`description` AS BINARY) <=> encode(value.`location`.`timezone`.`description`, 'UTF-8'))"),
+    ('type:utf8', 'email', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`email` AS BINARY) <=> encode(value.`email`, 'UTF-8'))"),
+    ('email_format', 'email', "e-mail must be local@domain.tld, at most 254 characters", "((value.`email` RLIKE '^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+\\\\z') AND (char_length(value.`email`) <= 254))"),
+    ('type:utf8', 'username', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`username` AS BINARY) <=> encode(value.`username`, 'UTF-8'))"),
+    ('username_length', 'username', "username must have 1 to 64 characters", '((char_length(value.`username`) >= 1) AND (char_length(value.`username`) <= 64))'),
+    ('type:timestamp-range', 'dob.date', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`dob`.`date`) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('birth_not_in_future', 'dob.date', "date of birth must not be in the future", '(value.`dob`.`date` <= current_timestamp())'),
+    ('age_plausible', 'dob.age', "age must be within [0, 150] years", '((value.`dob`.`age` >= 0) AND (value.`dob`.`age` <= 150))'),
+    ('type:timestamp-range', 'registered.date', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`registered`.`date`) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('registration_not_in_future', 'registered.date', "registration must not be in the future", '(value.`registered`.`date` <= current_timestamp())'),
+    ('registration_age_not_negative', 'registered.age', "years since registration must not be negative", '(value.`registered`.`age` >= 0)'),
+    ('type:utf8', 'phone', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`phone` AS BINARY) <=> encode(value.`phone`, 'UTF-8'))"),
+    ('phone_length', 'phone', "phone number must have 1 to 32 characters", '((char_length(value.`phone`) >= 1) AND (char_length(value.`phone`) <= 32))'),
+    ('type:utf8', 'cell', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`cell` AS BINARY) <=> encode(value.`cell`, 'UTF-8'))"),
+    ('cell_length', 'cell', "cell number must have 1 to 32 characters", '((char_length(value.`cell`) >= 1) AND (char_length(value.`cell`) <= 32))'),
+    ('type:utf8', 'national_id.name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`national_id`.`name` AS BINARY) <=> encode(value.`national_id`.`name`, 'UTF-8'))"),
+    ('type:utf8', 'national_id.value', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`national_id`.`value` AS BINARY) <=> encode(value.`national_id`.`value`, 'UTF-8'))"),
+    ('national_id_named', 'national_id', "a national identifier value needs the name of its scheme", "((NOT (value.`national_id`.`name` <=> '')) OR (value.`national_id`.`value` IS NULL))"),
+    ('type:utf8', 'picture.large', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`picture`.`large` AS BINARY) <=> encode(value.`picture`.`large`, 'UTF-8'))"),
+    ('picture_large_url', 'picture.large', "large portrait must be an http(s) URL", "(startswith(value.`picture`.`large`, 'https://') OR startswith(value.`picture`.`large`, 'http://'))"),
+    ('type:utf8', 'picture.medium', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`picture`.`medium` AS BINARY) <=> encode(value.`picture`.`medium`, 'UTF-8'))"),
+    ('picture_medium_url', 'picture.medium', "medium portrait must be an http(s) URL", "(startswith(value.`picture`.`medium`, 'https://') OR startswith(value.`picture`.`medium`, 'http://'))"),
+    ('type:utf8', 'picture.thumbnail', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`picture`.`thumbnail` AS BINARY) <=> encode(value.`picture`.`thumbnail`, 'UTF-8'))"),
+    ('picture_thumbnail_url', 'picture.thumbnail', "thumbnail portrait must be an http(s) URL", "(startswith(value.`picture`.`thumbnail`, 'https://') OR startswith(value.`picture`.`thumbnail`, 'http://'))"),
+    ('type:utf8', 'nat', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`nat` AS BINARY) <=> encode(value.`nat`, 'UTF-8'))"),
+    ('nationality_code', 'nat', "nationality must be two capital letters, such as US or FR", "(value.`nat` RLIKE '^[A-Z]{2}\\\\z')"),
+    ('type:timestamp-range', 'ingested_at', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ingested_at`) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('ingested_not_in_future', 'ingested_at', "ingestion time must not be ahead of the clock by more than 5 minutes", '(value.`ingested_at` <= timestamp_micros(unix_micros(current_timestamp()) + 300000000))'),
+    ('type:utf8', 'source', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`source` AS BINARY) <=> encode(value.`source`, 'UTF-8'))"),
+    ('source_present', 'source', "source URL must have 1 to 2048 characters", '((char_length(value.`source`) >= 1) AND (char_length(value.`source`) <= 2048))'),
+    ('ingested_after_registration', 'UserCreated', "a user cannot be ingested before registering", '(value.`ingested_at` >= value.`registered`.`date`)'),
+)
 
 KEYSPACE: str = "spark_streams"
 TABLE: str = "created_users"

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -96,6 +97,7 @@ def test_mypy_strict_passes_on_generated_python(target: str, kitchen_sink_dir: P
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), folder.name],
         cwd=folder.parent,
+        env={**os.environ, "MYPYPATH": str(REPO_ROOT)},  # the runtime package ``contract``
         capture_output=True,
         text=True,
         check=False,

@@ -119,13 +119,21 @@ def consume(settings: Settings, topic: str, expected: int, timeout_s: float = 60
             pairs = raw.items() if isinstance(raw, dict) else raw
             headers = {k: v.encode() if isinstance(v, str) else v or b"" for k, v in pairs}
             if topic == settings.kafka.dlq_topic:
-                decoded = json.loads(value)
+                decoded = _json_or_none(value)
             else:
                 decoded = decode(value, SerializationContext(topic, MessageField.VALUE))
             out.append(Consumed(msg.key(), value, headers, decoded))
     finally:
         consumer.close()
     return out
+
+
+def _json_or_none(value: bytes) -> Any:
+    """A DLQ body as JSON, or None when it was cut to fit the topic."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
 
 
 def source_users(base_url: str, count: int, seed: str, query: str = "") -> list[dict[str, Any]]:

@@ -36,18 +36,24 @@ def test_bad_users_go_to_the_dlq_with_reasons_and_counts_add_up(
     produced = consume(topics, topics.kafka.topic, counts.produced)
     assert len(dlq) == counts.rejected
     assert len(produced) == counts.produced
-    reasons = {(m.headers["error.field"], m.headers["error"].split(b":")[0]) for m in dlq}
-    assert {f for f, _ in reasons} == {b"email", b"dob.date", b"location.coordinates.latitude"}
+    reasons = {(m.headers["error.rule"], m.headers["error.field"]) for m in dlq}
+    assert reasons == {
+        (b"source:shape", b"email"),
+        (b"source:shape", b"dob.date"),
+        (b"latitude_in_range", b"location.coordinates.latitude"),
+    }
     for message in dlq:
-        index = int(message.headers["index"])
+        index = int(message.headers["source.index"])
         original = users[index]
         assert message.key == original["login"]["uuid"].encode()
-        assert message.decoded["login"] == {
-            "uuid": original["login"]["uuid"],
-            "username": original["login"]["username"],
-        }
-        assert message.headers["source"] == offline_source.url.encode()
-        assert message.headers["seed"] == b"dlq"
+        assert message.decoded["login"] == {"uuid": original["login"]["uuid"], "username": "***"}
+        assert message.headers["error.stage"] == b"producer"
+        assert message.headers["source.url"] == offline_source.url.encode()
+        assert message.headers["source.seed"] == b"dlq"
+        # personal data is masked in the DLQ body, the rest kept as the API sent it
+        assert message.decoded.get("email", "***") == "***"  # absent in the missing-field kind
+        assert message.decoded["name"]["first"] == "***"
+        assert message.decoded["gender"] == original["gender"]
     dlq_keys = {m.key for m in dlq}
     produced_keys = {m.key for m in produced}
     assert dlq_keys.isdisjoint(produced_keys)
@@ -77,7 +83,13 @@ def test_source_down_midway_says_what_was_produced(topics: Settings) -> None:
     message = str(err.value)
     assert "unavailable after 2 attempt(s)" in message
     assert "HTTP 503" in message
-    assert "5000 of 5001 users were fetched: 5000 produced, 0 sent to the DLQ" in message
+    assert "5000 of 5001 users fetched: 5000 produced, 0 sent to the DLQ, 0 failed" in message
+    assert err.value.counts.as_dict() == {
+        "fetched": 5000,
+        "produced": 5000,
+        "rejected": 0,
+        "failed": 0,
+    }
     assert len(consume(settings, settings.kafka.topic, 5000)) == 5000
 
 
@@ -125,3 +137,39 @@ def test_cli_reports_failure_with_exit_code(
     )
     assert code == 1
     assert "make register" in capsys.readouterr().err
+
+
+def test_hostile_payloads_each_end_clearly_and_good_users_are_delivered(
+    topics: Settings, offline_source: OfflineSource
+) -> None:
+    """One user per hostile kind on each page, and the API refusing the second page: every
+    user ends produced or in the DLQ with its reason, the counts add up, the run says why it is
+    incomplete, and every good user of the run is on the topic."""
+    kinds = "surrogate,huge_int,deep,oversized,not_object,not_uuid"
+    url = f"{offline_source.url}?hostile={kinds}&reject_page=2"
+    with pytest.raises(BatchIncompleteError, match="HTTP 400") as err:
+        run_batch(topics, 5030, seed="hostile", source_url=url)
+    counts = err.value.counts
+    assert counts.as_dict() == {"fetched": 5000, "produced": 4994, "rejected": 6, "failed": 0}
+    dlq = consume(topics, topics.kafka.dlq_topic, 6)
+    by_index = {int(m.headers["source.index"]): m for m in dlq}
+    expected = {
+        1: (b"type:utf8", b"location.city"),
+        2: (b"source:shape", b"location.street.number"),
+        3: (b"source:shape", b"<user>"),
+        4: (b"size:max-message", b"<record>"),
+        5: (b"source:shape", b"<user>"),
+        6: (b"type:uuid", b"id"),
+    }
+    assert {
+        i: (m.headers["error.rule"], m.headers["error.field"]) for i, m in by_index.items()
+    } == (expected)
+    assert b"5000 digits" in by_index[2].headers["error"]
+    assert b"nested deeper" in by_index[3].headers["error"]
+    assert len(by_index[4].value) < topics.kafka.dlq_max_message_bytes
+    assert by_index[4].headers["error.body_truncated_from"]
+    assert b"\\ud800" in by_index[1].value  # the lone surrogate kept as its JSON escape
+    produced = consume(topics, topics.kafka.topic, counts.produced)
+    good = source_users(offline_source.url, 5000, "hostile")
+    hostile_ids = {good[i]["login"]["uuid"].encode() for i in expected}
+    assert {m.key for m in produced} == {u["login"]["uuid"].encode() for u in good} - hostile_ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -15,9 +16,16 @@ from producer.client import (
     page_sizes,
     parse_retry_after,
     parse_users,
+    redact_url,
     versioned_url,
 )
-from producer.errors import SourcePayloadError, SourceRequestRejectedError, SourceUnavailableError
+from producer.errors import (
+    SourcePayloadError,
+    SourceRequestRejectedError,
+    SourceResponseTooLargeError,
+    SourceUnavailableError,
+)
+from producer.json_scan import OversizedNumber, UnparsedUser
 from stack.offline_source import OfflineSource
 
 FAST = RetryPolicy(max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05)
@@ -65,7 +73,8 @@ def test_retry_after_seconds_and_http_date() -> None:
         (b'{"error": "Uh oh"}', "error body"),
         (b'{"results": [{"gender": "fem', "malformed or truncated"),
         (b"[1, 2]", "JSON object"),
-        (b'{"results": [1]}', "results"),
+        (b'{"results": {}}', "results"),
+        (b"\xff\xfe", "not UTF-8"),
         (b'{"results": [{}, {}]}', "expected 1 users, got 2"),
     ],
 )
@@ -170,3 +179,68 @@ def test_connection_refused_is_reported() -> None:
         pytest.raises(SourceUnavailableError, match="Connect"),
     ):
         c.fetch_page(5, seed="t")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://me:s3cret@api.example/api/1.4/", "https://api.example/api/1.4/"),
+        ("https://h/api/1.4/?apikey=abc&nat=US", "https://h/api/1.4/?apikey=***&nat=US"),
+        ("http://h:8/x?access_token=t&seed=1", "http://h:8/x?access_token=***&seed=1"),
+    ],
+)
+def test_urls_are_shown_without_credentials(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+def test_one_hostile_user_does_not_take_its_page_down() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    body = b'{"results": [{"a": 1}, {"n": ' + b"7" * 5000 + b'}, {"t": ' + deep + b"}, 42]}"
+    users = parse_users(body, expected=4)
+    assert users[0] == {"a": 1}
+    assert users[1] == {"n": OversizedNumber(5000)}
+    assert isinstance(users[2], UnparsedUser) and "nested deeper" in users[2].reason
+    assert users[3] == 42
+
+
+def test_a_declared_body_over_the_cap_is_refused_before_reading(
+    offline_source: OfflineSource,
+) -> None:
+    c = RandomUserClient(offline_source.url, max_body_bytes=2048, retry=FAST)
+    with c, pytest.raises(SourceResponseTooLargeError, match="declares"):
+        c.fetch_page(50, seed="big")
+
+
+@pytest.mark.parametrize(
+    ("faults", "reason"),
+    [("huge_body=10240", "over source.max_body_bytes"), ("gzip_bomb=200", "once decompressed")],
+)
+def test_endless_and_bomb_bodies_fail_fast(
+    offline_source: OfflineSource, faults: str, reason: str
+) -> None:
+    """A 10 GiB chunked body and 200 MiB of gzip-compressed zeros, against a 4 MiB cap."""
+    started = time.monotonic()
+    c = RandomUserClient(f"{offline_source.url}?{faults}", max_body_bytes=4 << 20, retry=FAST)
+    with c, pytest.raises(SourceResponseTooLargeError, match=reason):
+        c.fetch_page(5, seed="bomb")
+    assert time.monotonic() - started < 10
+
+
+def test_a_slow_drip_cannot_outlast_the_page_deadline(offline_source: OfflineSource) -> None:
+    patient = RetryPolicy(max_attempts=2, backoff_initial_s=0.01, max_total_wait_s=1.5)
+    c = RandomUserClient(f"{offline_source.url}?drip=0.3", retry=patient, read_timeout_s=5)
+    started = time.monotonic()
+    with c, pytest.raises(SourceUnavailableError, match="still arriving"):
+        c.fetch_page(20, seed="drip")
+    assert time.monotonic() - started < 1.5 + 5 + 1  # the deadline, plus at most one read
+
+
+def test_errors_never_show_credentials_of_the_source_url() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://user:pw@127.0.0.1:{port}/?apikey=topsecret"
+    with RandomUserClient(url, retry=FAST) as c, pytest.raises(SourceUnavailableError) as err:
+        c.fetch_page(5, seed="t")
+    assert "topsecret" not in str(err.value) and "pw@" not in str(err.value)
+    assert "apikey=***" in str(err.value)

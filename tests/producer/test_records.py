@@ -68,39 +68,99 @@ def test_null_national_id_and_numeric_postcode() -> None:
     assert record.location.postcode == "71823"
 
 
-@pytest.mark.parametrize(
-    ("path", "value", "field", "reason"),
-    [
-        ("email", None, "email", "missing"),
-        ("dob.date", "31/02/1990", "dob.date", "not an ISO-8601"),
-        ("dob.date", "1990-02-01T00:00:00", "dob.date", "without a time zone"),
-        ("location.coordinates.latitude", "123.4567", "location.coordinates.latitude", "outside"),
-        ("location.coordinates.longitude", "-181", "location.coordinates.longitude", "outside"),
-        ("location.coordinates.longitude", "east", "location.coordinates.longitude", "decimal"),
-        ("location.street.number", "12", "location.street.number", "integer"),
-        ("location.street.number", 2**40, "location.street.number", "32-bit"),
-        ("location.postcode", None, "location.postcode", "string or integer"),
-        ("login.uuid", "not-a-uuid", "login.uuid", "not a UUID"),
-        ("id.value", 42, "id.value", "string or null"),
-        ("name", "Bob", "name", "expected an object"),
-    ],
-)
-def test_invalid_users_name_the_field_and_reason(
-    path: str, value: Any, field: str, reason: str
-) -> None:
+def _changed(path: str, value: Any) -> dict[str, Any]:
+    """The first sample user with ``path`` set to ``value`` (or removed, for ``...``)."""
     user = copy.deepcopy(samples()[0])
     *parents, leaf = path.split(".")
     node = user
     for part in parents:
         node = node[part]
-    if value is None and reason == "missing":
+    if value is ...:
         del node[leaf]
     else:
         node[leaf] = value
+    return user
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "rule", "reason"),
+    [
+        ("email", ..., "email", "source:shape", "missing"),
+        ("dob.date", "31/02/1990", "dob.date", "source:shape", "not an ISO-8601"),
+        ("dob.date", "1990-02-01T00:00:00", "dob.date", "source:shape", "without a time zone"),
+        (
+            "location.coordinates.longitude",
+            "east",
+            "location.coordinates.longitude",
+            "source:shape",
+            "decimal",
+        ),
+        ("location.street.number", "12", "location.street.number", "source:shape", "integer"),
+        ("location.postcode", None, "location.postcode", "source:shape", "string or integer"),
+        ("login.uuid", "not-a-uuid", "id", "type:uuid", "not a UUID"),
+        ("id.value", 42, "id.value", "source:shape", "string or null"),
+        ("name", "Bob", "name", "source:shape", "expected an object"),
+    ],
+)
+def test_users_of_the_wrong_shape_name_the_field_and_reason(
+    path: str, value: Any, field: str, rule: str, reason: str
+) -> None:
     with pytest.raises(RecordInvalidError) as err:
-        build(user)
-    assert err.value.field == field
+        build(_changed(path, value))
+    assert (err.value.field, err.value.rule) == (field, rule)
     assert reason in err.value.reason
+    if isinstance(value, str):
+        assert value not in str(err.value), "values may be personal data: never in the error"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule", "field"),
+    [
+        (
+            "location.coordinates.latitude",
+            "123.4567",
+            "latitude_in_range",
+            "location.coordinates.latitude",
+        ),
+        (
+            "location.coordinates.latitude",
+            "NaN",
+            "latitude_in_range",
+            "location.coordinates.latitude",
+        ),
+        (
+            "location.coordinates.longitude",
+            "-181",
+            "longitude_in_range",
+            "location.coordinates.longitude",
+        ),
+        ("location.street.number", 2**40, "type:int32", "location.street.number"),
+        ("location.city", "Lon\ud800don", "type:utf8", "location.city"),
+        ("dob.date", "2999-01-01T00:00:00.000Z", "birth_not_in_future", "dob.date"),
+        ("email", "no-at-sign", "email_format", "email"),
+        ("gender", "robot", "gender_known", "gender"),
+        ("nat", "usa", "nationality_code", "nat"),
+        ("location.timezone.offset", "+9:3", "utc_offset_format", "location.timezone.offset"),
+    ],
+)
+def test_users_breaking_a_contract_rule_are_told_which(
+    path: str, value: Any, rule: str, field: str
+) -> None:
+    violation = build(_changed(path, value)).violation()
+    assert violation is not None
+    assert (violation.rule, violation.field) == (rule, field)
+
+
+def test_the_id_rule_holds_at_its_place_in_the_order() -> None:
+    """A record with two broken rules reports the first in the contract's order."""
+    user = _changed("location.coordinates.latitude", "99")
+    user["nat"] = "usa"
+    violation = build(user).violation()
+    assert violation is not None and violation.rule == "latitude_in_range"
+
+
+def test_sample_users_break_no_rule() -> None:
+    assert [build(u).violation() for u in samples()] == [None] * len(samples())
 
 
 def test_without_credentials_keeps_uuid_and_username_only() -> None:

@@ -53,7 +53,7 @@ def publish(
     """Produce ``users`` with the project's producer; every one must be acknowledged."""
     publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.producer-dlq")
     publisher.publish(users, Origin(SOURCE, "spark-tests", 1), ingested_at=ingested_at)
-    counts = publisher.flush(60)
+    counts = publisher.flush()
     assert counts.produced == len(users), (counts, publisher.errors)
 
 

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Self
 
+from contract import rules as _r
+
 from .point import Point
 
 AVRO_SCHEMA: str = (
@@ -266,3 +268,117 @@ class KitchenSink:
             local_us=data["local_us"],
             period=data["period"],
         )
+
+    def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
+        """The first contract rule this record breaks (in ``RULES`` order), or None.
+
+        ``now`` is the instant that rules about the present compare with (default: the clock).
+        """
+        now = now or datetime.datetime.now(datetime.UTC)
+        try:
+            if _r.is_uuid(str(self.id)) is False:
+                return _VIOLATIONS[0]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:uuid", "id", exc)
+        try:
+            if _r.fits_bits(self.seq, 64) is False:
+                return _VIOLATIONS[1]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int64", "seq", exc)
+        try:
+            if _r.fits_bits(self.small, 32) is False:
+                return _VIOLATIONS[2]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "small", exc)
+        try:
+            if _r.float32(self.ratio) is False:
+                return _VIOLATIONS[3]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:float32", "ratio", exc)
+        try:
+            if _r.utf8(self.label) is False:
+                return _VIOLATIONS[4]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "label", exc)
+        try:
+            if _r.utf8(self.tags) is False:
+                return _VIOLATIONS[5]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "tags", exc)
+        try:
+            if _r.utf8(self.scores) is False:
+                return _VIOLATIONS[6]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "scores", exc)
+        try:
+            if _r.utf8(self.address.street) is False:
+                return _VIOLATIONS[7]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "address.street", exc)
+        try:
+            if _r.utf8(self.address.zip) is False:
+                return _VIOLATIONS[8]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "address.zip", exc)
+        try:
+            if _r.utf8(_r.member(self.second_address, 'street')) is False:
+                return _VIOLATIONS[9]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "second_address.street", exc)
+        try:
+            if _r.utf8(_r.member(self.second_address, 'zip')) is False:
+                return _VIOLATIONS[10]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "second_address.zip", exc)
+        try:
+            if _r.utf8(self.contact_by_name) is False:
+                return _VIOLATIONS[11]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "contact_by_name", exc)
+        try:
+            if _r.fits_bits(self.opt_int, 32) is False:
+                return _VIOLATIONS[12]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "opt_int", exc)
+        try:
+            if _r.fits_bits(self.count_default, 32) is False:
+                return _VIOLATIONS[13]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:int32", "count_default", exc)
+        try:
+            if _r.decimal_fits(self.amount, 10, 2) is False:
+                return _VIOLATIONS[14]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:decimal", "amount", exc)
+        try:
+            if _r.decimal_fits(self.amount_fixed, 12, 3) is False:
+                return _VIOLATIONS[15]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:decimal", "amount_fixed", exc)
+        return None
+
+
+#: Every rule of the contract, in checking order: (name, field path, message).
+RULES: tuple[tuple[str, str, str], ...] = (
+    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)"),
+    ('type:int64', 'seq', "an integer that does not fit 64 bits"),
+    ('type:int32', 'small', "an integer that does not fit 32 bits"),
+    ('type:float32', 'ratio', "a number too large for a 32-bit float"),
+    ('type:utf8', 'label', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'tags', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'scores', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'second_address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'second_address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'contact_by_name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:int32', 'opt_int', "an integer that does not fit 32 bits"),
+    ('type:int32', 'count_default', "an integer that does not fit 32 bits"),
+    ('type:decimal', 'amount', "a decimal that does not fit precision 10, scale 2"),
+    ('type:decimal', 'amount_fixed', "a decimal that does not fit precision 12, scale 3"),
+    ('type:timestamp-range', 'ts_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('type:timestamp-range', 'ts_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('type:timestamp-range', 'local_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+    ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
+)
+_VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)

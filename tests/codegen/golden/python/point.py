@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping
 from typing import Any, Self
+
+from contract import rules as _r
 
 AVRO_SCHEMA: str = (
     '{"type":"record","name":"io.userstream.test.Point","doc":"A position, defined in'
@@ -38,3 +41,18 @@ class Point:
             lat=data["lat"],
             lon=data["lon"],
         )
+
+    def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
+        """The first contract rule this record breaks (in ``RULES`` order), or None.
+
+        ``now`` is the instant that rules about the present compare with (default: the clock).
+        """
+        now = now or datetime.datetime.now(datetime.UTC)
+
+        return None
+
+
+#: Every rule of the contract, in checking order: (name, field path, message).
+RULES: tuple[tuple[str, str, str], ...] = (
+)
+_VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)

@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Mapping
 from typing import Any, Self
+
+from contract import rules as _r
 
 from .kitchen_sink import Suit
 from .point import Point
@@ -90,3 +93,35 @@ class Unions:
             maybe_suits=(None if data["maybe_suits"] is None else [Suit(v0) for v0 in data["maybe_suits"]]),
             points={k0: [Point.from_avro(v1) for v1 in v0] for k0, v0 in data["points"].items()},
         )
+
+    def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
+        """The first contract rule this record breaks (in ``RULES`` order), or None.
+
+        ``now`` is the instant that rules about the present compare with (default: the clock).
+        """
+        now = now or datetime.datetime.now(datetime.UTC)
+        try:
+            if _r.utf8(self.string_or_null) is False:
+                return _VIOLATIONS[0]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "string_or_null", exc)
+        try:
+            if _r.utf8(self.maybe_values) is False:
+                return _VIOLATIONS[1]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "maybe_values", exc)
+        try:
+            if _r.utf8(self.points) is False:
+                return _VIOLATIONS[2]
+        except Exception as exc:  # a rule that cannot answer counts as broken
+            return _r.evaluation_failure("type:utf8", "points", exc)
+        return None
+
+
+#: Every rule of the contract, in checking order: (name, field path, message).
+RULES: tuple[tuple[str, str, str], ...] = (
+    ('type:utf8', 'string_or_null', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'maybe_values', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+    ('type:utf8', 'points', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
+)
+_VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)

@@ -1,4 +1,5 @@
 # generated from schemas/kitchen_sink.avsc by codegen; do not edit
+# ruff: noqa: E501
 # fmt: off
 """Spark form of io.userstream.test.KitchenSink: ``from_avro`` struct and table projection."""
 
@@ -77,6 +78,25 @@ SCHEMA: StructType = StructType([
     StructField("local_us", TimestampNTZType(), False),
     StructField("period", BinaryType(), False),
 ])
+
+#: The rules the job checks, in checking order: (name, field path, message, Spark SQL over the
+#: struct column ``value``; the rule is broken when it is false). Rules the decoder already
+#: guarantees are left out.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)", "(lower(value.`id`) RLIKE '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')"),
+    ('type:utf8', 'label', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`label` AS BINARY) <=> encode(value.`label`, 'UTF-8'))"),
+    ('type:utf8', 'tags', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(NOT exists(value.`tags`, s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8'))))"),
+    ('type:utf8', 'scores', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`scores`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
+    ('type:utf8', 'address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`address`.`street` AS BINARY) <=> encode(value.`address`.`street`, 'UTF-8'))"),
+    ('type:utf8', 'address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`address`.`zip` AS BINARY) <=> encode(value.`address`.`zip`, 'UTF-8'))"),
+    ('type:utf8', 'second_address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`second_address`.`street` AS BINARY) <=> encode(value.`second_address`.`street`, 'UTF-8'))"),
+    ('type:utf8', 'second_address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`second_address`.`zip` AS BINARY) <=> encode(value.`second_address`.`zip`, 'UTF-8'))"),
+    ('type:utf8', 'contact_by_name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`contact_by_name`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
+    ('type:timestamp-range', 'ts_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ts_ms`) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('type:timestamp-range', 'ts_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ts_us`) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('type:timestamp-range', 'local_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_ms` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
+    ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_us` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
+)
 
 KEYSPACE: str = "codegen_test"
 TABLE: str = "kitchen_sink"

@@ -14,3 +14,9 @@ SCHEMA: StructType = StructType([
     StructField("lat", DoubleType(), False),
     StructField("lon", DoubleType(), False),
 ])
+
+#: The rules the job checks, in checking order: (name, field path, message, Spark SQL over the
+#: struct column ``value``; the rule is broken when it is false). Rules the decoder already
+#: guarantees are left out.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+)

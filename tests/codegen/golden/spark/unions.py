@@ -1,4 +1,5 @@
 # generated from schemas/unions.avsc by codegen; do not edit
+# ruff: noqa: E501
 # fmt: off
 """Spark form of io.userstream.test.Unions: ``from_avro`` struct and table projection."""
 
@@ -36,3 +37,12 @@ SCHEMA: StructType = StructType([
         StructField("lon", DoubleType(), False),
     ]), False), False), False),
 ])
+
+#: The rules the job checks, in checking order: (name, field path, message, Spark SQL over the
+#: struct column ``value``; the rule is broken when it is false). Rules the decoder already
+#: guarantees are left out.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ('type:utf8', 'string_or_null', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`string_or_null` AS BINARY) <=> encode(value.`string_or_null`, 'UTF-8'))"),
+    ('type:utf8', 'maybe_values', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`maybe_values`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
+    ('type:utf8', 'points', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`points`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
+)

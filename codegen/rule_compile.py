@@ -1,0 +1,502 @@
+"""Type-check a rule's tree against the contract and render it as Python and as Spark SQL.
+
+One recursive function, one case per node kind: each node becomes an :class:`Expr` holding its
+type, whether it may be null, and its text in both targets. The two texts mean the same thing:
+
+- Three-valued logic, as in SQL: a value from an optional field may be null; comparisons and
+  functions of null are null; ``&&`` / ``||`` / ``!`` are Kleene's. A rule is broken only when
+  its expression is ``false``; ``null`` (unknown) lets the record through, like a SQL ``CHECK``.
+- ``==`` and ``!=`` are null-safe (``x == null`` is true or false, never null), Spark's ``<=>``.
+- Doubles compare as Spark compares them: NaN equals NaN and is greater than every number.
+- Strings compare by code point and ``size`` counts code points on both sides; timestamps are
+  UTC instants; ``now`` is the evaluating end's clock (the producer's, then the job's).
+
+Python text uses helpers of :mod:`contract.rules` (imported as ``_r``) only where a plain
+operator would differ (nulls, NaN); Spark text is a SQL expression over the decoded struct
+column ``value``. Literals are re-rendered from their parsed values, so no rule text ever
+reaches either interpreter as code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from codegen.model import (
+    Array,
+    AvroType,
+    Enum,
+    Fixed,
+    Map,
+    Primitive,
+    Record,
+    Union,
+    unwrap_nullable,
+)
+from codegen.rule_regex import RegexSubsetError, portable_pattern
+from codegen.rule_syntax import Binary, Call, ListLiteral, Literal, Member, Name, Node, Unary
+
+NUMBERS = frozenset({"int", "double", "decimal"})
+ORDERED = NUMBERS | {"string", "timestamp", "local_timestamp", "date", "time", "bytes"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DURATION_UNITS = {
+    "d": 86_400_000_000,
+    "h": 3_600_000_000,
+    "m": 60_000_000,
+    "s": 1_000_000,
+    "ms": 1_000,
+    "us": 1,
+}
+_INT32 = 2**31
+_INT64 = 2**63
+
+
+class RuleError(ValueError):
+    """A rule that does not type-check; the message says which part and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleType:
+    """What an expression evaluates to. ``item`` is a list's items or a map's values."""
+
+    kind: str
+    nullable: bool = False
+    item: RuleType | None = None
+    record: Record | None = None
+
+    def describe(self) -> str:
+        inner = f"<{self.item.describe()}>" if self.item else ""
+        name = self.record.name if self.record else ""
+        return f"{self.kind}{inner}{f' {name}' if name else ''}{' (nullable)' * self.nullable}"
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """A type-checked expression and its two renderings."""
+
+    type: RuleType
+    python: str
+    spark: str
+
+
+@dataclass
+class Scope:
+    """What names mean inside one rule, and the Python constants the rules need.
+
+    ``top`` is the schema's top-level record (rendered as ``self`` in Python, ``value`` in
+    Spark); ``base`` is the field path of the record the rule is declared on; ``value`` is
+    the field path of a field rule's field (None in a record rule, whose names are the fields
+    of the record at ``base``).
+    """
+
+    top: Record
+    base: tuple[str, ...]
+    value: tuple[str, ...] | None
+    constants: dict[str, str] = field(default_factory=dict)
+
+    def constant(self, python: str) -> str:
+        """A module-level constant of the generated Python for ``python``; returns its name."""
+        for name, text in self.constants.items():
+            if text == python:
+                return name
+        name = f"_C{len(self.constants) + 1}"
+        self.constants[name] = python
+        return name
+
+
+def avro_rule_type(t: AvroType, nullable: bool = False) -> RuleType:
+    """The rule type of a field of Avro type ``t``."""
+    inner, optional = unwrap_nullable(t)
+    nullable = nullable or optional
+    if isinstance(inner, Union):
+        raise RuleError("a union of several non-null types cannot be used in a rule")
+    if isinstance(inner, Record):
+        return RuleType("record", nullable, record=inner)
+    if isinstance(inner, Array):
+        return RuleType("list", nullable, item=avro_rule_type(inner.items))
+    if isinstance(inner, Map):
+        return RuleType("map", nullable, item=avro_rule_type(inner.values))
+    if isinstance(inner, Enum):
+        return RuleType("string", nullable)
+    if isinstance(inner, Fixed):
+        return RuleType("decimal" if inner.logical == "decimal" else "bytes", nullable)
+    return RuleType(_PRIMITIVE_KINDS[inner.logical or inner.type], nullable)
+
+
+_PRIMITIVE_KINDS = {
+    "null": "null",
+    "boolean": "bool",
+    "int": "int",
+    "long": "int",
+    "float": "double",
+    "double": "double",
+    "bytes": "bytes",
+    "string": "string",
+    "decimal": "decimal",
+    "uuid": "string",
+    "date": "date",
+    "time-millis": "time",
+    "time-micros": "time",
+    "timestamp-millis": "timestamp",
+    "timestamp-micros": "timestamp",
+    "local-timestamp-millis": "local_timestamp",
+    "local-timestamp-micros": "local_timestamp",
+    "duration": "bytes",
+}
+
+
+def field_ref(top: Record, path: tuple[str, ...]) -> Expr:
+    """The expression of the field at ``path`` (from the top-level record ``top``)."""
+    python, nullable = "self", False
+    current: AvroType = top
+    for depth, name in enumerate(path):
+        inner, _ = unwrap_nullable(current)
+        if not isinstance(inner, Record):
+            raise RuleError(f"{'.'.join(path[:depth])} is not a record: it has no field {name!r}")
+        match = next((f for f in inner.fields if f.name == name), None)
+        if match is None:
+            names = ", ".join(f.name for f in inner.fields)
+            raise RuleError(f"{inner.name} has no field {name!r} (fields: {names})")
+        python = f"_r.member({python}, {name!r})" if nullable else f"{python}.{name}"
+        current = match.type
+        nullable = nullable or unwrap_nullable(current)[1]
+    spark = "value." + ".".join(f"`{p}`" for p in path)
+    rule_type = avro_rule_type(current, nullable)
+    leaf, _ = unwrap_nullable(current)
+    if isinstance(leaf, Enum):
+        python = f"_r.enum_value({python})" if nullable else f"{python}.value"
+    elif isinstance(leaf, Primitive) and leaf.logical == "uuid":
+        python = f"_r.text({python})" if nullable else f"str({python})"
+        spark = f"lower({spark})"
+    return Expr(rule_type, python, spark)
+
+
+def compile_node(node: Node, scope: Scope) -> Expr:
+    """Type-check ``node`` in ``scope`` and render it; raises ``RuleError`` naming the problem."""
+    if isinstance(node, Literal):
+        return _literal(node.value)
+    if isinstance(node, Name | Member):
+        return _reference(node, scope)
+    if isinstance(node, Call):
+        return _call(node, scope)
+    if isinstance(node, Unary):
+        return _unary(node, scope)
+    if isinstance(node, Binary):
+        return _binary(node, scope)
+    raise RuleError("a list is only allowed on the right of 'in'")
+
+
+def _literal(value: int | float | str | bool | None) -> Expr:
+    if value is None:
+        return Expr(RuleType("null", True), "None", "NULL")
+    if isinstance(value, bool):
+        return Expr(RuleType("bool"), repr(value), "TRUE" if value else "FALSE")
+    if isinstance(value, int):
+        if not -_INT64 <= value < _INT64:
+            raise RuleError(f"integer {value} does not fit 64 bits")
+        spark = str(value) if -_INT32 <= value < _INT32 else f"CAST({value} AS BIGINT)"
+        return Expr(RuleType("int"), repr(value), spark)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RuleError(f"number {value} is not finite")
+        return Expr(RuleType("double"), repr(value), f"{value!r}D")
+    return Expr(RuleType("string"), repr(value), sql_string(value))
+
+
+def sql_string(text: str) -> str:
+    """A Spark SQL string literal (backslash escapes are on by default in Spark SQL)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _path(node: Node) -> tuple[str, ...] | None:
+    if isinstance(node, Name):
+        return (node.name,)
+    if isinstance(node, Member):
+        head = _path(node.target)
+        return None if head is None else (*head, node.name)
+    return None
+
+
+def _reference(node: Name | Member, scope: Scope) -> Expr:
+    path = _path(node)
+    if path is None:
+        raise RuleError("only fields have members ('a.b'); functions are called as 'x.f()'")
+    if path == ("now",):
+        return Expr(RuleType("timestamp"), "now", "current_timestamp()")
+    if scope.value is not None:
+        if path[0] != "value":
+            raise RuleError(
+                f"unknown name {path[0]!r}: a field rule sees its field as 'value' "
+                "(a rule on several fields belongs on the record, under its x-rules)"
+            )
+        return field_ref(scope.top, (*scope.value, *path[1:]))
+    return field_ref(scope.top, (*scope.base, *path))
+
+
+def _call(node: Call, scope: Scope) -> Expr:
+    if node.target is None and node.name in _LITERAL_FUNCTIONS:
+        return _LITERAL_FUNCTIONS[node.name](node)
+    if node.target is None:
+        if node.name != "size" or len(node.args) != 1:
+            raise RuleError(
+                f"unknown function {node.name}(); functions: size(x), timestamp('...'), "
+                "date('...'), duration('...'), and the methods x.size(), x.matches('re'), "
+                "x.startsWith(s), x.endsWith(s), x.contains(s)"
+            )
+        return _size(compile_node(node.args[0], scope))
+    target = compile_node(node.target, scope)
+    if node.name == "size" and not node.args:
+        return _size(target)
+    if node.name == "matches":
+        return _matches(target, node.args, scope)
+    if node.name in _STRING_METHODS:
+        if len(node.args) != 1:
+            raise RuleError(f"{node.name}() takes one argument")
+        other = compile_node(node.args[0], scope)
+        _require(target, {"string"}, f"{node.name}()")
+        _require(other, {"string"}, f"the argument of {node.name}()")
+        helper, spark = _STRING_METHODS[node.name]
+        nullable = target.type.nullable or other.type.nullable
+        if nullable:
+            python = f"_r.{helper}({target.python}, {other.python})"
+        elif helper == "contains":
+            python = f"({other.python} in {target.python})"
+        else:
+            python = f"{target.python}.{helper}({other.python})"
+        return Expr(RuleType("bool", nullable), python, f"{spark}({target.spark}, {other.spark})")
+    raise RuleError(f"unknown method .{node.name}()")
+
+
+_STRING_METHODS = {
+    "startsWith": ("startswith", "startswith"),
+    "endsWith": ("endswith", "endswith"),
+    "contains": ("contains", "contains"),
+}
+
+
+def _require(expr: Expr, kinds: set[str] | frozenset[str], what: str) -> None:
+    if expr.type.kind not in kinds:
+        raise RuleError(f"{what} must be {' or '.join(sorted(kinds))}, not {expr.type.describe()}")
+
+
+def _size(target: Expr) -> Expr:
+    kind = target.type.kind
+    if kind == "string":
+        spark = f"char_length({target.spark})"
+    elif kind == "bytes":
+        spark = f"octet_length({target.spark})"
+    elif kind in ("list", "map"):
+        spark = f"IF({target.spark} IS NULL, NULL, size({target.spark}))"
+    else:
+        raise RuleError(f"size() needs a string, bytes, list or map, not {target.type.describe()}")
+    nullable = target.type.nullable
+    python = f"_r.size({target.python})" if nullable else f"len({target.python})"
+    return Expr(RuleType("int", nullable), python, spark)
+
+
+def _matches(target: Expr, args: tuple[Node, ...], scope: Scope) -> Expr:
+    _require(target, {"string"}, "matches()")
+    if len(args) != 1 or not isinstance(args[0], Literal) or not isinstance(args[0].value, str):
+        raise RuleError("matches() takes one string literal, the pattern")
+    try:
+        python_pattern, java_pattern, ignore_case = portable_pattern(args[0].value)
+    except RegexSubsetError as exc:
+        raise RuleError(f"matches({args[0].value!r}): {exc}") from None
+    flags = "re.ASCII | re.IGNORECASE" if ignore_case else "re.ASCII"
+    pattern = scope.constant(f"re.compile({python_pattern!r}, {flags})")
+    java = f"(?i){java_pattern}" if ignore_case else java_pattern
+    nullable = target.type.nullable
+    python = (
+        f"_r.search({pattern}, {target.python})"
+        if nullable
+        else f"({pattern}.search({target.python}) is not None)"
+    )
+    return Expr(RuleType("bool", nullable), python, f"({target.spark} RLIKE {sql_string(java)})")
+
+
+def _string_argument(node: Call) -> str:
+    if node.target is not None or len(node.args) != 1:
+        raise RuleError(f"{node.name}() takes one string literal")
+    arg = node.args[0]
+    if not isinstance(arg, Literal) or not isinstance(arg.value, str):
+        raise RuleError(f"{node.name}() takes one string literal")
+    return arg.value
+
+
+def _timestamp_literal(node: Call) -> Expr:
+    text = _string_argument(node)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise RuleError(f"timestamp({text!r}): not an ISO-8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise RuleError(f"timestamp({text!r}): needs a time zone, such as Z or +02:00")
+    micros = (moment - _EPOCH) // _ONE_MICRO
+    return Expr(RuleType("timestamp"), f"_r.timestamp({micros})", f"timestamp_micros({micros})")
+
+
+def _date_literal(node: Call) -> Expr:
+    text = _string_argument(node)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise RuleError(f"date({text!r}): not an ISO-8601 date (YYYY-MM-DD)") from None
+    python = f"datetime.date({day.year}, {day.month}, {day.day})"
+    return Expr(RuleType("date"), python, f"DATE '{day.isoformat()}'")
+
+
+def _duration_literal(node: Call) -> Expr:
+    text = _string_argument(node)
+    micros = parse_duration(text)
+    return Expr(RuleType("duration"), str(micros), str(micros))
+
+
+def parse_duration(text: str) -> int:
+    """Microseconds of a duration such as ``90s``, ``1h30m``, ``7d`` or ``250ms``."""
+    parts = re.findall(r"(\d+)(ms|us|d|h|m|s)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise RuleError(f"duration({text!r}): expected a sequence like 1h30m (units d h m s ms us)")
+    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+
+
+_ONE_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
+_LITERAL_FUNCTIONS: dict[str, Callable[[Call], Expr]] = {
+    "timestamp": _timestamp_literal,
+    "date": _date_literal,
+    "duration": _duration_literal,
+}
+
+
+def _unary(node: Unary, scope: Scope) -> Expr:
+    operand = compile_node(node.operand, scope)
+    nullable = operand.type.nullable
+    if node.op == "!":
+        _require(operand, {"bool"}, "the operand of '!'")
+        python = f"_r.not3({operand.python})" if nullable else f"(not {operand.python})"
+        return Expr(RuleType("bool", nullable), python, f"(NOT {operand.spark})")
+    _require(operand, {"int", "double"}, "the operand of unary '-'")
+    python = f"_r.neg({operand.python})" if nullable else f"(-{operand.python})"
+    return Expr(RuleType(operand.type.kind, nullable), python, f"(- {operand.spark})")
+
+
+def _binary(node: Binary, scope: Scope) -> Expr:
+    if node.op == "in":
+        return _in(node, scope)
+    left, right = compile_node(node.left, scope), compile_node(node.right, scope)
+    if node.op in ("&&", "||"):
+        return _logical(node.op, left, right)
+    if node.op in ("==", "!="):
+        return _equality(node.op, left, right)
+    if node.op in ("<", "<=", ">", ">="):
+        return _comparison(node.op, left, right)
+    return _arithmetic(node.op, left, right)
+
+
+def _logical(op: str, left: Expr, right: Expr) -> Expr:
+    _require(left, {"bool"}, f"the left operand of '{op}'")
+    _require(right, {"bool"}, f"the right operand of '{op}'")
+    nullable = left.type.nullable or right.type.nullable
+    word, helper = ("and", "and3") if op == "&&" else ("or", "or3")
+    python = (
+        f"_r.{helper}({left.python}, {right.python})"
+        if nullable
+        else f"({left.python} {word} {right.python})"
+    )
+    return Expr(RuleType("bool", nullable), python, f"({left.spark} {word.upper()} {right.spark})")
+
+
+def _comparable(op: str, left: Expr, right: Expr) -> None:
+    kinds = {left.type.kind, right.type.kind}
+    if kinds <= NUMBERS or len(kinds) == 1:
+        return
+    raise RuleError(
+        f"'{op}' compares {left.type.describe()} with {right.type.describe()}: "
+        "both sides must have the same type (int, double and decimal mix)"
+    )
+
+
+def _equality(op: str, left: Expr, right: Expr) -> Expr:
+    negate = op == "!="
+    if "null" in (left.type.kind, right.type.kind):
+        other = right if left.type.kind == "null" else left
+        python = f"({other.python} is {'not ' if negate else ''}None)"
+        spark = f"({other.spark} IS {'NOT ' if negate else ''}NULL)"
+        return Expr(RuleType("bool"), python, spark)
+    _comparable(op, left, right)
+    if left.type.kind in ("record", "list", "map"):
+        raise RuleError(f"'{op}' cannot compare a {left.type.kind}")
+    plain = not (left.type.nullable or right.type.nullable) and "double" not in {
+        left.type.kind,
+        right.type.kind,
+    }
+    if plain:
+        python = f"({left.python} {op} {right.python})"
+    else:
+        python = f"({'not ' if negate else ''}_r.eq({left.python}, {right.python}))"
+    spark = f"({left.spark} <=> {right.spark})"
+    return Expr(RuleType("bool"), python, f"(NOT {spark})" if negate else spark)
+
+
+_COMPARISON_HELPERS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+
+def _comparison(op: str, left: Expr, right: Expr) -> Expr:
+    _comparable(op, left, right)
+    if left.type.kind not in ORDERED:
+        raise RuleError(f"'{op}' cannot order a {left.type.describe()}")
+    nullable = left.type.nullable or right.type.nullable
+    if nullable or "double" in {left.type.kind, right.type.kind}:
+        python = f"_r.{_COMPARISON_HELPERS[op]}({left.python}, {right.python})"
+    else:
+        python = f"({left.python} {op} {right.python})"
+    return Expr(RuleType("bool", nullable), python, f"({left.spark} {op} {right.spark})")
+
+
+def _arithmetic(op: str, left: Expr, right: Expr) -> Expr:
+    nullable = left.type.nullable or right.type.nullable
+    kinds = (left.type.kind, right.type.kind)
+    if op in ("+", "-") and kinds == ("timestamp", "duration"):
+        sign = "" if op == "+" else "-"
+        python = (
+            f"_r.shift({left.python}, {sign}{right.python})"
+            if nullable
+            else f"({left.python} {op} datetime.timedelta(microseconds={right.python}))"
+        )
+        spark = f"timestamp_micros(unix_micros({left.spark}) {op} {right.spark})"
+        return Expr(RuleType("timestamp", nullable), python, spark)
+    if not set(kinds) <= {"int", "double"}:
+        raise RuleError(
+            f"'{op}' needs numbers (int or double), or a timestamp and a duration, "
+            f"not {left.type.describe()} and {right.type.describe()}"
+        )
+    kind = "int" if kinds == ("int", "int") else "double"
+    helper = {"+": "add", "-": "sub", "*": "mul"}[op]
+    python = (
+        f"_r.{helper}({left.python}, {right.python})"
+        if nullable
+        else f"({left.python} {op} {right.python})"
+    )
+    left_sql = f"CAST({left.spark} AS BIGINT)" if kind == "int" else left.spark
+    return Expr(RuleType(kind, nullable), python, f"({left_sql} {op} {right.spark})")
+
+
+def _in(node: Binary, scope: Scope) -> Expr:
+    left = compile_node(node.left, scope)
+    assert isinstance(node.right, ListLiteral)
+    if not node.right.items:
+        raise RuleError("'in' needs a non-empty list")
+    if not all(isinstance(i, Literal) and i.value is not None for i in node.right.items):
+        raise RuleError("the list of 'in' holds literals only, and no null")
+    items = [compile_node(item, scope) for item in node.right.items]
+    for item in items:
+        _comparable("in", left, item)
+    if left.type.kind not in ("int", "string", "bool"):
+        raise RuleError(f"'in' needs an int, string or bool, not {left.type.describe()}")
+    constant = scope.constant("frozenset({" + ", ".join(i.python for i in items) + "})")
+    nullable = left.type.nullable
+    python = f"_r.isin({left.python}, {constant})" if nullable else f"({left.python} in {constant})"
+    spark = f"({left.spark} IN ({', '.join(i.spark for i in items)}))"
+    return Expr(RuleType("bool", nullable), python, spark)

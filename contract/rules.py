@@ -1,0 +1,224 @@
+"""Helpers of the generated Python rule checks (imported as ``_r``), and ``RuleViolation``.
+
+Each helper gives what the job's Spark SQL gives for the same values (see
+``codegen/rule_compile.py``): null in, null out; Kleene logic; null-safe equality; doubles
+ordered as Spark orders them (NaN equals NaN and is above every number). The generated code calls
+a helper only where a plain Python operator would differ.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_FLOAT32_MAX = 3.4028234663852886e38
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleViolation:
+    """The first rule a record breaks: its name, the field path, and the rule's message."""
+
+    rule: str
+    field: str
+    message: str
+
+
+def evaluation_failure(rule: str, field: str, exc: Exception) -> RuleViolation:
+    """A rule that raised instead of answering counts as broken, with the reason."""
+    return RuleViolation(rule, field, f"could not be evaluated: {type(exc).__name__}: {exc}")
+
+
+# -- null propagation and Kleene logic ----------------------------------------------------------
+
+
+def member(target: Any, name: str) -> Any:
+    """``target.name``, or None when ``target`` is None (a field of an optional record)."""
+    return None if target is None else getattr(target, name)
+
+
+def enum_value(value: Any) -> str | None:
+    return None if value is None else str(value.value)
+
+
+def text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def not3(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+def and3(left: bool | None, right: bool | None) -> bool | None:
+    if left is False or right is False:
+        return False
+    return None if left is None or right is None else True
+
+
+def or3(left: bool | None, right: bool | None) -> bool | None:
+    if left is True or right is True:
+        return True
+    return None if left is None or right is None else False
+
+
+# -- comparison, with Spark's ordering of NaN ---------------------------------------------------
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def eq(left: Any, right: Any) -> bool:
+    """Null-safe equality (Spark's ``<=>``): null equals null; NaN equals NaN."""
+    if left is None or right is None:
+        return left is None and right is None
+    if _is_nan(left) or _is_nan(right):
+        return _is_nan(left) and _is_nan(right)
+    return bool(left == right)
+
+
+def lt(left: Any, right: Any) -> bool | None:
+    if left is None or right is None:
+        return None
+    if _is_nan(left):
+        return False
+    if _is_nan(right):
+        return True
+    return bool(left < right)
+
+
+def le(left: Any, right: Any) -> bool | None:
+    if left is None or right is None:
+        return None
+    return eq(left, right) or bool(lt(left, right))
+
+
+def gt(left: Any, right: Any) -> bool | None:
+    return lt(right, left)
+
+
+def ge(left: Any, right: Any) -> bool | None:
+    return le(right, left)
+
+
+# -- arithmetic and functions -------------------------------------------------------------------
+
+
+def neg(value: Any) -> Any:
+    return None if value is None else -value
+
+
+def add(left: Any, right: Any) -> Any:
+    return None if left is None or right is None else left + right
+
+
+def sub(left: Any, right: Any) -> Any:
+    return None if left is None or right is None else left - right
+
+
+def mul(left: Any, right: Any) -> Any:
+    return None if left is None or right is None else left * right
+
+
+def shift(moment: datetime | None, micros: int) -> datetime | None:
+    """``moment`` plus a duration in microseconds (None stays None)."""
+    return None if moment is None else moment + timedelta(microseconds=micros)
+
+
+def timestamp(micros: int) -> datetime:
+    """The UTC instant ``micros`` microseconds after the epoch (a ``timestamp('...')`` literal)."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def size(value: Any) -> int | None:
+    return None if value is None else len(value)
+
+
+def search(pattern: re.Pattern[str], value: str | None) -> bool | None:
+    return None if value is None else pattern.search(value) is not None
+
+
+def startswith(value: str | None, prefix: str | None) -> bool | None:
+    return None if value is None or prefix is None else value.startswith(prefix)
+
+
+def endswith(value: str | None, suffix: str | None) -> bool | None:
+    return None if value is None or suffix is None else value.endswith(suffix)
+
+
+def contains(value: str | None, part: str | None) -> bool | None:
+    return None if value is None or part is None else part in value
+
+
+def isin(value: Any, items: frozenset[Any]) -> bool | None:
+    return None if value is None else value in items
+
+
+# -- type-implied checks ------------------------------------------------------------------------
+
+
+def _valid_text(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def utf8(value: Any) -> bool | None:
+    """Whether every string in ``value`` (a string, a list of them, a map's keys and string
+    values) encodes as UTF-8: a lone surrogate does not."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _valid_text(value)
+    if isinstance(value, Mapping):
+        strings: Iterable[Any] = [*value.keys(), *value.values()]
+    else:
+        strings = value
+    return all(_valid_text(s) for s in strings if isinstance(s, str))
+
+
+def is_uuid(value: str | None) -> bool | None:
+    return None if value is None else _UUID.fullmatch(value) is not None
+
+
+def byte_size(value: str | bytes | None) -> int | None:
+    if value is None:
+        return None
+    return len(value.encode("utf-8", "surrogatepass")) if isinstance(value, str) else len(value)
+
+
+def fits_bits(value: int | None, bits: int) -> bool | None:
+    if value is None:
+        return None
+    limit = 1 << (bits - 1)
+    return -limit <= value < limit
+
+
+def float32(value: float | None) -> bool | None:
+    if value is None:
+        return None
+    return math.isnan(value) or math.isinf(value) or abs(value) <= _FLOAT32_MAX
+
+
+def decimal_fits(value: Decimal | None, precision: int, scale: int) -> bool | None:
+    """Whether ``value`` has at most ``scale`` fraction digits and ``precision`` digits in all."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if -exponent > scale:
+        return False
+    integer_digits = len(digits) + exponent
+    return integer_digits <= precision - scale or not any(digits)

@@ -1,0 +1,208 @@
+"""The rule language without services: parsing, type errors that name file, field and rule,
+the portable regular-expression subset, and the order rules are checked in."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codegen.errors import SchemaError
+from codegen.generate import render_all
+from codegen.parse import parse_folder
+from codegen.rule_regex import RegexSubsetError, portable_pattern
+from codegen.rule_syntax import (
+    Binary,
+    Call,
+    ListLiteral,
+    Literal,
+    Member,
+    Name,
+    RuleSyntaxError,
+    Unary,
+    parse_rule,
+)
+from codegen.rules import compile_rules
+from codegen.table import table_for
+
+REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def test_parse_builds_the_tree_with_precedence() -> None:
+    assert parse_rule("a.b > -1 && !(x.matches('^z') || y in ['p', 'q'])") == Binary(
+        "&&",
+        Binary(">", Member(Name("a"), "b"), Literal(-1)),
+        Unary(
+            "!",
+            Binary(
+                "||",
+                Call("matches", Name("x"), (Literal("^z"),)),
+                Binary("in", Name("y"), ListLiteral((Literal("p"), Literal("q")))),
+            ),
+        ),
+    )
+    assert parse_rule("1 + 2 * 3") == Binary("+", Literal(1), Binary("*", Literal(2), Literal(3)))
+    assert parse_rule("'it\\'s \\u00e9'") == Literal("it's é")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty expression"),
+        ("value >", "column 8: unexpected 'the end of the expression'"),
+        ("value >> 1", "column 8: unexpected '>'"),
+        ("value = 1", "column 7: unexpected '='"),
+        ("value in 'a'", "'in' takes a list"),
+        ("(value", "expected ')'"),
+        ("value @ 1", "unexpected '@'"),
+        ("'\\ud800'", "lone surrogate"),
+        ("'\\q'", "unknown escape"),
+        ("1 2", "unexpected '2' after the expression"),
+        ("!" * 60 + "value", "nested deeper than"),
+        ("x" * 2001, "longer than 2000"),
+    ],
+)
+def test_syntax_errors_say_where(text: str, message: str) -> None:
+    with pytest.raises(RuleSyntaxError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_rule(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "python", "java"),
+    [
+        ("^[a-z]+$", r"\A[a-z]+\Z", r"^[a-z]+\z"),
+        ("a.c", "a[^\\n]c", "a[^\\n]c"),
+        (r"\d{2,4}", r"\d{2,4}", r"\d{2,4}"),
+        ("(?:ab)|c*?", "(?:ab)|c*?", "(?:ab)|c*?"),
+    ],
+)
+def test_portable_patterns_render_for_both_engines(pattern: str, python: str, java: str) -> None:
+    assert portable_pattern(pattern)[:2] == (python, java)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (r"(a)\1", r"\\1 is not in the portable subset"),
+        ("(?=a)", "not portable"),
+        ("a++", "possessive"),
+        ("[a[b]]", "nested class"),
+        ("[a&&b]", "intersection"),
+        (r"\p{L}", r"\\p is not in the portable subset"),
+        ("(a", "unbalanced"),
+        ("a{x}", "must start a"),
+    ],
+)
+def test_unportable_patterns_are_refused(pattern: str, message: str) -> None:
+    with pytest.raises(RegexSubsetError, match=message):
+        portable_pattern(pattern)
+
+
+def _render(tmp_path: Path, field_props: dict[str, Any], record_rules: Any = None) -> None:
+    schema: dict[str, Any] = {
+        "type": "record",
+        "name": "Thing",
+        "namespace": "io.test",
+        "doc": "d",
+        "fields": [
+            {"name": "n", "doc": "d", "type": "int", **field_props},
+            {"name": "s", "doc": "d", "type": ["null", "string"], "default": None},
+            {
+                "name": "when",
+                "doc": "d",
+                "type": {"type": "long", "logicalType": "timestamp-millis"},
+            },
+        ],
+    }
+    if record_rules is not None:
+        schema["x-rules"] = record_rules
+    folder = tmp_path / "schemas"
+    folder.mkdir(exist_ok=True)
+    (folder / "thing.avsc").write_text(json.dumps(schema))
+    render_all(folder)
+
+
+def _rule(expr: str, name: str = "r1") -> dict[str, Any]:
+    return {"x-rules": [{"name": name, "expr": expr, "message": "m"}]}
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("value > 'a'", "'>' compares int with string"),
+        ("value.matches('x')", "matches\\(\\) must be string"),
+        ("s > 1", "unknown name 's': a field rule sees its field as 'value'"),
+        ("value + 1", "is int; a rule must be true or false"),
+        ("value.nope()", "unknown method .nope"),
+        ("nope(value)", "unknown function nope"),
+        ("value.x > 1", "is not a record: it has no field 'x'"),
+        ("value in [1, null]", "literals only, and no null"),
+        ("size(value) > 1", "size\\(\\) needs a string, bytes, list or map"),
+        ("value > 1.0e400", "not finite"),
+        ("timestamp('2020-01-01') < now", "needs a time zone"),
+        ("value > 0 && duration('5x') == 1", "expected a sequence like 1h30m"),
+        ("value > 1 &&", "unexpected 'the end of the expression'"),
+    ],
+)
+def test_a_bad_field_rule_names_file_field_and_rule(
+    tmp_path: Path, expr: str, message: str
+) -> None:
+    with pytest.raises(SchemaError) as caught:
+        _render(tmp_path, _rule(expr))
+    text = str(caught.value)
+    assert text.startswith("schemas/thing.avsc: io.test.Thing.n: rule r1: "), text
+    assert re.search(message, text), text
+
+
+def test_a_bad_record_rule_names_the_record(tmp_path: Path) -> None:
+    rules = [{"name": "r2", "expr": "n > when", "message": "m"}]
+    with pytest.raises(
+        SchemaError, match=r"io\.test\.Thing: rule r2: '>' compares int with timestamp"
+    ):
+        _render(tmp_path, {}, rules)
+    with pytest.raises(SchemaError, match=r"Thing has no field 'missing' \(fields: n, s, when\)"):
+        _render(tmp_path, {}, [{"name": "r3", "expr": "missing > 1", "message": "m"}])
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"x-rules": {"name": "r"}}, "x-rules must be a list"),
+        ({"x-rules": [{"name": "r", "expr": "value > 1"}]}, "exactly 'name', 'expr' and 'message'"),
+        ({"x-rules": [{"name": "Bad Name", "expr": "value > 1", "message": "m"}]}, "rule name"),
+        ({"x-rules": [{"name": "r", "expr": "value > 1", "message": " "}]}, "non-empty strings"),
+        ({"x-pii": "yes"}, "x-pii must be true or false"),
+    ],
+)
+def test_malformed_rule_properties_are_refused(
+    tmp_path: Path, props: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SchemaError, match=message):
+        _render(tmp_path, props)
+
+
+def test_rule_names_are_unique_in_a_contract(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match="rule name 'r1' is also used on n"):
+        _render(tmp_path, _rule("value > 1"), [{"name": "r1", "expr": "n < 9", "message": "m"}])
+
+
+def test_user_contract_rules_run_in_field_order_implied_first() -> None:
+    (contract,) = parse_folder(REPO_SCHEMAS)
+    rules = compile_rules(contract.record, table_for(contract.record)).rules
+    names = [(r.name, r.field) for r in rules]
+    assert names[:4] == [
+        ("type:uuid", "id"),
+        ("type:utf8", "gender"),
+        ("gender_known", "gender"),
+        ("type:utf8", "name.title"),
+    ]
+    assert names.index(("latitude_in_range", "location.coordinates.latitude")) < names.index(
+        ("email_format", "email")
+    )
+    assert names[-1] == ("ingested_after_registration", "UserCreated")
+    implied = {r.name for r in rules if r.name.startswith("type:")}
+    assert implied == {"type:uuid", "type:utf8", "type:int32", "type:timestamp-range"}
+    assert all(r.python or r.spark for r in rules)
