@@ -52,6 +52,7 @@ from codegen.model import (
     unwrap_nullable,
 )
 from codegen.parse import parse_files
+from codegen.rules import compile_rules
 from codegen.table import Column, flatten
 
 # Writer type -> reader types it resolves to (Avro specification, "Schema Resolution").
@@ -369,7 +370,46 @@ def _field_findings(old: Record, new: Record, path: str) -> Iterator[Finding]:
             yield from _field_findings(before, after, fpath)
 
 
-_WARNINGS = frozenset({"cassandra:column-kept", "cassandra:column-added"})
+_WARNINGS = frozenset(
+    {"cassandra:column-kept", "cassandra:column-added", "rules:added", "rules:changed"}
+)
+
+
+def _rule_findings(old: Record, new: Record) -> list[Finding]:
+    """Rule changes (warnings): a new or changed rule may refuse records already on the topic.
+
+    A removed rule only lets more through, so it is not a finding. Whether a changed rule is
+    stricter cannot be decided in general; every change is reported with its expressions.
+    """
+    def written(record: Record) -> dict[str, tuple[str, str]]:
+        return {  # written rules do not depend on the table (only implied ones do)
+            r.name: (r.field, r.python or r.spark or "")
+            for r in compile_rules(record, None).rules
+            if not r.name.startswith("type:")
+        }
+
+    before, after = written(old), written(new)
+    findings = []
+    for name, (path, text) in after.items():
+        if name not in before:
+            findings.append(
+                Finding(
+                    path,
+                    "rules:added",
+                    f"new rule {name}: records that break it (already on the topic, or from "
+                    "producers on an older contract) go to the DLQ",
+                )
+            )
+        elif before[name][1] != text:
+            findings.append(
+                Finding(
+                    path,
+                    "rules:changed",
+                    f"rule {name} changed: if it is stricter, existing records that break it "
+                    "go to the DLQ when replayed",
+                )
+            )
+    return findings
 
 
 def _x_cassandra(record: Record) -> dict[str, object]:
@@ -379,7 +419,7 @@ def _x_cassandra(record: Record) -> dict[str, object]:
 
 def check_pair(old: Record, new: Record) -> CompatReport:
     """Every reason ``new`` may not follow ``old`` (errors) and what it implies (warnings)."""
-    findings = avro_backward_findings(old, new)
+    findings = avro_backward_findings(old, new) + _rule_findings(old, new)
     if _x_cassandra(old) or _x_cassandra(new):
         try:
             new_cols = _columns(new)

@@ -19,7 +19,8 @@ from config import Settings
 from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
 from spark.microbatch import BatchProcessor, Targets
-from spark.options import cassandra_options, kafka_options
+from spark.options import cassandra_options, dlq_sink_options, kafka_options
+from spark.reader import StaticReader
 from spark.session import build_session
 from spark.writer_schemas import WriterSchemas
 
@@ -79,13 +80,12 @@ def start_query(
     if settings.spark.max_offsets_per_trigger is not None:
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
     processor = BatchProcessor(
-        contract,
+        StaticReader(contract),
         WriterSchemas.from_settings(settings),
         Targets(
             keyspace=options.keyspace,
-            table=contract.table,
             dlq_topic=options.dlq_topic,
-            kafka_options=kafka_options(settings.kafka),
+            kafka_options=dlq_sink_options(settings.kafka),
             cassandra_options=cassandra_options(settings.cassandra),
         ),
         MetricsLog(options.metrics_file),

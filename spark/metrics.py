@@ -1,4 +1,8 @@
-"""Per-micro-batch figures: logged, and appended as JSON lines for ``make inspect``."""
+"""Per-micro-batch figures: logged, and appended as JSON lines for ``make inspect``.
+
+The file is rotated once it passes ``MAX_BYTES`` (one previous file is kept as ``<name>.1``), so
+a job that runs for months does not fill the disk.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+MAX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,8 +27,10 @@ class BatchMetrics:
     rows_read: int
     rows_written: int
     rows_rejected: int
-    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
     writer_schema_ids: list[int] = field(default_factory=list)
+    reader_version: int | None = None
+    """The registry version of the reader contract (None: the generated one)."""
     latency_ms_p50: float | None = None
     latency_ms_p95: float | None = None
     latency_ms_max: float | None = None
@@ -32,8 +39,9 @@ class BatchMetrics:
 class MetricsLog:
     """Appends each batch's figures to a JSON-lines file and logs a one-line summary."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
         self.path = path
+        self.max_bytes = max_bytes
 
     def record(self, metrics: BatchMetrics) -> None:
         """Log ``metrics`` and append them as one JSON line."""
@@ -48,6 +56,8 @@ class MetricsLog:
             metrics.latency_ms_max,
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and self.path.stat().st_size > self.max_bytes:
+            self.path.replace(self.path.with_name(self.path.name + ".1"))
         with self.path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(asdict(metrics), sort_keys=True) + "\n")
 

@@ -1,20 +1,36 @@
-"""One micro-batch: check the framing, decode per writer schema, project, write, route rejects.
+"""One micro-batch: framing, decoding per writer schema, the contract's rules, the write, the DLQ.
 
-Runs in ``foreachBatch`` on the driver. Everything per row is a Spark SQL expression. Each Spark
-job has a fixed cost that dominates small batches, so the common case is one job: rows whose
-writer schema id is already known are decoded (a ``CASE`` over the ids, one ``from_avro`` per
-writer schema) and written, with the batch's figures observed on the way. Rows with an id not
-seen before are "pending": their ids are fetched from the registry and a second pass writes
-them. Rejects cost two more jobs (reasons, DLQ) only when a batch has some.
+Runs in ``foreachBatch`` on the driver; everything per row is a Spark SQL expression.
+
+1. The batch is framed (magic byte, schema id) and cached; one small job lists the writer
+   schema ids it holds, which are resolved through the registry (cached).
+2. Each id present gets its own ``from_avro(body, writer, {"avroSchema": reader})``, over just
+   its rows; the groups are unioned. The cost per row does not grow with the number of writer
+   versions the topic has seen, only with the number present in the batch.
+3. Every row gets its first reject reason, or none: framing, unknown or non-Avro writer,
+   undecodable body, a writer version the live reader refused, then the contract's rules in
+   order (``ReaderContract.rules``). Reasons are ``(rule, field, message)``, as the producer's.
+4. Good rows are upserted with a write time derived from their Kafka position (see
+   :func:`write_time`), so a replay never overwrites a newer version of a row.
+5. Rejects go to the DLQ with their original key, value and headers plus the reason headers.
+6. If Cassandra still refuses rows because of their data, the failing write is split until the
+   offending rows are isolated; they are dead-lettered (``sink:rejected``) and the rest written.
+   A failure that is not about the data (node down, timeout) fails the batch, which is then
+   replayed from the checkpoint, never dead-lettered.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
+from py4j.protocol import Py4JJavaError
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
@@ -22,16 +38,43 @@ from pyspark.sql.avro.functions import from_avro
 from spark import wire
 from spark.contract import ReaderContract
 from spark.metrics import BatchMetrics, MetricsLog
+from spark.reader import ReaderChoice, ReaderSource
 from spark.writer_schemas import WriterSchema, WriterSchemas
+
+log = logging.getLogger(__name__)
 
 ERROR = "_error"
 SCHEMA_ID = "_schema_id"
-PENDING = "pending: writer schema id not fetched yet"
-"""Internal marker, never a DLQ reason: the row is decoded in the batch's second pass."""
-_FRAMING = "_framing_error"
+WRITETIME = "kafka_writetime"
+"""The per-row write-time column handed to the connector (a bind marker: no leading underscore)."""
+STAGE = "job"
 _KAFKA_COLUMNS = ("key", "value", "topic", "partition", "offset", "timestamp", "headers")
 META = tuple(f"_kafka_{name}" for name in _KAFKA_COLUMNS)
 """The Kafka source's columns, renamed so ``value`` can hold the decoded struct."""
+_FRAMING = "_framing_error"
+_MESSAGE_LIMIT = 1000
+INFRASTRUCTURE_MARKERS = (
+    "NoNodeAvailable",
+    "AllNodesFailed",
+    "Failed to open native connection",
+    "Could not reach any contact point",
+    "WriteTimeout",
+    "ReadTimeout",
+    "DriverTimeout",
+    "Unavailable",
+    "Overloaded",
+    "BusyConnection",
+    "ClosedConnection",
+    "HeartbeatException",
+    "ConnectionInit",
+    "Connection refused",
+    "unconfigured table",
+    "does not exist",
+    "Couldn't find",
+    "AuthenticationException",
+    "Unauthorized",
+)
+"""Marks of a write failure that is about Cassandra, not the rows: these fail the batch."""
 
 
 @dataclass(frozen=True)
@@ -39,25 +82,23 @@ class Targets:
     """Where a batch goes: the Cassandra table, the DLQ topic, and how to reach them."""
 
     keyspace: str
-    table: str
     dlq_topic: str
     kafka_options: dict[str, str]
     cassandra_options: dict[str, str]
+    sink_reject_limit: int = 100
+    """Rows Cassandra may refuse in one batch before the failure is treated as systemic."""
 
 
-@dataclass(frozen=True)
-class _Pass:
-    """One decode-and-write pass over a batch, with what it observed (latencies in ms)."""
+class SinkFailureError(RuntimeError):
+    """Cassandra refused the batch for a reason that is not about its rows; replayed."""
 
-    classified: DataFrame
-    read: int
-    written: int
-    rejected: int
-    pending: int
-    schema_ids: frozenset[int]
-    latency_ms_p50: float | None
-    latency_ms_p95: float | None
-    latency_ms_max: float | None
+
+def write_time(timestamp: Column, offset: Column) -> Column:
+    """Microseconds for ``USING TIMESTAMP``: the record's Kafka timestamp (ms) times 1000, plus
+    its offset modulo 1000, so a later record of a key wins, also against a replay or a
+    re-drive (which keeps the original timestamp); ties within one millisecond go to the higher
+    offset (modulo 1000)."""
+    return fn.unix_micros(timestamp) + fn.pmod(offset, fn.lit(1000))
 
 
 class BatchProcessor:
@@ -65,12 +106,12 @@ class BatchProcessor:
 
     def __init__(
         self,
-        contract: ReaderContract,
+        reader: ReaderSource,
         schemas: WriterSchemas,
         targets: Targets,
         metrics: MetricsLog,
     ) -> None:
-        self._contract = contract
+        self._reader = reader
         self._schemas = schemas
         self._targets = targets
         self._metrics = metrics
@@ -81,158 +122,299 @@ class BatchProcessor:
     def process(self, batch: DataFrame, batch_id: int) -> BatchMetrics:
         """Write the good rows of ``batch`` to Cassandra and the rejects to the DLQ."""
         started = time.time()
-        framed = _framed(batch)
-        first = self._pass(framed, self._schemas.known(), batch_id)
-        passes = [first]
-        if first.pending:
-            new = [self._schemas.resolve(i) for i in _pending_ids(first.classified)]
-            pending = framed.where(fn.col(SCHEMA_ID).isin([w.schema_id for w in new]))
-            writers = {w.schema_id: w for w in [*self._schemas.known(), *new]}
-            passes.append(self._pass(pending, list(writers.values()), batch_id))
-        by_reason = self._reject(passes) if any(p.rejected for p in passes) else {}
-        main = max(passes, key=lambda p: p.written)
-        maxima = [p.latency_ms_max for p in passes if p.latency_ms_max is not None]
+        framed = _framed(batch).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            present = _schema_ids(framed)
+            writers = [self._schemas.resolve(i) for i in present]
+            choice = self._reader.reader_for(writers)
+            classified = self._classify(framed, writers, choice)
+            figures, refused = self._write_good(classified, batch_id, choice.contract)
+            by_rule = self._reject(classified) if figures.read > figures.good else {}
+        finally:
+            framed.unpersist()
+        if refused:
+            by_rule["sink:rejected"] = refused
+        written_ms = time.time() * 1000.0
         return BatchMetrics(
             batch_id=batch_id,
-            finished_at_ms=int(time.time() * 1000),
-            duration_ms=int((time.time() - started) * 1000),
-            rows_read=first.read,
-            rows_written=sum(p.written for p in passes),
-            rows_rejected=sum(by_reason.values()),
-            rejected_by_reason=by_reason,
-            writer_schema_ids=sorted(frozenset().union(*(p.schema_ids for p in passes))),
-            latency_ms_p50=main.latency_ms_p50,
-            latency_ms_p95=main.latency_ms_p95,
-            latency_ms_max=max(maxima) if maxima else None,
+            finished_at_ms=int(written_ms),
+            duration_ms=int(written_ms - started * 1000),
+            rows_read=figures.read,
+            rows_written=figures.good - refused,
+            rows_rejected=sum(by_rule.values()),
+            rejected_by_rule=by_rule,
+            writer_schema_ids=present,
+            reader_version=choice.contract.version,
+            latency_ms_p50=_latency(written_ms, figures.ts_p50),
+            latency_ms_p95=_latency(written_ms, figures.ts_p05),
+            latency_ms_max=_latency(written_ms, figures.ts_min),
         )
 
-    def _pass(self, framed: DataFrame, writers: list[WriterSchema], batch_id: int) -> _Pass:
-        """Classify ``framed`` with ``writers``, append its good rows, observe the figures."""
-        classified = self._classify(framed, writers)
-        error = fn.col(ERROR)
-        good = error.isNull()
+    def _classify(
+        self, framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice
+    ) -> DataFrame:
+        """Every row: Kafka metadata, its projected columns, and its reject reason (or null)."""
+        contract = choice.contract
+        reader = contract.reader_schema
+        options = {"avroSchema": reader, "mode": "PERMISSIVE"}
+        body = wire.avro_body(fn.col("_kafka_value"))
+        null_value = from_avro(fn.lit(None).cast("binary"), reader, options)  # typed null
+        decodable = {
+            w.schema_id: w for w in writers if w.avro_json and w.schema_id not in choice.refused
+        }
+        groups = [
+            framed.where(fn.col(SCHEMA_ID) == schema_id).withColumn(
+                "value", from_avro(body, writer.avro_json or "", options)
+            )
+            for schema_id, writer in sorted(decodable.items())
+        ]
+        undecoded = framed.where(
+            fn.col(SCHEMA_ID).isNull() | ~fn.col(SCHEMA_ID).isin(list(decodable) or [-1])
+        ).withColumn("value", null_value)
+        decoded = reduce(DataFrame.unionByName, [*groups, undecoded])
+        projected = decoded.select(
+            *META,
+            SCHEMA_ID,
+            _FRAMING,
+            "value",
+            *(fn.expr(sql).alias(column) for column, sql in contract.projection),
+        )
+        error = fn.coalesce(
+            fn.col(_FRAMING),
+            _writer_problems(writers, choice),
+            _undecodable(contract),
+            _first_broken_rule(contract),
+        )
+        return projected.withColumn(ERROR, error).drop("value", _FRAMING)
+
+    def _write_good(
+        self, classified: DataFrame, batch_id: int, contract: ReaderContract
+    ) -> tuple[_Figures, int]:
+        """Upsert the good rows; returns the batch's figures and how many rows Cassandra refused.
+
+        The figures are observed during the write (one Spark job). When Cassandra refuses rows,
+        they are computed by a job of their own, and the refused rows isolated.
+        """
+        good = fn.col(ERROR).isNull()
         kafka_ms = fn.when(good, fn.col("_kafka_timestamp").cast("double") * 1000.0)
-        observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
-        observed = classified.observe(
-            observation,
+        figures = (
             fn.count(fn.lit(1)).alias("read"),
-            fn.count(fn.when(good, fn.lit(1))).alias("written"),
-            fn.count(fn.when(error == PENDING, fn.lit(1))).alias("pending"),
-            fn.array_join(
-                fn.collect_set(
-                    fn.when(error.isNull() | (error != PENDING), fn.col(SCHEMA_ID))
-                ).cast("array<string>"),
-                ",",
-            ).alias("schema_ids"),
+            fn.count(fn.when(good, fn.lit(1))).alias("good"),
             fn.percentile_approx(kafka_ms, 0.5).alias("ts_p50"),
             fn.percentile_approx(kafka_ms, 0.05).alias("ts_p05"),
             fn.min(kafka_ms).alias("ts_min"),
         )
-        columns = [column for column, _ in self._contract.projection]
-        observed.where(good).select(*columns).write.format(
-            "org.apache.spark.sql.cassandra"
-        ).options(**self._targets.cassandra_options).options(
-            keyspace=self._targets.keyspace, table=self._targets.table
-        ).mode("append").save()
-        written_ms = time.time() * 1000.0
-        seen = observation.get
-
-        def latency(kafka_ms: float | None) -> float | None:
-            return None if kafka_ms is None else written_ms - float(kafka_ms)
-
-        read, written, pending = int(seen["read"]), int(seen["written"]), int(seen["pending"])
-        return _Pass(
-            classified=classified,
-            read=read,
-            written=written,
-            rejected=read - written - pending,
-            pending=pending,
-            schema_ids=frozenset(int(i) for i in str(seen["schema_ids"]).split(",") if i),
-            latency_ms_p50=latency(seen["ts_p50"]),
-            latency_ms_p95=latency(seen["ts_p05"]),
-            latency_ms_max=latency(seen["ts_min"]),
-        )
-
-    def _classify(self, framed: DataFrame, writers: list[WriterSchema]) -> DataFrame:
-        """Every row of ``framed``: its projected columns and its reject reason (null if good)."""
-        body = wire.avro_body(fn.col("_kafka_value"))
-        options = {"avroSchema": self._contract.reader_schema, "mode": "PERMISSIVE"}
-        schema_id = fn.col(SCHEMA_ID)
-        # The never-taken first branch gives the CASE the reader schema's type with no writers.
-        value = fn.when(fn.lit(False), from_avro(body, self._contract.reader_schema, options))
-        problem = fn.lit(None).cast("string")
-        for w in writers:
-            if w.avro_json is not None:
-                value = value.when(schema_id == w.schema_id, from_avro(body, w.avro_json, options))
-            else:
-                problem = fn.when(schema_id == w.schema_id, fn.lit(w.problem)).otherwise(problem)
-        known = [w.schema_id for w in writers]
-        decoded = framed.select(*META, schema_id, fn.col(_FRAMING), value.alias("value"))
-        projected = decoded.select(
-            *META,
-            schema_id,
-            fn.col(_FRAMING),
-            fn.col("value"),
-            *(fn.expr(sql).alias(column) for column, sql in self._contract.projection),
-        )
-        error = fn.coalesce(
-            fn.col(_FRAMING),
-            fn.when(~schema_id.isin(known), fn.lit(PENDING)),
-            problem,
-            self._decode_error(),
-        )
-        return projected.withColumn(ERROR, error).drop("value", _FRAMING)
-
-    def _decode_error(self) -> Column:
-        undecodable = reduce(
-            lambda a, b: a | b,
-            (fn.col("value")[name].isNull() for name in self._contract.required_fields()),
-        )
-        error = fn.when(
-            undecodable,
-            fn.concat(
-                fn.lit("undecodable payload: does not decode with writer schema id "),
-                fn.col(SCHEMA_ID).cast("string"),
-                fn.lit(" into the reader schema"),
-            ),
-        )
-        for key in self._contract.primary_key:
-            error = error.when(fn.col(key).isNull(), fn.lit(f"null key column {key}"))
-        return error
-
-    def _reject(self, passes: list[_Pass]) -> dict[str, int]:
-        """Send every rejected row of ``passes`` to the DLQ; returns the count per reason."""
-        rejected = (
-            p.classified.where(fn.col(ERROR).isNotNull() & (fn.col(ERROR) != PENDING))
-            for p in passes
-        )
-        rejects = reduce(DataFrame.unionByName, rejected).select(*META, ERROR).persist()
+        observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
         try:
-            counts = rejects.groupBy(ERROR).count().collect()
+            self._save(classified.observe(observation, *figures).where(good), contract)
+        except _RowsRefusedError as exc:
+            row = classified.agg(*figures).first()
+            assert row is not None
+            refused = self._isolate(classified, contract, exc.message)
+            return _Figures.of(row.asDict()), refused
+        return _Figures.of(observation.get), 0
+
+    def _save(self, rows: DataFrame, contract: ReaderContract) -> None:
+        """Write ``rows``; a refusal about the rows raises ``_RowsRefusedError``, others raise
+        ``SinkFailureError`` (the batch fails and is replayed)."""
+        try:
+            rows.select(
+                *contract.columns,
+                write_time(fn.col("_kafka_timestamp"), fn.col("_kafka_offset")).alias(WRITETIME),
+            ).write.format("org.apache.spark.sql.cassandra").options(
+                **self._targets.cassandra_options
+            ).options(
+                keyspace=self._targets.keyspace, table=contract.table, writetime=WRITETIME
+            ).mode("append").save()
+        except Py4JJavaError as exc:
+            message = sink_message(exc)
+            if is_infrastructure(message):
+                raise SinkFailureError(f"Cassandra write failed: {message}") from exc
+            raise _RowsRefusedError(message) from exc
+
+    def _isolate(self, classified: DataFrame, contract: ReaderContract, message: str) -> int:
+        """Split the failed write until the refused rows are alone; write every other row,
+        dead-letter the refused ones (``sink:rejected``). Returns how many were refused."""
+        good = classified.where(fn.col(ERROR).isNull())
+        coordinates = sorted(
+            (int(r[0]), int(r[1]))
+            for r in good.select("_kafka_partition", "_kafka_offset").collect()
+        )
+        refused: dict[tuple[int, int], str] = {}
+        self._bisect(good, contract, coordinates, message, refused)
+        log.warning("Cassandra refused %d row(s) of the batch; dead-lettered", len(refused))
+        reason = fn.lit(None)
+        for (partition, offset), why in refused.items():
+            at = (fn.col("_kafka_partition") == partition) & (fn.col("_kafka_offset") == offset)
+            reason = fn.when(at, _reason("sink:rejected", "", why)).otherwise(reason)
+        rows = good.withColumn(ERROR, reason).where(fn.col(ERROR).isNotNull())
+        _to_dlq(rows.select(*META, ERROR), self._targets)
+        return len(refused)
+
+    def _bisect(
+        self,
+        good: DataFrame,
+        contract: ReaderContract,
+        coordinates: list[tuple[int, int]],
+        message: str,
+        refused: dict[tuple[int, int], str],
+    ) -> None:
+        """``coordinates`` (sorted Kafka positions) failed with ``message``: retry in halves."""
+        if len(coordinates) == 1:
+            refused[coordinates[0]] = message
+            if len(refused) > self._targets.sink_reject_limit:
+                raise SinkFailureError(
+                    f"Cassandra refused more than {self._targets.sink_reject_limit} rows of one "
+                    f"batch; treated as a systemic failure, not bad rows: {message}"
+                )
+            return
+        half = len(coordinates) // 2
+        for piece in (coordinates[:half], coordinates[half:]):
+            try:
+                self._save(good.where(_positions(piece)), contract)
+            except _RowsRefusedError as exc:
+                self._bisect(good, contract, piece, exc.message, refused)
+
+    def _reject(self, classified: DataFrame) -> dict[str, int]:
+        """Send every rejected row to the DLQ; returns the count per rule."""
+        rejects = classified.where(fn.col(ERROR).isNotNull()).select(*META, ERROR).persist()
+        try:
+            counts = rejects.groupBy(fn.col(ERROR)["rule"].alias("rule")).count().collect()
             _to_dlq(rejects, self._targets)
         finally:
             rejects.unpersist()
-        return {str(row[ERROR]): int(row["count"]) for row in counts}
+        return {str(row["rule"]): int(row["count"]) for row in counts}
 
 
-def _framed(batch: DataFrame) -> DataFrame:
-    """The Kafka rows, renamed, with their framing error (or null) and schema id."""
-    renamed = batch.select(*(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS))
-    error = wire.framing_error(fn.col("_kafka_value"))
-    return renamed.withColumn(_FRAMING, error).withColumn(
-        SCHEMA_ID, fn.when(error.isNull(), wire.schema_id(fn.col("_kafka_value")))
+class _RowsRefusedError(Exception):
+    """Internal: Cassandra refused the write because of (some of) its rows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _positions(coordinates: list[tuple[int, int]]) -> Column:
+    """Rows at a contiguous run of sorted (partition, offset) positions of the good rows."""
+    ranges: dict[int, tuple[int, int]] = {}
+    for partition, offset in coordinates:
+        low, high = ranges.get(partition, (offset, offset))
+        ranges[partition] = (min(low, offset), max(high, offset))
+    return reduce(
+        lambda a, b: a | b,
+        (
+            (fn.col("_kafka_partition") == p) & fn.col("_kafka_offset").between(low, high)
+            for p, (low, high) in ranges.items()
+        ),
     )
 
 
-def _pending_ids(classified: DataFrame) -> list[int]:
-    rows = classified.where(fn.col(ERROR) == PENDING).select(SCHEMA_ID).distinct().collect()
+def sink_message(exc: Py4JJavaError) -> str:
+    """The Java exception chain of a failed write, as one bounded line."""
+    text = " ".join(str(exc.java_exception).split())
+    cause = exc.java_exception.getCause()
+    while cause is not None:
+        text += f" | {' '.join(str(cause).split())}"
+        cause = cause.getCause()
+    return text[:_MESSAGE_LIMIT]
+
+
+def is_infrastructure(message: str) -> bool:
+    """Whether a write failure is about Cassandra (down, slow, missing table), not the rows."""
+    return any(marker in message for marker in INFRASTRUCTURE_MARKERS)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What a batch's write observed: rows read and good, Kafka-timestamp quantiles (ms)."""
+
+    read: int
+    good: int
+    ts_p50: float | None
+    ts_p05: float | None
+    ts_min: float | None
+
+    @classmethod
+    def of(cls, seen: dict[str, Any]) -> _Figures:
+        def number(name: str) -> float | None:
+            return None if seen[name] is None else float(seen[name])
+
+        quantiles = (number("ts_p50"), number("ts_p05"), number("ts_min"))
+        return cls(int(seen["read"]), int(seen["good"]), *quantiles)
+
+
+def _latency(written_ms: float, kafka_ms: float | None) -> float | None:
+    return None if kafka_ms is None else written_ms - kafka_ms
+
+
+def _reason(rule: str, field: Column | str, message: Column | str) -> Column:
+    as_column = [fn.lit(v) if isinstance(v, str) else v for v in (rule, field, message)]
+    return fn.struct(
+        as_column[0].alias("rule"), as_column[1].alias("field"), as_column[2].alias("message")
+    )
+
+
+def _writer_problems(writers: Sequence[WriterSchema], choice: ReaderChoice) -> Column:
+    """Rows whose writer schema cannot be decoded: unknown or non-Avro id, refused version."""
+    schema_id = fn.col(SCHEMA_ID)
+    problem = fn.lit(None)
+    for writer in writers:
+        if writer.problem is not None:
+            unknown = writer.problem.startswith("unknown")
+            rule = "wire:unknown-schema" if unknown else "wire:not-avro"
+            reason = _reason(rule, "", writer.problem)
+        elif writer.schema_id in choice.refused:
+            reason = _reason("contract:refused-version", "", choice.refused[writer.schema_id])
+        else:
+            continue
+        problem = fn.when(schema_id == writer.schema_id, reason).otherwise(problem)
+    return problem
+
+
+def _undecodable(contract: ReaderContract) -> Column:
+    undecodable = reduce(
+        lambda a, b: a | b,
+        (fn.col("value")[name].isNull() for name in contract.required_fields()),
+    )
+    message = fn.concat(
+        fn.lit("does not decode with writer schema id "),
+        fn.col(SCHEMA_ID).cast("string"),
+        fn.lit(" into the reader schema"),
+    )
+    return fn.when(undecodable, _reason("wire:undecodable", "", message))
+
+
+def _first_broken_rule(contract: ReaderContract) -> Column:
+    """The first rule the decoded row breaks (false, not null), in the contract's order."""
+    reason = fn.lit(None)
+    for name, field, message, sql in reversed(contract.rules):
+        broken = ~fn.coalesce(fn.expr(sql), fn.lit(True))
+        reason = fn.when(broken, _reason(name, field, message)).otherwise(reason)
+    return reason
+
+
+def _framed(batch: DataFrame) -> DataFrame:
+    """The Kafka rows, renamed, with their framing reason (or null) and schema id."""
+    renamed = batch.select(*(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS))
+    problem = wire.framing_error(fn.col("_kafka_value"))
+    return renamed.withColumn(
+        _FRAMING, fn.when(problem.isNotNull(), _reason("wire:framing", "", problem))
+    ).withColumn(SCHEMA_ID, fn.when(problem.isNull(), wire.schema_id(fn.col("_kafka_value"))))
+
+
+def _schema_ids(framed: DataFrame) -> list[int]:
+    rows = framed.where(fn.col(SCHEMA_ID).isNotNull()).select(SCHEMA_ID).distinct().collect()
     return sorted(int(r[SCHEMA_ID]) for r in rows)
 
 
 def _to_dlq(rejects: DataFrame, targets: Targets) -> None:
-    """Write rejects to the DLQ topic: original key, value and headers, plus error headers."""
+    """Write rejects to the DLQ topic: original key, value and headers, plus reason headers."""
+    error = fn.col(ERROR)
     ours = fn.array(
-        _header("error", fn.col(ERROR)),
+        _header("error", error["message"]),
+        _header("error.rule", error["rule"]),
+        _header("error.field", error["field"]),
+        _header("error.stage", fn.lit(STAGE)),
         _header("source.topic", fn.col("_kafka_topic")),
         _header("source.partition", fn.col("_kafka_partition").cast("string")),
         _header("source.offset", fn.col("_kafka_offset").cast("string")),

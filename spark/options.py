@@ -39,12 +39,20 @@ def kafka_options(kafka: KafkaSettings) -> dict[str, str]:
     return options
 
 
+def dlq_sink_options(kafka: KafkaSettings) -> dict[str, str]:
+    """Options of the Kafka sink that writes the DLQ: a rejected record plus its headers may
+    be larger than the main topic's limit, so requests may be as large as the DLQ topic allows."""
+    return {**kafka_options(kafka), "kafka.max.request.size": str(kafka.dlq_max_message_bytes)}
+
+
 def cassandra_options(cassandra: CassandraSettings) -> dict[str, str]:
-    """Connection and write options of the Spark Cassandra Connector."""
+    """Connection, timeout and write options of the Spark Cassandra Connector."""
     options = {
         "spark.cassandra.connection.host": ",".join(cassandra.contact_points),
         "spark.cassandra.connection.port": str(cassandra.port),
         "spark.cassandra.connection.localDC": cassandra.local_dc,
+        "spark.cassandra.connection.timeoutMS": str(int(cassandra.connect_timeout_s * 1000)),
+        "spark.cassandra.read.timeoutMS": str(int(cassandra.request_timeout_s * 1000)),
         "spark.cassandra.output.consistency.level": cassandra.write_consistency,
     }
     if cassandra.username and cassandra.password:

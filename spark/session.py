@@ -73,6 +73,7 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
         "spark.driver.memory": settings.spark.driver_memory,
         "spark.sql.session.timeZone": "UTC",
         "spark.driver.extraJavaOptions": avro_limit_options(settings),
+        "spark.executor.extraJavaOptions": avro_limit_options(settings),
     }
     if master.startswith("local"):
         conf["spark.driver.host"] = LOOPBACK

@@ -23,7 +23,7 @@ from pyspark.sql import SparkSession
 import stack
 from clients.cassandra import connect
 from config import Settings, load_settings
-from spark.session import connector_conf
+from spark.session import session_conf
 from stack.leases import release_lease, take_lease
 
 _ADMIN_TIMEOUT_S = 30.0
@@ -120,16 +120,15 @@ def unique_keyspace(request: pytest.FixtureRequest, cassandra_session: Session) 
 
 
 def spark_conf(settings: Settings) -> dict[str, Any]:
-    """The SparkSession settings the tests use: connector jars, Cassandra endpoint, small."""
+    """The SparkSession settings the tests use: the job's own, smaller, without a UI."""
     return {
-        **connector_conf(settings),
+        **session_conf(settings),
         "spark.cassandra.connection.host": settings.cassandra.contact_points[0],
         "spark.cassandra.connection.port": str(settings.cassandra.port),
         "spark.sql.shuffle.partitions": "2",
         "spark.default.parallelism": "2",
         "spark.ui.enabled": "false",
         "spark.driver.memory": "1g",
-        "spark.sql.session.timeZone": "UTC",
     }
 
 
@@ -137,7 +136,7 @@ def spark_conf(settings: Settings) -> dict[str, Any]:
 def spark(local_stack: Settings) -> Iterator[SparkSession]:
     """A local SparkSession (``settings.spark.master``) with the Kafka, Avro and Cassandra
     connectors on its classpath; shared by the whole session."""
-    builder = SparkSession.builder.master(local_stack.spark.master).appName("userstream-tests")
+    builder = SparkSession.builder.appName("userstream-tests")
     for key, value in spark_conf(local_stack).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

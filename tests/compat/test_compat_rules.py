@@ -211,3 +211,29 @@ def test_check_repo_without_history_passes_and_says_so(
 def test_the_repository_contracts_may_follow_their_released_versions() -> None:
     """``python -m codegen --check-compat`` on the real ``schemas/``: what CI runs."""
     assert check_repo(Path(__file__).resolve().parents[2] / "schemas") == 0
+
+
+def _with_rules(tmp_path: Path, name: str, rules: list[dict[str, str]]) -> Path:
+    """``base.avsc`` with ``rules`` on its ``count`` field."""
+    schema = json.loads(BASE.read_text(encoding="utf-8"))
+    for field in schema["fields"]:
+        if field["name"] == "count":
+            field["x-rules"] = rules
+    path = tmp_path / f"{name}.avsc"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+def test_rule_changes_are_warnings_with_their_consequence(tmp_path: Path) -> None:
+    rule = {"name": "count_positive", "expr": "value > 0", "message": "m"}
+    with_rule = _with_rules(tmp_path, "with_rule", [rule])
+    stricter = _with_rules(tmp_path, "stricter", [{**rule, "expr": "value > 10"}])
+    added = check_files(BASE, with_rule)
+    assert added.compatible
+    assert [(w.path, w.rule) for w in added.warnings] == [("count", "rules:added")]
+    assert "go to the DLQ" in added.warnings[0].message
+    changed = check_files(with_rule, stricter)
+    assert changed.compatible
+    assert [(w.path, w.rule) for w in changed.warnings] == [("count", "rules:changed")]
+    removed = check_files(stricter, BASE)
+    assert removed.compatible and not removed.warnings  # fewer rules only let more through

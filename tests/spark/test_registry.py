@@ -7,6 +7,8 @@ import json
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
+from clients.registry import Registry
+from config import Settings
 from spark.contract import ReaderContract
 from spark.writer_schemas import WriterSchemas
 
@@ -14,11 +16,11 @@ pytestmark = pytest.mark.stack
 
 
 def test_an_avro_id_resolves_to_its_schema_and_stays_cached(
-    registry_client: SchemaRegistryClient, unique_subject: str
+    registry_client: SchemaRegistryClient, unique_subject: str, settings: Settings
 ) -> None:
     reader = ReaderContract.current().reader_schema
     schema_id = registry_client.register_schema(unique_subject, Schema(reader, "AVRO"))
-    schemas = WriterSchemas(registry_client)
+    schemas = WriterSchemas(Registry(settings.registry))
     resolved = schemas.resolve(schema_id)
     assert resolved.problem is None
     assert resolved.avro_json is not None
@@ -26,19 +28,17 @@ def test_an_avro_id_resolves_to_its_schema_and_stays_cached(
     assert schemas.resolve(schema_id) is resolved
 
 
-def test_an_unknown_id_is_a_reject_reason_not_an_error(
-    registry_client: SchemaRegistryClient,
-) -> None:
-    resolved = WriterSchemas(registry_client).resolve(1_999_999_999)
+def test_an_unknown_id_is_a_reject_reason_not_an_error(local_stack: Settings) -> None:
+    resolved = WriterSchemas(Registry(local_stack.registry)).resolve(1_999_999_999)
     assert resolved.avro_json is None
     assert resolved.problem == "unknown schema id 1999999999"
 
 
 def test_a_non_avro_schema_is_a_reject_reason(
-    registry_client: SchemaRegistryClient, unique_subject: str
+    registry_client: SchemaRegistryClient, unique_subject: str, settings: Settings
 ) -> None:
     json_schema = json.dumps({"type": "object", "properties": {"id": {"type": "string"}}})
     schema_id = registry_client.register_schema(unique_subject, Schema(json_schema, "JSON"))
-    resolved = WriterSchemas(registry_client).resolve(schema_id)
+    resolved = WriterSchemas(Registry(settings.registry)).resolve(schema_id)
     assert resolved.avro_json is None
     assert resolved.problem == f"schema id {schema_id} is a JSON schema, not Avro"

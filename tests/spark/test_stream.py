@@ -54,8 +54,8 @@ class StreamRun:
     contract: ReaderContract
     records: list[dict[str, Any]]
     """What the producer made of the users it was given."""
-    poison: dict[bytes, tuple[bytes | None, str]]
-    """Poison key -> (value, the start of the DLQ reason expected for it)."""
+    poison: dict[bytes, tuple[bytes | None, str, str]]
+    """Poison key -> (value, the DLQ rule and the start of the message expected for it)."""
 
 
 def _now_ms() -> datetime:
@@ -84,19 +84,28 @@ def _start(
     return start_query(spark, settings, contract, options), options
 
 
-def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str]]:
+def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str, str]]:
     body = good_frame[5:]
+    schema_id = struct.unpack(">I", good_frame[1:5])[0]
+    undecodable = f"does not decode with writer schema id {schema_id}"
     return {
-        b"poison-json": (b'{"id": "not avro"}', "wrong magic byte 0x7B"),
-        b"poison-magic": (b"\x01" + good_frame[1:], "wrong magic byte 0x01"),
+        b"poison-json": (b'{"id": "not avro"}', "wire:framing", "wrong magic byte 0x7B"),
+        b"poison-magic": (b"\x01" + good_frame[1:], "wire:framing", "wrong magic byte 0x01"),
         b"poison-unknown-id": (
             b"\x00" + struct.pack(">I", UNKNOWN_ID) + body,
+            "wire:unknown-schema",
             f"unknown schema id {UNKNOWN_ID}",
         ),
-        b"poison-truncated": (good_frame[: len(good_frame) // 2], "undecodable payload"),
-        b"poison-header-only": (good_frame[:5], "undecodable payload"),
-        b"poison-short": (b"\x00\x00", "value of 2 bytes is shorter"),
-        b"poison-null": (None, "null value"),
+        b"poison-truncated": (good_frame[: len(good_frame) // 2], "wire:undecodable", undecodable),
+        b"poison-header-only": (good_frame[:5], "wire:undecodable", undecodable),
+        b"poison-short": (b"\x00\x00", "wire:framing", "value of 2 bytes is shorter"),
+        b"poison-null": (None, "wire:framing", "null value"),
+        # a string claiming 1 GiB: bounded by the decoder's limits, not an allocation
+        b"poison-huge-length": (
+            good_frame[:5] + b"\x80\x80\x80\x80\x08",
+            "wire:undecodable",
+            undecodable,
+        ),
     }
 
 
@@ -117,7 +126,7 @@ def poisoned_run(
     records = [contract_record(u, ingested_at) for u in users]
     poison = _poison(serialize(settings, name, contract.reader_schema, records[0]))
     chunk = GOOD_USERS // len(poison)
-    for i, (key, (value, _)) in enumerate(poison.items()):
+    for i, (key, (value, _, _)) in enumerate(poison.items()):
         publish(settings, name, users[i * chunk : (i + 1) * chunk], ingested_at)
         produce_raw(settings, name, [(key, value)])
     publish(settings, name, users[len(poison) * chunk :], ingested_at)
@@ -157,10 +166,12 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_query_keeps_running(
     for message in dlq:
         key = message.key()
         assert isinstance(key, bytes)
-        value, reason = run.poison[key]
+        value, rule, reason = run.poison[key]
         headers = headers_of(message)
         assert message.value() == value, key
+        assert headers["error.rule"] == rule, (key, headers)
         assert headers["error"].startswith(reason), (key, headers["error"])
+        assert headers["error.stage"] == "job"
         assert headers["source.topic"] == run.options.topic
         assert int(headers["source.partition"]) >= 0
         assert int(headers["source.offset"]) >= 0

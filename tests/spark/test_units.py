@@ -91,14 +91,14 @@ def test_metrics_log_appends_json_lines_and_returns_the_last(tmp_path: Path) -> 
                 rows_read=3 + batch_id,
                 rows_written=2,
                 rows_rejected=1 + batch_id,
-                rejected_by_reason={"wrong magic byte 0x01, want 0x00": 1 + batch_id},
+                rejected_by_rule={"wire:framing": 1 + batch_id},
             )
         )
     assert [b["batch_id"] for b in log.batches()] == [0, 1]
     last = log.last_batch()
     assert last is not None
     assert last["rows_read"] == 4
-    assert last["rejected_by_reason"] == {"wrong magic byte 0x01, want 0x00": 2}
+    assert last["rejected_by_rule"] == {"wire:framing": 2}
 
 
 def test_metrics_log_skips_a_torn_last_line_but_names_a_corrupt_one(tmp_path: Path) -> None:

@@ -1,0 +1,263 @@
+"""The contract holds in the job against producers other than ours.
+
+A foreign producer (confluent-kafka's plain ``AvroSerializer`` with the registered schema, no
+validation) sends records that are valid Avro but break the contract, interleaved with good
+ones: the good ones land, each bad one is dead-lettered with its rule and field, and the query
+keeps running, also after a restart. The same broken rule gets the same name from our producer.
+Rows Cassandra itself refuses (rules stripped to provoke it) are isolated and dead-lettered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.sql.streaming.query import StreamingQuery
+
+from config import Settings
+from producer.publish import Origin, UserPublisher
+from spark.contract import ReaderContract
+from spark.job import JobOptions, start_query
+from spark.metrics import MetricsLog
+from tests.spark.spark_support import (
+    StreamNames,
+    consume_all,
+    contract_record,
+    headers_of,
+    make_users,
+    produce_avro,
+    produce_raw,
+    register,
+    serialize,
+    table_rows,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.stack, pytest.mark.spark]
+
+TIMEOUT_S = 240.0
+Spoil = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Spoil:
+    def spoil(record: dict[str, Any]) -> None:
+        *parents, leaf = path.split(".")
+        node = record
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+
+    return spoil
+
+
+# Each spoiled record breaks exactly one rule; the job must name that rule and field.
+SPOILS: dict[str, tuple[Spoil, str, str]] = {
+    "not-a-uuid": (_set("id", "not-a-uuid"), "type:uuid", "id"),
+    "latitude": (
+        _set("location.coordinates.latitude", 123.4),
+        "latitude_in_range",
+        "location.coordinates.latitude",
+    ),
+    "nan": (
+        _set("location.coordinates.longitude", float("nan")),
+        "longitude_in_range",
+        "location.coordinates.longitude",
+    ),
+    "email": (_set("email", "no-at-sign"), "email_format", "email"),
+    "future-birth": (
+        _set("dob.date", datetime(2999, 1, 1, tzinfo=UTC)),
+        "birth_not_in_future",
+        "dob.date",
+    ),
+    "year-33658": (_set("dob.date", 10**15), "type:timestamp-range", "dob.date"),
+    "gender": (_set("gender", "robot"), "gender_known", "gender"),
+    "ingested-early": (
+        _set("ingested_at", datetime(2000, 1, 1, tzinfo=UTC)),
+        "ingested_after_registration",
+        "UserCreated",
+    ),
+}
+BAD_UTF8 = ("bad-utf8", "type:utf8", "name.first")
+
+
+def _now() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _start(
+    spark: SparkSession,
+    settings: Settings,
+    contract: ReaderContract,
+    names: StreamNames,
+    workdir: Path,
+) -> tuple[StreamingQuery, JobOptions]:
+    options = JobOptions.from_settings(
+        settings,
+        contract,
+        topic=names.topic,
+        dlq_topic=names.dlq_topic,
+        keyspace=names.keyspace,
+        checkpoint=str(workdir / "checkpoint"),
+        trigger="1 second",
+        metrics_file=workdir / "batches.jsonl",
+    )
+    return start_query(spark, settings, contract, options), options
+
+
+def _read(metrics: MetricsLog) -> int:
+    return sum(b["rows_read"] for b in metrics.batches())
+
+
+def _bad_utf8_frame(settings: Settings, topic: str, schema: str, record: dict[str, Any]) -> bytes:
+    """A framed record whose name.first holds bytes that are not UTF-8 (no Python string can
+    hold them, so they are spliced into the Avro binary, length unchanged)."""
+    marked = {**record, "name": {**record["name"], "first": "QQQQ"}}
+    frame = serialize(settings, topic, schema, marked)
+    assert frame.count(b"QQQQ") == 1
+    return frame.replace(b"QQQQ", b"\xff\xfeQQ")
+
+
+def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_lives(
+    spark: SparkSession,
+    settings: Settings,
+    stream_names: StreamNames,
+    cassandra_session: Any,
+    tmp_path: Path,
+) -> None:
+    contract = ReaderContract.current()
+    topic = stream_names.topic
+    register(settings, f"{topic}-value", contract.reader_schema)
+    ingested = _now()
+    good = [contract_record(u, ingested) for u in make_users(40, seed="foreign")]
+    bad: dict[bytes, tuple[str, str]] = {}
+    spoiled = [contract_record(u, ingested) for u in make_users(len(SPOILS), seed="spoiled")]
+    for i, (name, (spoil, rule, field)) in enumerate(SPOILS.items()):
+        produce_avro(settings, topic, contract.reader_schema, good[i * 4 : i * 4 + 4])
+        record = spoiled[i]
+        spoil(record)
+        key = f"bad-{name}".encode()
+        produce_raw(
+            settings, topic, [(key, serialize(settings, topic, contract.reader_schema, record))]
+        )
+        bad[key] = (rule, field)
+    utf8_key = f"bad-{BAD_UTF8[0]}".encode()
+    frame = _bad_utf8_frame(
+        settings,
+        topic,
+        contract.reader_schema,
+        contract_record(make_users(1, seed="utf8")[0], ingested),
+    )
+    produce_raw(settings, topic, [(utf8_key, frame)])
+    bad[utf8_key] = BAD_UTF8[1:]
+    produce_avro(settings, topic, contract.reader_schema, good[len(SPOILS) * 4 :])
+
+    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    metrics = MetricsLog(options.metrics_file)
+    total = len(good) + len(bad)
+    try:
+        wait_for(lambda: _read(metrics) >= total, TIMEOUT_S, f"the job to read {total} messages")
+        assert query.isActive, query.exception()
+    finally:
+        query.stop()
+
+    rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
+    assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
+    dlq = consume_all(settings, stream_names.dlq_topic, len(bad), timeout_s=60)
+    seen = {m.key(): (headers_of(m)["error.rule"], headers_of(m)["error.field"]) for m in dlq}
+    assert seen == bad
+    batches = metrics.batches()
+    assert sum(b["rows_rejected"] for b in batches) == len(bad)
+    assert sum(sum(b["rejected_by_rule"].values()) for b in batches) == len(bad)
+
+    # restarted from its checkpoint, the query goes on: one more good record lands
+    more = [contract_record(u, ingested) for u in make_users(1, seed="after-restart")]
+    produce_avro(settings, topic, contract.reader_schema, more)
+    query, _ = _start(spark, settings, contract, stream_names, tmp_path)
+    try:
+        wait_for(lambda: _read(metrics) >= total + 1, TIMEOUT_S, "the restarted query to read")
+        assert query.isActive, query.exception()
+    finally:
+        query.stop()
+    assert (
+        len(table_rows(cassandra_session, stream_names.keyspace, contract.table)) == len(good) + 1
+    )
+
+
+def test_the_same_rule_has_the_same_name_at_both_ends(
+    spark: SparkSession,
+    settings: Settings,
+    stream_names: StreamNames,
+    tmp_path: Path,
+) -> None:
+    """Latitude 123.4: our producer rejects the API user, the job rejects the foreign record;
+    both DLQ entries name the same rule and field."""
+    contract = ReaderContract.current()
+    topic = stream_names.topic
+    register(settings, f"{topic}-value", contract.reader_schema)
+    user = make_users(1, seed="both-ends")[0]
+    user["location"]["coordinates"]["latitude"] = "123.4"
+    publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.producer-dlq")
+    publisher.publish([user], Origin("offline://tests", "both-ends", 1))
+    assert publisher.flush().rejected == 1
+    (producer_entry,) = consume_all(settings, f"{topic}.producer-dlq", 1, timeout_s=60)
+
+    record = contract_record(make_users(1, seed="both-ends-foreign")[0], _now())
+    record["location"]["coordinates"]["latitude"] = 123.4
+    produce_avro(settings, topic, contract.reader_schema, [record])
+    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    try:
+        wait_for(lambda: _read(MetricsLog(options.metrics_file)) >= 1, TIMEOUT_S, "the job")
+    finally:
+        query.stop()
+    (job_entry,) = consume_all(settings, stream_names.dlq_topic, 1, timeout_s=60)
+    names = ("error.rule", "error.field", "error")
+    producer_headers, job_headers = headers_of(producer_entry), headers_of(job_entry)
+    assert [producer_headers[n] for n in names] == [job_headers[n] for n in names]
+    assert producer_headers["error.rule"] == "latitude_in_range"
+    assert (producer_headers["error.stage"], job_headers["error.stage"]) == ("producer", "job")
+
+
+def test_rows_cassandra_refuses_are_isolated_and_dead_lettered(
+    spark: SparkSession,
+    settings: Settings,
+    stream_names: StreamNames,
+    cassandra_session: Any,
+    tmp_path: Path,
+) -> None:
+    """With the rules stripped, a non-UUID id reaches the write and is refused there; the
+    failing write is split until that row is alone, the others are written."""
+    contract = dataclasses.replace(ReaderContract.current(), rules=())
+    topic = stream_names.topic
+    register(settings, f"{topic}-value", contract.reader_schema)
+    ingested = _now()
+    good = [contract_record(u, ingested) for u in make_users(30, seed="sink")]
+    refused = contract_record(make_users(1, seed="sink-bad")[0], ingested)
+    refused["id"] = "not-a-uuid"
+    produce_avro(settings, topic, contract.reader_schema, good[:15])
+    produce_raw(
+        settings, topic, [(b"refused", serialize(settings, topic, contract.reader_schema, refused))]
+    )
+    produce_avro(settings, topic, contract.reader_schema, good[15:])
+
+    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    metrics = MetricsLog(options.metrics_file)
+    try:
+        wait_for(lambda: _read(metrics) >= 31, TIMEOUT_S, "the job to read 31 messages")
+        assert query.isActive, query.exception()
+    finally:
+        query.stop()
+    rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
+    assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
+    (entry,) = consume_all(settings, stream_names.dlq_topic, 1, timeout_s=60)
+    headers = headers_of(entry)
+    assert entry.key() == b"refused"
+    assert headers["error.rule"] == "sink:rejected"
+    assert "not-a-uuid" in headers["error"] or "UUID" in headers["error"], headers["error"]
+    assert sum(b["rejected_by_rule"].get("sink:rejected", 0) for b in metrics.batches()) == 1
+    assert sum(b["rows_written"] for b in metrics.batches()) == len(good)
