@@ -9,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.setup-done
 
 .PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
-        migrate stream produce offline-source demo airflow inspect bench up down logs clean
+        migrate stream produce offline-source demo airflow inspect redrive bench up down logs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,8 +56,8 @@ stack-down: setup ## stop the local stack and the demo's streaming job (keeps th
 stack-status: setup ## state of each local service
 	$(PY) -m stack status
 
-stack-reset: setup ## stop the local stack and wipe its data
-	$(PY) -m stack.streaming_job stop
+stack-reset: setup ## stop the local stack and wipe its data, the job's checkpoint and figures
+	$(PY) -m stack.streaming_job reset
 	$(PY) -m stack down --fresh
 
 USERS ?= 1000
@@ -81,6 +81,9 @@ airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its
 
 inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
 	@$(PY) -m ops.inspection $(if $(JSON),--json)
+
+redrive: setup ## re-publish DLQ entries that now pass: RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
+	$(PY) -m ops.redrive $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
 
 bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end
 	$(PY) -m bench

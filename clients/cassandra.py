@@ -44,3 +44,13 @@ def connect(settings: Settings, keyspace: str | None = None) -> Iterator[Any]:
         yield driver_cluster.connect(keyspace)
     finally:
         driver_cluster.shutdown()
+
+
+def probe(settings: Settings) -> str | None:
+    """Why Cassandra does not answer a trivial query right now, or None when it does."""
+    try:
+        with connect(settings) as session:
+            session.execute("SELECT release_version FROM system.local")
+    except Exception as exc:  # the driver raises many types; any of them means "not now"
+        return f"{type(exc).__name__}: {exc}"
+    return None

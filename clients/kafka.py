@@ -69,7 +69,10 @@ def check_reachable(settings: Settings) -> None:
 
 
 def topic_configs(settings: Settings, topic: str) -> dict[str, str]:
-    """The configuration a topic of the pipeline is created with: DLQs get room for headers."""
+    """The configuration a topic of the pipeline is created with: DLQs get room for headers,
+    the DLQ's re-drive ledger (``<dlq>.redriven``) keeps one entry per key."""
+    if topic.endswith(".redriven"):
+        return {"cleanup.policy": "compact"}
     if topic == settings.kafka.dlq_topic or topic.endswith(".dlq"):
         return {"max.message.bytes": str(settings.kafka.dlq_max_message_bytes)}
     return {}

@@ -125,12 +125,17 @@ class SparkSettings(BaseModel):
     packages: list[str] = []
     checkpoint_dir: Path = REPO_ROOT / ".stack" / "checkpoints" / "users_created"
     trigger_interval: str = "2 seconds"
-    max_offsets_per_trigger: int | None = None
+    max_offsets_per_trigger: int | None = Field(default=50_000, ge=1)
+    """Bound on one micro-batch (also the first one after an outage); None: no bound."""
+    restart_backoff_max_s: float = Field(default=60.0, gt=0)
+    """Longest wait before restarting a failed query (the wait doubles per failure)."""
     shuffle_partitions: int = 4
     driver_memory: str = "2g"
     """Heap of the driver JVM; in local mode the executors run inside it."""
     metrics_file: Path = REPO_ROOT / ".stack" / "metrics" / "spark_batches.jsonl"
     """JSON lines, one per micro-batch (rows read/written/rejected, latency); ``make inspect``."""
+    status_file: Path = REPO_ROOT / ".stack" / "metrics" / "job_status.json"
+    """The running job's state: pid, Spark UI URL, restarts, last failure; ``make inspect``."""
 
 
 class SourceSettings(BaseModel):

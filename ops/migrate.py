@@ -61,9 +61,7 @@ def apply_generated(
     cql_dir: Path = GENERATED_CQL,
 ) -> ApplyReport:
     """Bring ``keyspace`` to the CQL generated under ``cql_dir`` (tables, then migrations)."""
-    return apply_all(
-        session, keyspace, replication, table_files(cql_dir), migration_files(cql_dir)
-    )
+    return apply_all(session, keyspace, replication, table_files(cql_dir), migration_files(cql_dir))
 
 
 def contracts_keyspace(settings: Settings, schemas_dir: Path = SCHEMAS_DIR) -> str:

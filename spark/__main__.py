@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from config import load_settings
+from spark.checkpoint import CheckpointMismatchError
 from spark.contract import ReaderContract
 from spark.job import JobOptions, run
 
+CONFIGURATION_ERROR = 3
+"""Exit status of a job that must not be restarted as it is (the supervisor gives up on it)."""
 
-def main(argv: list[str] | None = None) -> None:
+
+def main(argv: list[str] | None = None) -> int:
     """Parse the flags (defaults from the settings) and run the job."""
     parser = argparse.ArgumentParser(
         prog="python -m spark", description="Stream users from Kafka into Cassandra."
@@ -36,8 +41,13 @@ def main(argv: list[str] | None = None) -> None:
         trigger=args.trigger,
         metrics_file=args.metrics_file,
     )
-    run(settings, options, args.master)
+    try:
+        run(settings, options, args.master)
+    except CheckpointMismatchError as exc:
+        logging.getLogger("spark").error("%s", exc)
+        return CONFIGURATION_ERROR
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,27 +1,48 @@
-"""Build the Spark session and the streaming query, and run it.
+"""Build the Spark session and the streaming query, and run it under supervision.
 
 Source choices: ``startingOffsets=earliest`` applies only to a query's first start (afterwards the
 checkpoint decides); ``failOnDataLoss=true`` (Spark's default, kept on purpose) makes the query
 fail loudly if offsets it has not processed were deleted by retention, instead of skipping them
-silently.
+silently; ``maxOffsetsPerTrigger`` bounds the first batch after an outage.
+
+``run`` restarts a failed query from its checkpoint with exponential backoff, records every
+failure and restart in the status file (``make inspect`` shows them), and says so loudly when
+the query keeps failing for the same reason. A checkpoint that does not fit the topic is a
+configuration error: ``run`` refuses to start (exit status 3) instead of looping.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+from pyspark.errors import StreamingQueryException
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
+from clients.cassandra import probe
+from clients.kafka import end_offsets
 from config import Settings
+from spark.checkpoint import check_fits
 from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
 from spark.microbatch import BatchProcessor, Targets
-from spark.options import cassandra_options, dlq_sink_options, kafka_options
+from spark.options import (
+    cassandra_options,
+    dlq_sink_options,
+    kafka_options,
+    kafka_source_timeouts,
+)
 from spark.reader import StaticReader
 from spark.session import build_session
+from spark.status import write_status
 from spark.writer_schemas import WriterSchemas
 
 log = logging.getLogger(__name__)
@@ -79,6 +100,7 @@ def start_query(
     )
     if settings.spark.max_offsets_per_trigger is not None:
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
+    reader = reader.options(**kafka_source_timeouts(settings.kafka))
     processor = BatchProcessor(
         StaticReader(contract),
         WriterSchemas.from_settings(settings),
@@ -87,6 +109,7 @@ def start_query(
             dlq_topic=options.dlq_topic,
             kafka_options=dlq_sink_options(settings.kafka),
             cassandra_options=cassandra_options(settings.cassandra),
+            sink_probe=lambda: probe(settings),
         ),
         MetricsLog(options.metrics_file),
     )
@@ -110,8 +133,93 @@ def start_query(
     return query
 
 
-def run(settings: Settings, options: JobOptions, master: str | None = None) -> None:
-    """Run the job until it is stopped or fails."""
+def check_checkpoint(settings: Settings, options: JobOptions) -> None:
+    """Refuse a local checkpoint that is ahead of the topic (``CheckpointMismatchError``).
+
+    Skipped for remote checkpoints (``hdfs://``, ``s3a://``) and when Kafka does not answer
+    (the query itself then waits for it).
+    """
+    if "://" in options.checkpoint:
+        return
+    try:
+        end = end_offsets(settings, options.topic)
+    except KafkaException as exc:
+        log.warning("checkpoint check skipped: Kafka did not answer (%s)", exc)
+        return
+    check_fits(Path(options.checkpoint), options.topic, end)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a query failed (the innermost error line of Spark's report)."""
+    text = str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    ours = [line for line in lines if _ERROR_LINE.match(line)]
+    reason = ours[-1] if ours else (lines[0] if lines else type(exc).__name__)
+    return reason[:500]
+
+
+_ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception): ")
+
+
+def run(
+    settings: Settings,
+    options: JobOptions,
+    master: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Run the job until it is stopped; a failed query is restarted from its checkpoint."""
     contract = ReaderContract.current()
+    status_file = settings.spark.status_file
+    check_checkpoint(settings, options)
     spark = build_session(settings, master)
-    start_query(spark, settings, contract, options).awaitTermination()
+    write_status(
+        status_file,
+        pid=os.getpid(),
+        ui_url=spark.sparkContext.uiWebUrl,
+        started_at=_now(),
+        state="starting",
+        query_restarts=0,
+        failure_streak=0,
+    )
+    restarts, streak, last_reason = 0, 0, None
+    while True:
+        query = start_query(spark, settings, contract, options)
+        write_status(status_file, state="running", query_id=str(query.id))
+        try:
+            query.awaitTermination()
+        except StreamingQueryException as exc:
+            reason = failure_reason(exc)
+        else:
+            write_status(status_file, state="stopped", stopped_at=_now())
+            return
+        restarts += 1
+        streak = streak + 1 if reason == last_reason else 1
+        last_reason = reason
+        delay = min(settings.spark.restart_backoff_max_s, 2.0 ** min(streak, 10))
+        if streak >= REPEATED:
+            log.error(
+                "the query failed %d times in a row for the same reason; it keeps being "
+                "restarted every %.0f s until that is fixed: %s",
+                streak,
+                delay,
+                reason,
+            )
+        else:
+            log.error("query failed (restart %d in %.0f s): %s", restarts, delay, reason)
+        write_status(
+            status_file,
+            state="restarting",
+            query_restarts=restarts,
+            failure_streak=streak,
+            last_failure=reason,
+            last_failure_at=_now(),
+        )
+        sleep(delay)
+
+
+REPEATED = 3
+"""Failures in a row for the same reason after which the log says the job is stuck on it."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

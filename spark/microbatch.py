@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -85,6 +85,10 @@ class Targets:
     dlq_topic: str
     kafka_options: dict[str, str]
     cassandra_options: dict[str, str]
+    sink_probe: Callable[[], str | None] = lambda: None
+    """Why Cassandra does not answer right now (None when it does): checked before refused rows
+    are dead-lettered, so an outage the write's error did not reveal is never taken for bad
+    rows."""
     sink_reject_limit: int = 100
     """Rows Cassandra may refuse in one batch before the failure is treated as systemic."""
 
@@ -242,6 +246,9 @@ class BatchProcessor:
         )
         refused: dict[tuple[int, int], str] = {}
         self._bisect(good, contract, coordinates, message, refused)
+        down = self._targets.sink_probe()
+        if down is not None:
+            raise SinkFailureError(f"Cassandra refused rows and does not answer: {down}")
         log.warning("Cassandra refused %d row(s) of the batch; dead-lettered", len(refused))
         reason = fn.lit(None)
         for (partition, offset), why in refused.items():

@@ -39,6 +39,12 @@ def kafka_options(kafka: KafkaSettings) -> dict[str, str]:
     return options
 
 
+def kafka_source_timeouts(kafka: KafkaSettings) -> dict[str, str]:
+    """Bounds on the Kafka source's broker calls, from ``kafka.request_timeout_s``."""
+    millis = str(int(kafka.request_timeout_s * 1000))
+    return {"kafka.request.timeout.ms": millis, "kafka.default.api.timeout.ms": millis}
+
+
 def dlq_sink_options(kafka: KafkaSettings) -> dict[str, str]:
     """Options of the Kafka sink that writes the DLQ: a rejected record plus its headers may
     be larger than the main topic's limit, so requests may be as large as the DLQ topic allows."""

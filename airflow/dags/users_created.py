@@ -28,6 +28,10 @@ from airflow.sdk import Param, dag, task
         "retries": 2,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
+        # every remote call of the task has its own timeout; this bounds the task as a whole
+        "execution_timeout": timedelta(
+            minutes=int(os.environ.get("USERS_CREATED_TIMEOUT_MIN", "30"))
+        ),
     },
     params={
         "batch_size": Param(1000, type="integer", minimum=1, maximum=100_000),
