@@ -129,6 +129,9 @@ class SparkSettings(BaseModel):
     """Bound on one micro-batch (also the first one after an outage); None: no bound."""
     restart_backoff_max_s: float = Field(default=60.0, gt=0)
     """Longest wait before restarting a failed query (the wait doubles per failure)."""
+    stall_timeout_s: float = Field(default=600.0, gt=0)
+    """A running query with no progress (no batch, no idle trigger) for this long is taken as
+    hung; the local supervisor restarts its process."""
     shuffle_partitions: int = 4
     driver_memory: str = "2g"
     """Heap of the driver JVM; in local mode the executors run inside it."""

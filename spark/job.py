@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import SparkSession
+from pyspark.sql.streaming.listener import StreamingQueryListener
 from pyspark.sql.streaming.query import StreamingQuery
 
 from clients.cassandra import probe
@@ -181,10 +183,11 @@ def run(
         query_restarts=0,
         failure_streak=0,
     )
+    spark.streams.addListener(ProgressHeartbeat(status_file))
     restarts, streak, last_reason = 0, 0, None
     while True:
         query = start_query(spark, settings, contract, options)
-        write_status(status_file, state="running", query_id=str(query.id))
+        write_status(status_file, state="running", query_id=str(query.id), running_since=_now())
         try:
             query.awaitTermination()
         except StreamingQueryException as exc:
@@ -215,6 +218,26 @@ def run(
             last_failure_at=_now(),
         )
         sleep(delay)
+
+
+class ProgressHeartbeat(StreamingQueryListener):
+    """Records when the query last made progress (a batch, or an idle trigger): the local
+    supervisor restarts a job whose query has not made any for ``spark.stall_timeout_s``."""
+
+    def __init__(self, status_file: Path) -> None:
+        self._status_file = status_file
+
+    def onQueryStarted(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        write_status(self._status_file, last_progress_at=_now())
+
+    def onQueryProgress(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        write_status(self._status_file, last_progress_at=_now())
+
+    def onQueryIdle(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        write_status(self._status_file, last_progress_at=_now())
+
+    def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        """Nothing: ``run`` records how the query ended."""
 
 
 REPEATED = 3

@@ -68,6 +68,7 @@ INFRASTRUCTURE_MARKERS = (
     "HeartbeatException",
     "ConnectionInit",
     "Connection refused",
+    "Control channel not available",
     "unconfigured table",
     "does not exist",
     "Couldn't find",
@@ -233,6 +234,7 @@ class BatchProcessor:
         except Py4JJavaError as exc:
             message = sink_message(exc)
             if is_infrastructure(message):
+                forget_cassandra_sessions(rows)
                 raise SinkFailureError(f"Cassandra write failed: {message}") from exc
             raise _RowsRefusedError(message) from exc
 
@@ -248,6 +250,7 @@ class BatchProcessor:
         self._bisect(good, contract, coordinates, message, refused)
         down = self._targets.sink_probe()
         if down is not None:
+            forget_cassandra_sessions(good)
             raise SinkFailureError(f"Cassandra refused rows and does not answer: {down}")
         log.warning("Cassandra refused %d row(s) of the batch; dead-lettered", len(refused))
         reason = fn.lit(None)
@@ -314,6 +317,14 @@ def _positions(coordinates: list[tuple[int, int]]) -> Column:
             for p, (low, high) in ranges.items()
         ),
     )
+
+
+def forget_cassandra_sessions(frame: DataFrame) -> None:
+    """Close the connector's cached sessions: after an outage a cached session can block
+    forever refreshing its schema, so the next attempt must open a fresh one."""
+    jvm = frame.sparkSession._jvm
+    assert jvm is not None
+    jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
 
 
 def sink_message(exc: Py4JJavaError) -> str:

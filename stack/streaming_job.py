@@ -35,6 +35,7 @@ MARKER = "stack.streaming_job"  # the supervisor's command line: python -m stack
 STOP_TIMEOUT_S = 45.0
 CONFIGURATION_ERROR = 3
 BACKOFF_MAX_S = 60.0
+POLL_S = 2.0
 
 
 def job_dir(settings: Settings) -> Path:
@@ -156,6 +157,8 @@ class Supervisor:
         return 0
 
     def _run_job(self) -> int:
+        """Run the job until it exits; a job whose query stopped making progress is stopped."""
+        job_dir(self.settings).mkdir(parents=True, exist_ok=True)
         with job_log(self.settings).open("ab") as log:
             self.child = subprocess.Popen(
                 [sys.executable, "-m", "spark"],
@@ -164,8 +167,34 @@ class Supervisor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            code = self.child.wait()
+            while (code := self.child.poll()) is None:
+                if self._stalled():
+                    self._stop_stalled()
+                time.sleep(POLL_S)
         return code
+
+    def _stalled(self) -> bool:
+        state = read_status(self.settings.spark.status_file)
+        if state.get("state") != "running" or self.stopping:
+            return False
+        marks = [state.get("last_progress_at"), state.get("running_since")]
+        latest = max((datetime.fromisoformat(m) for m in marks if m), default=None)
+        if latest is None:
+            return False
+        return (datetime.now(UTC) - latest).total_seconds() > self.settings.spark.stall_timeout_s
+
+    def _stop_stalled(self) -> None:
+        assert self.child is not None
+        timeout = self.settings.spark.stall_timeout_s
+        _say(f"the query made no progress for {timeout:.0f} s: stopping the job to restart it")
+        stalls = int(read_status(self.settings.spark.status_file).get("stalls", 0)) + 1
+        write_status(self.settings.spark.status_file, stalls=stalls, last_stall_at=_now())
+        self.child.send_signal(signal.SIGTERM)
+        try:
+            self.child.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
