@@ -105,7 +105,7 @@ def _kafka_refusal(conf: dict[str, Any]) -> list[KafkaError]:
     config: dict[str, Any] = {**conf, "error_cb": errors.append, "log_level": 0}
     admin = AdminClient(config)
     with pytest.raises(KafkaException):
-        admin.list_topics(timeout=5)
+        admin.list_topics(timeout=3)
     admin.poll(1)
     return errors
 
