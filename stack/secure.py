@@ -30,6 +30,7 @@ from pydantic import BaseModel, SecretStr
 
 from config import Settings
 from stack import tls
+from stack.errors import SecretsMissingError
 from stack.owner_only import ensure_dir, write_file
 
 CLIENT_USER = "userstream"
@@ -102,10 +103,6 @@ def scram_jaas(username: str, password: SecretStr) -> str:
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
         f'username="{username}" password="{password.get_secret_value()}";'
     )
-
-
-class SecretsMissingError(RuntimeError):
-    """A secured stack home has no generated secrets yet (it was never started)."""
 
 
 def secrets_dir(settings: Settings) -> Path:
