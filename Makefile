@@ -8,6 +8,19 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.setup-done
 
+# SECURE=1: the secured local stack (TLS, SASL/SCRAM, passwords; docs/security.md) in its own
+# home, and every command as its client: the stack writes the endpoints, CA files and passwords
+# to an owner-only dotenv file that each process reads through PIPELINE_ENV_FILE. A registry URL
+# exported as http:// is switched to https://, the only scheme the secured registry serves.
+ifneq ($(filter 1 true yes,$(SECURE)),)
+export PIPELINE_STACK__SECURE := true
+export PIPELINE_STACK__HOME ?= $(CURDIR)/.stack/secure
+export PIPELINE_ENV_FILE ?= $(PIPELINE_STACK__HOME)/secrets/client.env
+ifdef PIPELINE_REGISTRY__URL
+export PIPELINE_REGISTRY__URL := $(patsubst http://%,https://%,$(PIPELINE_REGISTRY__URL))
+endif
+endif
+
 .PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
         migrate stream produce offline-source demo airflow inspect redrive bench up down logs clean
 
@@ -46,7 +59,7 @@ register: setup ## register schemas/ in the registry, compatibility checked firs
 migrate: setup ## create keyspace and tables, run each new CQL migration once (KEYSPACE=name)
 	$(PY) -m ops.migrate apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
-stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes
+stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes (SECURE=1)
 	$(PY) -m stack up
 
 stack-down: setup ## stop the local stack and the demo's streaming job (keeps their data)
@@ -66,7 +79,7 @@ SOURCE ?= auto
 stream: setup ## the Spark streaming job, Kafka -> Cassandra (STREAM_ARGS="--master spark://h:7077 ...")
 	$(PY) -m spark $(STREAM_ARGS)
 
-demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url>
+demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url> SECURE=1
 	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
 
 COUNT ?= 1000

@@ -1,7 +1,8 @@
-"""Cassandra sessions, opened one way from the settings (local DC, credentials, timeouts)."""
+"""Cassandra sessions, opened one way from the settings (local DC, credentials, TLS, timeouts)."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,23 @@ from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import DCAwareRoundRobinPolicy
 
 from config import Settings
+from config.settings import CassandraTlsSettings
+
+
+def ssl_context(tls: CassandraTlsSettings) -> ssl.SSLContext | None:
+    """The driver's TLS context when TLS is enabled: the CA file (else the system's CAs),
+    hostname checking (the driver checks the contact point's address), a client certificate."""
+    if not tls.enabled:
+        return None
+    context = ssl.create_default_context(cafile=str(tls.ca_file) if tls.ca_file else None)
+    context.check_hostname = tls.check_hostname
+    if tls.cert_file:
+        context.load_cert_chain(
+            tls.cert_file,
+            tls.key_file,
+            tls.key_password.get_secret_value() if tls.key_password else None,
+        )
+    return context
 
 
 def cluster(settings: Settings) -> Cluster:
@@ -29,6 +47,7 @@ def cluster(settings: Settings) -> Cluster:
         contact_points=cfg.contact_points,
         port=cfg.port,
         auth_provider=auth,
+        ssl_context=ssl_context(cfg.tls),
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         protocol_version=5,
         connect_timeout=cfg.connect_timeout_s,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx2
 import requests
@@ -70,16 +70,39 @@ def is_not_found(exc: SchemaRegistryError) -> bool:
     )
 
 
+def _requests_tls(settings: RegistrySettings) -> dict[str, Any]:
+    """``verify`` and ``cert`` for a ``requests`` call to an ``https://`` registry.
+
+    They are passed per call: a session-level ``verify`` loses to ``REQUESTS_CA_BUNDLE``.
+    ``requests`` cannot open an encrypted key, so such a key fails here with a clear message.
+    """
+    tls = settings.tls
+    if not settings.uses_tls:
+        return {}
+    options: dict[str, Any] = {"verify": str(tls.ca_file) if tls.ca_file else True}
+    if tls.cert_file and tls.key_password:
+        raise RegistryError(
+            "registry.tls.key_password: the registry's compatibility check (requests) cannot "
+            "read an encrypted client key; give it an unencrypted key file (owner-only)"
+        )
+    if tls.cert_file:
+        options["cert"] = (
+            (str(tls.cert_file), str(tls.key_file)) if tls.key_file else str(tls.cert_file)
+        )
+    return options
+
+
 class Registry:
     """One registry, configured once from ``RegistrySettings``; close it when done."""
 
     def __init__(self, settings: RegistrySettings) -> None:
         self.url = settings.url
-        self.client = schema_registry_client(settings)
         self._settings = settings
         self._http = requests.Session()
         if settings.username and settings.password:
             self._http.auth = (settings.username, settings.password.get_secret_value())
+        self._tls = _requests_tls(settings)
+        self.client = schema_registry_client(settings)
 
     def close(self) -> None:
         self.client.close()
@@ -216,6 +239,7 @@ class Registry:
                 json={"schema": schema, "schemaType": "AVRO"},
                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
                 timeout=self._settings.timeout_s,
+                **self._tls,
             )
             response.raise_for_status()
             body = response.json()

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -16,6 +17,50 @@ from pydantic_settings import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = REPO_ROOT / "pipeline.toml"
+
+
+class TlsSettings(BaseModel):
+    """TLS towards one service: which CAs to trust, whether the certificate must name the host,
+    and a client certificate for services that require one."""
+
+    ca_file: Path | None = None
+    """PEM bundle of the CAs that sign the service's certificate; unset: the system's CAs."""
+    check_hostname: bool = True
+    """The certificate must name the host connected to (DNS name or IP address)."""
+    cert_file: Path | None = None
+    """Client certificate chain (PEM), when the service asks for one; may also hold the key."""
+    key_file: Path | None = None
+    """The client certificate's private key (PEM), when it is not in ``cert_file``."""
+    key_password: SecretStr | None = None
+    """Password of an encrypted private key."""
+
+
+class CassandraTlsSettings(TlsSettings):
+    """TLS towards Cassandra. The Python driver reads the PEM files above; the Spark Cassandra
+    Connector (Java) reads a JKS or PKCS#12 ``truststore`` / ``keystore`` instead."""
+
+    enabled: bool = False
+    truststore: Path | None = None
+    """JKS or PKCS#12 file of the trusted CAs, for the Spark job; unset: the JVM's CAs."""
+    truststore_password: SecretStr | None = None
+    keystore: Path | None = None
+    """JKS or PKCS#12 file with the client key and certificate, for the Spark job."""
+    keystore_password: SecretStr | None = None
+
+
+def _tls_files(tls: TlsSettings) -> dict[str, str]:
+    """The ``ssl.*`` file settings librdkafka and confluent-kafka's registry client share."""
+    conf = {}
+    for key, path in (
+        ("ssl.ca.location", tls.ca_file),
+        ("ssl.certificate.location", tls.cert_file),
+        ("ssl.key.location", tls.key_file),
+    ):
+        if path is not None:
+            conf[key] = str(path)
+    if tls.key_password:
+        conf["ssl.key.password"] = tls.key_password.get_secret_value()
+    return conf
 
 
 class KafkaSettings(BaseModel):
@@ -30,6 +75,8 @@ class KafkaSettings(BaseModel):
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    tls: TlsSettings = TlsSettings()
+    """Used when ``security_protocol`` is ``SSL`` or ``SASL_SSL``."""
     max_message_bytes: int = Field(default=1_000_000, ge=1024)
     """Largest value the producer sends (librdkafka's ``message.max.bytes`` default); a larger
     record is dead-lettered, not sent."""
@@ -53,7 +100,16 @@ class KafkaSettings(BaseModel):
             conf["sasl.username"] = self.sasl_username
         if self.sasl_password:
             conf["sasl.password"] = self.sasl_password.get_secret_value()
+        if self.uses_tls:
+            conf["ssl.endpoint.identification.algorithm"] = (
+                "https" if self.tls.check_hostname else "none"
+            )
+            conf.update(_tls_files(self.tls))
         return conf
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
 
 CompatibilityLevel = Literal[
@@ -79,6 +135,18 @@ class RegistrySettings(BaseModel):
     """Bound on each registry request (connect and read); the client retries ``max_retries``
     times, so one call waits at most about ``(max_retries + 1) * timeout_s``."""
     max_retries: int = Field(default=2, ge=0)
+    tls: TlsSettings = TlsSettings()
+    """Used with an ``https://`` URL."""
+
+    @model_validator(mode="after")
+    def _hostname_is_always_checked(self) -> RegistrySettings:
+        if not self.tls.check_hostname:
+            raise ValueError(
+                "registry.tls.check_hostname=false is not supported: confluent-kafka's "
+                "SchemaRegistryClient always checks the registry's hostname; give the registry "
+                "a certificate that names the host in registry.url"
+            )
+        return self
 
     def client_config(self) -> dict[str, str | int | float]:
         """The settings of confluent-kafka's ``SchemaRegistryClient``."""
@@ -91,7 +159,13 @@ class RegistrySettings(BaseModel):
         }
         if self.username and self.password:
             conf["basic.auth.user.info"] = f"{self.username}:{self.password.get_secret_value()}"
+        if self.uses_tls:
+            conf.update(_tls_files(self.tls))
         return conf
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.url.startswith("https://")
 
 
 class CassandraSettings(BaseModel):
@@ -104,6 +178,7 @@ class CassandraSettings(BaseModel):
     """Overrides the keyspace the contracts' ``x-cassandra`` name (isolated runs, tenants)."""
     username: str | None = None
     password: SecretStr | None = None
+    tls: CassandraTlsSettings = CassandraTlsSettings()
     replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}
     write_consistency: str = "LOCAL_QUORUM"
     connect_timeout_s: float = Field(default=10.0, gt=0)
@@ -172,6 +247,10 @@ class StackSettings(BaseModel):
     registry_heap: str = "384m"
     cassandra_heap: str = "1024m"
     startup_timeout_s: float = 180.0
+    secure: bool = False
+    """Start the secured profile: TLS everywhere, SASL/SCRAM on Kafka, passwords on Cassandra and
+    the registry, with certificates and passwords generated under ``home`` (``make ... SECURE=1``
+    uses the home ``.stack/secure``). Clients read them from ``<home>/secrets/client.env``."""
 
 
 class Settings(BaseSettings):
@@ -206,11 +285,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config_file = Path(os.environ.get("PIPELINE_CONFIG", DEFAULT_CONFIG_FILE))
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=config_file),
-        )
+        sources = [init_settings, env_settings]
+        if env_file := os.environ.get("PIPELINE_ENV_FILE"):
+            sources.append(DotEnvSettingsSource(settings_cls, env_file=Path(env_file)))
+        sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
 
 
 def load_settings() -> Settings:

@@ -81,6 +81,7 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     started = time.monotonic()
     say("[1/7] local stack")
     stack.up(settings, progress=say)
+    settings = stack.client_settings(settings)  # a secured stack's logins exist from here on
     say("[2/7] generated/ is fresh")
     _check_generated()
     say("[3/7] schemas registered, CQL applied, topics created")

@@ -5,16 +5,22 @@ Connection ids: ``kafka_default`` (host ``broker1:9092,broker2:9092`` or extra
 ``schema_registry_default`` (extra ``url`` or host like ``http://registry`` + port + schema as
 the path; login/password for basic auth), ``randomuser_default`` (host = base URL). A missing
 connection leaves the settings (``pipeline.toml`` and ``PIPELINE_*`` variables) as they are.
+
+TLS on both Kafka and registry connections comes from extras with librdkafka's names:
+``ssl.ca.location``, ``ssl.certificate.location``, ``ssl.key.location``, ``ssl.key.password``,
+and on Kafka ``ssl.endpoint.identification.algorithm`` (``https``, or ``none`` to skip the
+hostname check). Fields a connection leaves out keep their settings values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from config.settings import Settings
+from config.settings import Settings, TlsSettings
 
 KAFKA_CONN_ID = "kafka_default"
 REGISTRY_CONN_ID = "schema_registry_default"
@@ -50,8 +56,25 @@ def _url(conn: ConnectionLike) -> str | None:
     return f"{base.rstrip('/')}{port}{path}"
 
 
-def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
-    """KafkaSettings fields given by a Kafka connection."""
+_TLS_FILE_EXTRAS = {
+    "ssl.ca.location": "ca_file",
+    "ssl.certificate.location": "cert_file",
+    "ssl.key.location": "key_file",
+}
+
+
+def tls_extras(extra: dict[str, Any]) -> dict[str, Any]:
+    """TlsSettings fields given by a connection's extras: files and the key password."""
+    update: dict[str, Any] = {
+        field: Path(str(extra[name])) for name, field in _TLS_FILE_EXTRAS.items() if extra.get(name)
+    }
+    if extra.get("ssl.key.password"):
+        update["key_password"] = SecretStr(str(extra["ssl.key.password"]))
+    return update
+
+
+def kafka_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]:
+    """KafkaSettings fields given by a Kafka connection (its TLS extras over ``tls``)."""
     extra = conn.extra_dejson
     overrides: dict[str, Any] = {}
     if extra.get("bootstrap.servers"):
@@ -66,12 +89,19 @@ def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
         overrides["sasl_username"] = conn.login
     if conn.password:
         overrides["sasl_password"] = SecretStr(conn.password)
+    tls_update = tls_extras(extra)
+    algorithm = extra.get("ssl.endpoint.identification.algorithm")
+    if algorithm is not None:
+        tls_update["check_hostname"] = str(algorithm).lower() not in ("", "none")
+    overrides["tls"] = tls.model_copy(update=tls_update)
     return overrides
 
 
-def registry_overrides(conn: ConnectionLike) -> dict[str, Any]:
-    """RegistrySettings fields given by a Schema Registry connection."""
-    overrides: dict[str, Any] = {}
+def registry_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]:
+    """RegistrySettings fields given by a Schema Registry connection (its TLS extras over
+    ``tls``; the registry client always checks the hostname)."""
+    tls_update = tls_extras(conn.extra_dejson)
+    overrides: dict[str, Any] = {"tls": tls.model_copy(update=tls_update)}
     url = _url(conn)
     if url:
         overrides["url"] = url
@@ -86,9 +116,11 @@ def with_connections(settings: Settings, lookup: Lookup) -> Settings:
     """``settings`` with the groups that have a connection replaced by its values."""
     updates: dict[str, Any] = {}
     if kafka := lookup(KAFKA_CONN_ID):
-        updates["kafka"] = settings.kafka.model_copy(update=kafka_overrides(kafka))
+        overrides = kafka_overrides(kafka, settings.kafka.tls)
+        updates["kafka"] = settings.kafka.model_copy(update=overrides)
     if registry := lookup(REGISTRY_CONN_ID):
-        updates["registry"] = settings.registry.model_copy(update=registry_overrides(registry))
+        overrides = registry_overrides(registry, settings.registry.tls)
+        updates["registry"] = settings.registry.model_copy(update=overrides)
     if (source := lookup(SOURCE_CONN_ID)) and (url := _url(source)):
         updates["source"] = settings.source.model_copy(update={"url": url})
     return settings.model_copy(update=updates)

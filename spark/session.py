@@ -7,6 +7,7 @@ libraries PySpark already ships, so the classpath holds one copy of each.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -59,11 +60,16 @@ def connector_conf(settings: Settings) -> dict[str, str]:
     return {"spark.jars": ",".join(str(jar) for jar in fetched_jars(settings))}
 
 
+def is_local(master: str) -> bool:
+    return master.startswith("local")
+
+
 def session_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
     """Every Spark setting the job starts with.
 
-    In local mode the driver (and its UI and block manager) bind to loopback only; the Avro
-    decoder's size limits keep a hostile length prefix from allocating gigabytes.
+    In local mode the driver's RPC and block manager bind to loopback only (its UI does through
+    ``loopback_environment``); the Avro decoder's size limits keep a hostile length prefix from
+    allocating gigabytes.
     """
     master = master or settings.spark.master
     conf = {
@@ -75,7 +81,7 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
         "spark.driver.extraJavaOptions": avro_limit_options(settings),
         "spark.executor.extraJavaOptions": avro_limit_options(settings),
     }
-    if master.startswith("local"):
+    if is_local(master):
         conf["spark.driver.host"] = LOOPBACK
         conf["spark.driver.bindAddress"] = LOOPBACK
     return conf
@@ -90,8 +96,22 @@ def avro_limit_options(settings: Settings) -> str:
     )
 
 
+def loopback_environment(master: str) -> dict[str, str]:
+    """Environment the driver JVM needs to listen on loopback only, for a local master.
+
+    Spark 3.5's web UI binds to ``$SPARK_LOCAL_IP`` or, without it, every interface; no Spark
+    setting moves it (``spark.driver.bindAddress`` covers the RPC and block manager only).
+    """
+    return {"SPARK_LOCAL_IP": LOOPBACK} if is_local(master) else {}
+
+
 def build_session(settings: Settings, master: str | None = None) -> SparkSession:
-    """The job's session (or the running one: Spark allows one per process)."""
+    """The job's session (or the running one: Spark allows one per process).
+
+    PySpark starts the driver JVM with this process's environment, so the loopback environment
+    is set here, before the first session of the process starts the JVM.
+    """
+    os.environ.update(loopback_environment(master or settings.spark.master))
     builder = SparkSession.builder.appName("userstream-users-created")
     for key, value in session_conf(settings, master).items():
         builder = builder.config(key, value)

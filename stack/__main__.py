@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from config import load_settings
-from stack import artifacts, control
+from stack import artifacts, control, secure
 from stack.errors import StackError
 
 
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "up":
             control.up(settings)
             print(control.format_status(control.status(settings)))
+            if settings.stack.secure:
+                env_file = secure.load(settings).client_env
+                print(f"stack: secured; clients read PIPELINE_ENV_FILE={env_file}")
         elif args.command == "down":
             control.down(settings, fresh=args.fresh)
         else:

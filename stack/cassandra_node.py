@@ -1,15 +1,25 @@
-"""Apache Cassandra as one node, configured by a minimal cassandra.yaml of our own."""
+"""Apache Cassandra as one node, configured by a minimal cassandra.yaml of our own.
+
+Plain: no authentication, plain CQL. Secured (``stack.secure``): CQL over TLS only, password
+logins and permissions (``PasswordAuthenticator``, ``CassandraAuthorizer``). At its first boot
+the node's default superuser ``cassandra``/``cassandra`` is replaced by the stack's roles before
+the node counts as healthy.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from cassandra.cluster import Cluster
+from pydantic import SecretStr
 
+from clients.cassandra import connect
 from config import Settings
 from stack import artifacts
 from stack.ports import port_accepts
+from stack.secure import CASSANDRA_ADMIN_USER, CLIENT_USER, SecureStack, client_settings
+from stack.secure import load as load_secure
 from stack.service import LOOPBACK, Service, classpath, java_opts
 
 # From Cassandra 5.0's conf/jvm17-server.options: the JDK internals it reaches into.
@@ -47,6 +57,11 @@ _FAST_START = (
     "-Dcassandra.ring_delay_ms=100",
     "-Dcassandra.load_ring_state=false",
 )
+# A secured node creates its default superuser at once, not 10 s after boot.
+_SECURED_START = ("-Dcassandra.superuser_setup_delay_ms=0",)
+_DEFAULT_SUPERUSER = "cassandra"
+_ROLES_READY = "roles.ready"
+"""Marker file in the node's home: the first-boot role setup is done."""
 _LOGBACK = """\
 <configuration>
   <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
@@ -57,10 +72,10 @@ _LOGBACK = """\
 """
 
 
-def cassandra_yaml(settings: Settings, home: Path) -> str:
+def cassandra_yaml(settings: Settings, home: Path, secure: SecureStack | None = None) -> str:
     """A minimal single-node configuration (JSON is valid YAML), loopback only."""
     data = home / "data"
-    config = {
+    config: dict[str, Any] = {
         "cluster_name": "userstream-local",
         "num_tokens": 1,
         "partitioner": "org.apache.cassandra.dht.Murmur3Partitioner",
@@ -88,31 +103,105 @@ def cassandra_yaml(settings: Settings, home: Path) -> str:
         "concurrent_compactors": 1,
         "dynamic_snitch": False,
     }
+    if secure:
+        config |= _secured(secure)
     return json.dumps(config, indent=2) + "\n"
+
+
+def _secured(secure: SecureStack) -> dict[str, Any]:
+    """Password logins, permissions, and CQL over TLS only (the PEM key and chain)."""
+    return {
+        "authenticator": "PasswordAuthenticator",
+        "authorizer": "CassandraAuthorizer",
+        "role_manager": "CassandraRoleManager",
+        "client_encryption_options": {
+            "enabled": True,
+            "optional": False,
+            "ssl_context_factory": {
+                "class_name": "org.apache.cassandra.security.PEMBasedSslContextFactory"
+            },
+            "keystore": str(secure.server_pem),
+            "truststore": str(secure.ca_file),
+            "require_client_auth": False,
+        },
+    }
 
 
 def _prepare(settings: Settings, home: Path) -> None:
     conf = home / "conf"
     conf.mkdir(parents=True, exist_ok=True)
-    (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, home))
+    secure = load_secure(settings) if settings.stack.secure else None
+    (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, home, secure))
     (conf / "logback.xml").write_text(_LOGBACK)
 
 
-def _healthy(settings: Settings) -> bool:
-    """A CQL query answered: ``SELECT release_version FROM system.local``."""
-    if not port_accepts(settings.cassandra.port):
-        return False
-    cluster = Cluster(
-        [LOOPBACK], port=settings.cassandra.port, connect_timeout=3, protocol_version=5
-    )
+def _on_node(settings: Settings, login: tuple[str, SecretStr] | None = None) -> Settings:
+    """Client settings for the stack's own node with short timeouts, as ``login`` if given."""
+    update: dict[str, Any] = {
+        "contact_points": [LOOPBACK],
+        "connect_timeout_s": 3.0,
+        "request_timeout_s": 10.0,
+    }
+    if login:
+        update |= {"username": login[0], "password": login[1]}
+    return settings.model_copy(update={"cassandra": settings.cassandra.model_copy(update=update)})
+
+
+def _answers(settings: Settings) -> bool:
+    """``SELECT release_version FROM system.local`` answered."""
     try:
-        session = cluster.connect()
-        row = session.execute("SELECT release_version FROM system.local").one()
-        return row is not None
+        with connect(settings) as session:
+            return session.execute("SELECT release_version FROM system.local").one() is not None
     except Exception:  # the driver raises NoHostAvailable and friends while booting
         return False
-    finally:
-        cluster.shutdown()
+
+
+def _setup_roles(client: Settings, secure: SecureStack) -> bool:
+    """First boot of a secured node: create the stack's superuser with the default one, then,
+    as that superuser, the client role (every permission on keyspaces, none on roles) and drop
+    the default. Each step is idempotent, so a setup cut short is completed by the next call.
+    Returns False while the node cannot do it yet (booting, default role not created yet)."""
+    passwords = secure.passwords
+    admin = _on_node(client, (CASSANDRA_ADMIN_USER, passwords.cassandra_admin))
+    default = _on_node(client, (_DEFAULT_SUPERUSER, SecretStr(_DEFAULT_SUPERUSER)))
+    steps: list[tuple[Settings, str, list[str]]] = [
+        (
+            default,
+            f"CREATE ROLE IF NOT EXISTS {CASSANDRA_ADMIN_USER} "
+            "WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = %s",
+            [passwords.cassandra_admin.get_secret_value()],
+        ),
+        (
+            admin,
+            f"CREATE ROLE IF NOT EXISTS {CLIENT_USER} WITH LOGIN = true AND PASSWORD = %s",
+            [passwords.cassandra_client.get_secret_value()],
+        ),
+        (admin, f"GRANT ALL PERMISSIONS ON ALL KEYSPACES TO {CLIENT_USER}", []),
+        (admin, f"DROP ROLE IF EXISTS {_DEFAULT_SUPERUSER}", []),
+    ]
+    if _answers(admin):  # the superuser exists already; the default login may be gone
+        steps = steps[1:]
+    try:
+        for login, statement, values in steps:
+            with connect(login) as session:
+                session.execute(statement, values)
+    except Exception:  # not up yet, or the default role not created yet: try again later
+        return False
+    return True
+
+
+def _healthy(settings: Settings, home: Path) -> bool:
+    """A CQL query answered (over TLS, as the client role, on a secured node whose first-boot
+    role setup is done)."""
+    if not port_accepts(settings.cassandra.port):
+        return False
+    client = client_settings(settings)
+    ready = home / _ROLES_READY
+    if settings.stack.secure and not ready.exists():
+        if not _setup_roles(client, load_secure(settings)):
+            return False
+        ready.touch()
+    return _answers(_on_node(client))
 
 
 def service(settings: Settings, java: Path) -> Service:
@@ -134,6 +223,7 @@ def service(settings: Settings, java: Path) -> Service:
             *([f"-javaagent:{jamm}"] if jamm else []),
             *_JVM17_OPTIONS,
             *_FAST_START,
+            *(_SECURED_START if settings.stack.secure else ()),
             f"-Dcassandra.config=file://{conf / 'cassandra.yaml'}",
             f"-Dlogback.configurationFile={conf / 'logback.xml'}",
             f"-Dcassandra.logdir={home / 'logs'}",
@@ -143,6 +233,6 @@ def service(settings: Settings, java: Path) -> Service:
             classpath(libs, conf),
             "org.apache.cassandra.service.CassandraDaemon",
         ),
-        healthy=lambda: _healthy(settings),
+        healthy=lambda: _healthy(settings, home),
         prepare=lambda: _prepare(settings, home),
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
-from stack import apicurio_registry, artifacts, cassandra_node, kafka_broker
+from stack import apicurio_registry, artifacts, cassandra_node, kafka_broker, secure
 from stack.health import wait_healthy
 from stack.javacheck import require_java
 from stack.leases import stack_lock
@@ -75,11 +75,14 @@ def up(settings: Settings, progress: Progress = print) -> UpResult:
     """Start every service not yet running and wait until all are healthy (idempotent).
 
     Cassandra boots in parallel with Kafka; the registry starts once Kafka answers,
-    because it keeps its data in Kafka.
+    because it keeps its data in Kafka. A secured stack (``stack.secure``) first generates its
+    certificates and passwords, once (see ``stack.secure``).
     """
     java = require_java()
     with stack_lock(settings):
         artifacts.ensure_fetched(settings)
+        if settings.stack.secure:
+            secure.provision(settings)
         return _up_locked(settings, services(settings, java), progress)
 
 
@@ -105,10 +108,14 @@ def down(
     only: Iterable[str] | None = None,
     progress: Progress = print,
 ) -> None:
-    """Stop the services from their pid files (registry first); ``fresh`` wipes their data."""
+    """Stop the services from their pid files (registry first); ``fresh`` wipes their data
+    (and, when every service is stopped, a secured stack's certificates and passwords)."""
     names = [n for n in ("registry", "kafka", "cassandra") if only is None or n in set(only)]
     with stack_lock(settings):
         _down_locked(services(settings), names, fresh, progress)
+        if fresh and only is None and secure.secrets_dir(settings).exists():
+            shutil.rmtree(secure.secrets_dir(settings))
+            progress(f"stack: wiped {secure.secrets_dir(settings)}")
 
 
 def _down_locked(

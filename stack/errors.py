@@ -52,3 +52,7 @@ class ServiceUnhealthyError(StackError):
             f"{service} did not become healthy: {reason}.\n"
             f"--- last lines of {log_path} ---\n{log_tail}"
         )
+
+
+class SecretsMissingError(StackError):
+    """A secured stack home has no generated certificates and passwords yet (never started)."""

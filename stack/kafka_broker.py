@@ -1,4 +1,8 @@
-"""Apache Kafka as a single KRaft node (broker and controller in one process)."""
+"""Apache Kafka as a single KRaft node (broker and controller in one process).
+
+Plain: PLAINTEXT listeners. Secured (``stack.secure``): clients log in with SCRAM-SHA-512 over
+TLS, and the controller listener accepts TLS connections with a certificate of the stack's CA.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,17 @@ from confluent_kafka.admin import AdminClient
 from config import Settings
 from stack import artifacts
 from stack.errors import StackError
+from stack.owner_only import write_file
 from stack.ports import port_accepts
+from stack.secure import (
+    CLIENT_USER,
+    KAFKA_BROKER_USER,
+    SCRAM_MECHANISM,
+    SecureStack,
+    client_settings,
+    scram_jaas,
+)
+from stack.secure import load as load_secure
 from stack.service import LOOPBACK, Service, classpath, java_opts, kafka_port
 
 _LOG4J2 = """\
@@ -32,7 +46,7 @@ logger.started.level = INFO
 """
 
 
-def server_properties(settings: Settings, data_dir: Path) -> str:
+def server_properties(settings: Settings, data_dir: Path, secure: SecureStack | None = None) -> str:
     """The broker's configuration: loopback only, one node, replication factor one."""
     port = kafka_port(settings)
     ctl = settings.stack.kafka_controller_port
@@ -41,11 +55,8 @@ def server_properties(settings: Settings, data_dir: Path) -> str:
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@{LOOPBACK}:{ctl}",
-            f"listeners=PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{ctl}",
-            f"advertised.listeners=PLAINTEXT://{LOOPBACK}:{port}",
+            *(_secured_listeners(port, ctl, secure) if secure else _plain_listeners(port, ctl)),
             "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             f"log.dirs={data_dir}",
             "num.partitions=1",
             "offsets.topic.replication.factor=1",
@@ -60,26 +71,85 @@ def server_properties(settings: Settings, data_dir: Path) -> str:
     )
 
 
+def _plain_listeners(port: int, ctl: int) -> list[str]:
+    return [
+        f"listeners=PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{ctl}",
+        f"advertised.listeners=PLAINTEXT://{LOOPBACK}:{port}",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
+
+
+def _secured_listeners(port: int, ctl: int, secure: SecureStack) -> list[str]:
+    """Clients (and the broker itself) log in with SCRAM over TLS; the controller listener takes
+    TLS connections with a certificate of the stack's CA only (the broker's own)."""
+    broker_login = scram_jaas(KAFKA_BROKER_USER, secure.passwords.kafka_broker)
+    return [
+        f"listeners=SASL_SSL://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{ctl}",
+        f"advertised.listeners=SASL_SSL://{LOOPBACK}:{port}",
+        "inter.broker.listener.name=SASL_SSL",
+        "listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL",
+        f"sasl.enabled.mechanisms={SCRAM_MECHANISM}",
+        f"sasl.mechanism.inter.broker.protocol={SCRAM_MECHANISM}",
+        f"listener.name.sasl_ssl.{SCRAM_MECHANISM.lower()}.sasl.jaas.config={broker_login}",
+        "listener.name.controller.ssl.client.auth=required",
+        "ssl.keystore.type=PEM",
+        f"ssl.keystore.location={secure.server_pem}",
+        "ssl.truststore.type=PEM",
+        f"ssl.truststore.location={secure.ca_file}",
+    ]
+
+
+def _scram_credentials(secure: SecureStack) -> list[str]:
+    """``kafka-storage format`` arguments creating the SCRAM logins in the metadata log."""
+    logins = (
+        (KAFKA_BROKER_USER, secure.passwords.kafka_broker),
+        (CLIENT_USER, secure.passwords.kafka_client),
+    )
+    return [
+        f"--add-scram={SCRAM_MECHANISM}=[name={user},password={password.get_secret_value()}]"
+        for user, password in logins
+    ]
+
+
+def _argfile_line(arg: str) -> str:
+    escaped = arg.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def _prepare(settings: Settings, java: Path, home: Path) -> None:
-    """Write the configuration; format the log directory once, before the first start."""
+    """Write the configuration; format the log directory once, before the first start.
+
+    The format command's arguments (SCRAM passwords, for a secured stack) go through an
+    owner-only java argument file, so they never show in the process list.
+    """
+    secure = load_secure(settings) if settings.stack.secure else None
     conf_dir, data_dir = home / "conf", home / "data"
     conf_dir.mkdir(parents=True, exist_ok=True)
-    (conf_dir / "server.properties").write_text(server_properties(settings, data_dir))
+    write_file(conf_dir / "server.properties", server_properties(settings, data_dir, secure))
     (conf_dir / "log4j2.properties").write_text(_LOG4J2)
     if (data_dir / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    args = [
+        "kafka.tools.StorageTool",
+        "format",
+        f"--cluster-id={cluster_id}",  # an id may start with "-": keep it glued to its flag
+        f"--config={conf_dir / 'server.properties'}",
+        *(_scram_credentials(secure) if secure else []),
+    ]
+    argfile = write_file(conf_dir / "format.args", "\n".join(map(_argfile_line, args)) + "\n")
     cmd = [
         str(java),
         f"-Dlog4j2.configurationFile={conf_dir / 'log4j2.properties'}",
         "-cp",
         classpath(artifacts.kafka_libs(settings)),
-        "kafka.tools.StorageTool",
-        "format",
-        f"--cluster-id={cluster_id}",  # an id may start with "-": keep it glued to its flag
-        f"--config={conf_dir / 'server.properties'}",
+        f"@{argfile}",
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    finally:
+        argfile.unlink()
     if result.returncode != 0:
         raise StackError(
             f"formatting Kafka's log directory {data_dir} failed:\n{result.stdout}{result.stderr}"
@@ -87,10 +157,11 @@ def _prepare(settings: Settings, java: Path, home: Path) -> None:
 
 
 def _healthy(settings: Settings) -> bool:
-    """A real metadata request answered by the broker."""
+    """A real metadata request answered by the broker (over SASL_SSL on a secured stack)."""
     if not port_accepts(kafka_port(settings)):
         return False
-    admin = AdminClient({**settings.kafka.client_config(), "log_level": 0})
+    client = client_settings(settings)
+    admin = AdminClient({**client.kafka.client_config(), "log_level": 0})
     try:
         metadata = admin.list_topics(timeout=3)
     except Exception:  # librdkafka raises KafkaException while the broker is starting

@@ -1,0 +1,99 @@
+"""Fixtures of the security tests: a private secured stack, and the pipeline running on it.
+
+The stack is the secured profile (``stack.secure``) on free ports in a temporary home, started
+once for the module and wiped afterwards. The streaming job runs as ``python -m spark`` in a
+subprocess that gets nothing but the stack's generated ``client.env`` (``PIPELINE_ENV_FILE``):
+the way ``make demo SECURE=1`` runs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import stack
+from clients.kafka import ensure_topics
+from config import Settings
+from config.settings import REPO_ROOT
+from ops import migrate, register
+from stack import secure
+from tests.stack.private import private_settings
+
+_SETTING_VARIABLE = re.compile(r"PIPELINE_[A-Z]+__")
+
+
+@dataclass(frozen=True)
+class SecuredStack:
+    """The stack's own settings (``stack``) and those of a client of it (``client``)."""
+
+    stack: Settings
+    client: Settings
+
+    @property
+    def secrets(self) -> secure.SecureStack:
+        return secure.load(self.stack)
+
+
+@pytest.fixture(scope="module")
+def secured(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredStack]:
+    own = private_settings(settings, tmp_path_factory.mktemp("secured") / "stack")
+    own = own.model_copy(update={"stack": own.stack.model_copy(update={"secure": True})})
+    try:
+        stack.up(own, progress=lambda _: None)
+        yield SecuredStack(own, stack.client_settings(own))
+    finally:
+        stack.down(own, fresh=True, progress=lambda _: None)
+
+
+def client_environment(secured: SecuredStack) -> dict[str, str]:
+    """This process's environment without its ``PIPELINE_<GROUP>__*`` settings, plus the
+    stack's client file: a subprocess then reaches the secured stack through that file only."""
+    env = {k: v for k, v in os.environ.items() if not _SETTING_VARIABLE.match(k)}
+    return {**env, "PIPELINE_ENV_FILE": str(secured.secrets.client_env)}
+
+
+@dataclass(frozen=True)
+class SecuredJob:
+    """The streaming job running on the secured stack, and its log."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def secured_job(secured: SecuredStack) -> Iterator[SecuredJob]:
+    """Schemas registered, CQL applied, topics created, then ``python -m spark`` started."""
+    assert register.run([], secured.client) == 0
+    assert migrate.run(["apply"], secured.client) == 0
+    ensure_topics(secured.client)
+    log = secured.stack.stack.home / "spark-job.log"
+    env = {**client_environment(secured), "PIPELINE_SPARK__DRIVER_MEMORY": "1g"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "spark", "--trigger", "1 second"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    yield SecuredJob(process, log)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

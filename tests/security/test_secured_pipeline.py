@@ -1,0 +1,245 @@
+"""The secured profile end to end, on real services: users flow through SASL_SSL Kafka, the HTTPS
+registry with a login, and Cassandra over TLS with a login; a client without the right
+credentials, CA or protocol is refused by each service; everything listens on loopback; no
+secret lies in a file it does not belong in.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import httpx
+import pytest
+from cassandra import AuthenticationFailed
+from cassandra.cluster import NoHostAvailable
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from pydantic import SecretStr
+
+import generated.spark.user_created as contract
+from clients.cassandra import connect
+from clients.kafka import end_offsets, read_range
+from clients.registry import Registry, schema_registry_client, value_subject
+from config import Settings
+from config.settings import CassandraSettings, RegistrySettings
+from generated.python.user_created import AVRO_SCHEMA
+from producer.run import run_batch
+from stack.control import running_pid, services
+from stack.offline_source import OfflineSource
+from stack.owner_only import DIR_MODE, FILE_MODE
+from stack.ports import listening_sockets_of
+from stack.procs import process_tree
+from stack.service import registry_port
+from tests.security.conftest import SecuredJob, SecuredStack
+from tests.stack.loopback import assert_listens_on_loopback_only
+
+USERS = 200
+WAIT_S = 180.0
+
+
+def _rows(client: Settings, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    keyspace = client.cassandra.keyspace or contract.KEYSPACE
+    found: set[uuid.UUID] = set()
+    with connect(client) as session:
+        for start in range(0, len(ids), 100):
+            chunk = ids[start : start + 100]
+            markers = ", ".join(["%s"] * len(chunk))
+            query = f"SELECT id FROM {keyspace}.{contract.TABLE} WHERE id IN ({markers})"
+            found |= {row.id for row in session.execute(query, chunk)}
+    return found
+
+
+def test_users_reach_cassandra_through_the_secured_services(
+    secured: SecuredStack, secured_job: SecuredJob
+) -> None:
+    client = secured.client
+    topic = client.kafka.topic
+    before = end_offsets(client, topic)
+    with OfflineSource() as source:
+        counts = run_batch(client, USERS, seed="secured", source_url=source.url)
+    assert (counts.produced, counts.rejected, counts.failed) == (USERS, 0, 0)
+    produced = read_range(client, topic, before, end_offsets(client, topic))
+    ids = sorted({uuid.UUID(m.key.decode()) for m in produced if m.key})
+    assert len(ids) == USERS
+
+    deadline = time.monotonic() + WAIT_S
+    written: set[uuid.UUID] = set()
+    while len(written) < USERS and time.monotonic() < deadline:
+        assert secured_job.process.poll() is None, f"the job exited:\n{secured_job.log_tail()}"
+        written = _rows(client, ids)
+        time.sleep(1)
+    assert written == set(ids), f"{len(written)}/{USERS} rows; job log:\n{secured_job.log_tail()}"
+
+    # the registry's REST compatibility check (requests, not confluent's client) over HTTPS
+    with Registry(client.registry) as registry:
+        assert registry.check_compatibility(value_subject(topic), AVRO_SCHEMA).compatible
+
+
+def test_every_process_listens_on_loopback_only(
+    secured: SecuredStack, secured_job: SecuredJob
+) -> None:
+    pids = {name: running_pid(service) for name, service in services(secured.stack).items()}
+    assert None not in pids.values(), f"a secured service is not running: {pids}"
+    processes = {name: process_tree(pid) for name, pid in pids.items() if pid is not None}
+    processes["streaming job (driver, UI, block manager)"] = process_tree(secured_job.process.pid)
+    assert_listens_on_loopback_only(processes)
+
+
+def test_the_secured_registry_opens_no_http_port(secured: SecuredStack) -> None:
+    registry_pid = running_pid(services(secured.stack)["registry"])
+    assert registry_pid is not None
+    ports = {s.port for s in listening_sockets_of(process_tree(registry_pid))}
+    assert ports == {registry_port(secured.stack)}
+
+
+def _kafka_refusal(conf: dict[str, Any]) -> list[KafkaError]:
+    """The errors a client reports when its metadata request fails (it must fail)."""
+    errors: list[KafkaError] = []
+    config: dict[str, Any] = {**conf, "error_cb": errors.append, "log_level": 0}
+    admin = AdminClient(config)
+    with pytest.raises(KafkaException):
+        admin.list_topics(timeout=3)
+    admin.poll(1)
+    return errors
+
+
+def test_kafka_refuses_clients_without_the_right_login_tls_or_ca(secured: SecuredStack) -> None:
+    conf = secured.client.kafka.client_config()
+    assert AdminClient(conf).list_topics(timeout=10).brokers  # the right client is served
+
+    wrong_password = _kafka_refusal({**conf, "sasl.password": "not-the-password"})
+    assert KafkaError._AUTHENTICATION in {e.code() for e in wrong_password}, wrong_password
+    hung_up = {KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN}
+    plaintext = _kafka_refusal({"bootstrap.servers": conf["bootstrap.servers"]})
+    assert hung_up & {e.code() for e in plaintext}, plaintext
+    tls_without_login = {k: v for k, v in conf.items() if not str(k).startswith("sasl.")}
+    no_login = _kafka_refusal({**tls_without_login, "security.protocol": "SSL"})
+    assert hung_up & {e.code() for e in no_login}, no_login
+    system_cas = {k: v for k, v in conf.items() if k != "ssl.ca.location"}
+    untrusted = _kafka_refusal(system_cas)
+    assert KafkaError._SSL in {e.code() for e in untrusted}, untrusted
+
+
+def test_kafka_controller_listener_wants_a_certificate_of_the_stack_ca(
+    secured: SecuredStack,
+) -> None:
+    secrets = secured.secrets
+    port = secured.stack.stack.kafka_controller_port
+
+    def exchange(context: ssl.SSLContext) -> bytes:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+        ):
+            tls.sendall(b"\x00\x00\x00\x00")
+            return tls.recv(1)
+
+    anonymous = ssl.create_default_context(cafile=secrets.ca_file)
+    with pytest.raises(ssl.SSLError, match="CERTIFICATE"):
+        exchange(anonymous)
+    with_cert = ssl.create_default_context(cafile=secrets.ca_file)
+    with_cert.load_cert_chain(secrets.server_cert, secrets.server_key)
+    assert exchange(with_cert) == b""  # accepted; the broker hangs up on the nonsense request
+
+
+def _cassandra_refusal(client: Settings, **changes: Any) -> list[Exception]:
+    """The per-host errors of a connection attempt with ``changes`` (it must fail)."""
+    cassandra: CassandraSettings = client.cassandra.model_copy(
+        update={"connect_timeout_s": 5.0, **changes}
+    )
+    with (
+        pytest.raises(NoHostAvailable) as refused,
+        connect(client.model_copy(update={"cassandra": cassandra})),
+    ):
+        pass
+    return list(refused.value.errors.values())
+
+
+def test_cassandra_refuses_clients_without_the_right_login_tls_or_ca(
+    secured: SecuredStack,
+) -> None:
+    client = secured.client
+    with connect(client) as session:  # the right client is served
+        assert session.execute("SELECT release_version FROM system.local").one()
+
+    tls = client.cassandra.tls
+    kinds: dict[str, Callable[[Exception], bool]] = {
+        "wrong password": lambda e: isinstance(e, AuthenticationFailed),
+        "no login": lambda e: isinstance(e, AuthenticationFailed),
+        "default superuser": lambda e: isinstance(e, AuthenticationFailed),
+        "plaintext": lambda e: isinstance(e, ConnectionError),
+        "system CAs": lambda e: "CERTIFICATE_VERIFY_FAILED" in str(e),
+    }
+    attempts: dict[str, dict[str, Any]] = {
+        "wrong password": {"password": SecretStr("not-the-password")},
+        "no login": {"username": None, "password": None},
+        "default superuser": {"username": "cassandra", "password": SecretStr("cassandra")},
+        "plaintext": {"tls": tls.model_copy(update={"enabled": False})},
+        "system CAs": {"tls": tls.model_copy(update={"ca_file": None})},
+    }
+    for name, changes in attempts.items():
+        errors = _cassandra_refusal(client, **changes)
+        assert errors and all(kinds[name](e) for e in errors), f"{name}: {errors!r}"
+
+
+def test_registry_refuses_plain_http_and_requests_without_the_right_login(
+    secured: SecuredStack,
+) -> None:
+    client = secured.client.registry
+    assert schema_registry_client(client).get_subjects() is not None  # the right client
+
+    def status_of(registry: RegistrySettings) -> int | None:
+        try:
+            schema_registry_client(registry).get_subjects()
+        except SchemaRegistryError as exc:
+            return int(exc.http_status_code)
+        return None
+
+    assert status_of(client.model_copy(update={"username": None, "password": None})) == 401
+    assert status_of(client.model_copy(update={"password": SecretStr("not-the-password")})) == 401
+
+    plain = f"http://127.0.0.1:{registry_port(secured.stack)}/apis/ccompat/v7/subjects"
+    try:
+        response = httpx.get(plain, timeout=5)
+    except httpx.TransportError:
+        pass  # the HTTPS port hangs up on plain HTTP
+    else:
+        pytest.fail(f"plain HTTP was answered: {response.status_code}")
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(client.url + "/subjects", timeout=5)  # the system CAs do not know the stack's
+
+
+def test_secrets_are_owner_only_and_stay_in_their_files(
+    secured: SecuredStack, secured_job: SecuredJob
+) -> None:
+    home = secured.stack.stack.home
+    secrets = secured.secrets
+    assert home.stat().st_mode & 0o777 == DIR_MODE
+    assert secrets.secrets_dir.stat().st_mode & 0o777 == DIR_MODE
+    holders = [
+        *secrets.secrets_dir.iterdir(),
+        home / "kafka" / "conf" / "server.properties",  # the broker's own SCRAM login
+        home / "registry" / "config" / "application.properties",  # its Kafka login
+    ]
+    assert {p.name: p.stat().st_mode & 0o777 for p in holders} == {
+        p.name: FILE_MODE for p in holders
+    }
+
+    passwords = [
+        getattr(secrets.passwords, f.name).get_secret_value() for f in fields(secrets.passwords)
+    ]
+    leaks = [
+        str(path)
+        for path in home.rglob("*")
+        if path.is_file() and path not in holders
+        for password in passwords
+        if password.encode() in path.read_bytes()
+    ]
+    assert leaks == [], "a password is written outside its owner-only files"
