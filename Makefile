@@ -76,8 +76,8 @@ produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURC
 offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8765 (PORT=8765)
 	$(PY) -m stack.offline_source --port $(or $(PORT),8765)
 
-airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its connections set
-	$(PY) -m stack.airflow_local
+airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_PORT, 8080); Ctrl-C stops it
+	$(PY) -m stack.airflow_ui
 
 inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
 	@$(PY) -m ops.inspection $(if $(JSON),--json)
