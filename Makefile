@@ -79,8 +79,8 @@ offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8
 airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_PORT, 8080); Ctrl-C stops it
 	$(PY) -m stack.airflow_ui
 
-inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
-	@$(PY) -m ops.inspection $(if $(JSON),--json)
+inspect: setup ## what flows where (JSON=1); MESSAGES=N: latest messages, decoded; WATCH=1: live rates
+	@$(PY) -m ops.inspection $(if $(JSON),--json) $(if $(MESSAGES),--messages $(MESSAGES)) $(if $(WATCH),--watch)
 
 redrive: setup ## re-publish DLQ entries that now pass: RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
 	$(PY) -m ops.redrive $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)

@@ -1,0 +1,81 @@
+"""Where the streaming job is: its checkpointed offsets, its lag, and its Spark UI.
+
+Read from what the job leaves behind (its checkpoint and ``spark.status_file``) and from the
+broker, so it works whether or not the job runs, and for a job started by anyone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from clients.kafka import watermarks
+from config import Settings
+from spark.status import read_status
+from stack.procs import is_alive
+from stack.streaming_job import MARKER
+
+STREAMING_TAB = "StreamingQuery/"
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What the job's status file says, and whether that process still runs."""
+
+    ui_url: str | None
+    pid: int | None
+    started_at: str | None
+    running: bool
+
+    @property
+    def streaming_url(self) -> str | None:
+        """The Structured Streaming tab (input and processing rates per batch)."""
+        return f"{self.ui_url.rstrip('/')}/{STREAMING_TAB}" if self.ui_url else None
+
+    def describe(self) -> str:
+        if self.pid is None:
+            return "no streaming job has recorded its status yet"
+        if not self.running:
+            return f"not running (pid {self.pid}, started {self.started_at}, has exited)"
+        return f"Spark UI {self.streaming_url} (job pid {self.pid}, started {self.started_at})"
+
+
+def job_status(settings: Settings) -> JobStatus:
+    """The job's recorded status; ``running`` checks the pid still runs the job."""
+    status = read_status(settings.spark.status_file)
+    pid = status.get("pid")
+    pid = pid if isinstance(pid, int) else None
+    return JobStatus(
+        ui_url=status.get("ui_url"),
+        pid=pid,
+        started_at=status.get("started_at"),
+        running=pid is not None and is_alive(pid, MARKER),
+    )
+
+
+def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
+    """Offsets of the newest batch in a Structured Streaming checkpoint, for ``topic``.
+
+    Each ``offsets/<batch>`` file holds a version line, a metadata line, then one JSON line
+    per source; for the Kafka source it maps topic -> partition -> next offset to read.
+    """
+    offsets_dir = checkpoint / "offsets"
+    batches = sorted(int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit())
+    if not batches:
+        return {}
+    lines = (offsets_dir / str(batches[-1])).read_text(encoding="utf-8").splitlines()
+    for line in lines[2:]:
+        source = json.loads(line)
+        if isinstance(source, dict) and topic in source:
+            return {int(p): int(o) for p, o in source[topic].items()}
+    return {}
+
+
+def lag(settings: Settings, committed: dict[int, int]) -> int | None:
+    """Messages of the topic past the committed offsets; None when the broker does not answer."""
+    try:
+        ends = watermarks(settings, settings.kafka.topic)
+    except Exception:  # broker unreachable: the rest of the progress is still worth showing
+        return None
+    return sum(high - committed.get(p, low) for p, (low, high) in ends.items())
