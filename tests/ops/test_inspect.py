@@ -35,6 +35,8 @@ from spark.status import write_status
 from tests.fixtures.pii import tagged
 from tests.spark.spark_support import contract_record, make_users, produce_avro, serialize
 
+pytestmark = pytest.mark.stack
+
 TAGGED = ("email", "name.first", "location.street", "phone")
 MASK = "***"
 
