@@ -9,7 +9,8 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.setup-done
 
 .PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
-        migrate stream produce offline-source demo airflow inspect redrive bench up down logs clean
+        migrate stream produce offline-source demo airflow inspect redrive screenshots bench up down \
+        logs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -84,6 +85,10 @@ inspect: setup ## what flows where (JSON=1); MESSAGES=N: latest messages, decode
 
 redrive: setup ## re-publish DLQ entries that now pass: RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
 	$(PY) -m ops.redrive $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
+
+screenshots: setup ## refresh docs/images/ from the browser tests (Airflow UI, Spark UI; real stack)
+	@mkdir -p docs/images
+	USERSTREAM_SCREENSHOTS=$(CURDIR)/docs/images $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end
 	$(PY) -m bench
