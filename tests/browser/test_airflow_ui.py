@@ -7,8 +7,12 @@ last, Ctrl-C taking down every process it started.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -17,7 +21,13 @@ from playwright.sync_api import Page, expect
 from clients.kafka import end_offsets
 from ops.messages import latest_shown
 from stack.sessions import session_members
-from tests.fixtures.airflow_ui import STOP_TIMEOUT_S, AirflowUI
+from tests.fixtures.airflow_ui import (
+    STOP_TIMEOUT_S,
+    AirflowUI,
+    start_make_airflow,
+    stop_if_running,
+    wait_for_line,
+)
 from tests.fixtures.browser import Shoot
 from tests.fixtures.pipeline import Pipeline
 from tests.fixtures.procfs import alive, descendants, listening_sockets, session_of
@@ -87,18 +97,43 @@ def test_trigger_a_run_and_see_it_succeed(
     assert latest.payload.value["source"] == settings.source.url, "fetched from the offline source"
 
 
-def test_ctrl_c_stops_airflow_and_every_process_it_started(airflow_ui: AirflowUI) -> None:
-    sessions = _sessions(airflow_ui)
+def _assert_all_stop(ui: AirflowUI, sessions: set[int], stop: Callable[[], None]) -> None:
+    """``stop()`` ends ``make airflow``, its wrapper and every process of ``sessions``."""
     started = session_members(sessions)
-    assert len(started) > len(sessions), "the components have children (workers, servers)"
-    wrapper = descendants(airflow_ui.make.pid) - started
-
-    airflow_ui.interrupt()
-    airflow_ui.make.wait(STOP_TIMEOUT_S)
-
+    wrapper = descendants(ui.make.pid) - started
+    stop()
+    ui.make.wait(STOP_TIMEOUT_S)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while (left := alive(started | wrapper)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not left, f"processes {sorted(left)} survived Ctrl-C"
+    assert not left, f"processes {sorted(left)} survived"
     assert session_members(sessions) == set(), "nothing new was started in those sessions"
-    assert "Airflow stopped" in airflow_ui.printed()
+    assert "Airflow stopped" in ui.printed()
+
+
+def test_ctrl_c_stops_airflow_and_every_process_it_started(airflow_ui: AirflowUI) -> None:
+    sessions = _sessions(airflow_ui)
+    assert len(session_members(sessions)) > len(sessions), "components have children (workers)"
+    _assert_all_stop(airflow_ui, sessions, airflow_ui.interrupt)
+
+
+def test_sigterm_to_it_while_starting_stops_every_process_it_started(
+    airflow_ui: AirflowUI, pipeline: Pipeline
+) -> None:
+    stop_if_running(airflow_ui)  # its Airflow home is reused: the database is migrated already
+    ui = start_make_airflow(pipeline, airflow_ui.output.parent)
+    try:
+        wait_for_line(ui, "[2/3] starting")
+        [wrapper] = [
+            pid
+            for pid in descendants(ui.make.pid)
+            if b"stack.airflow_ui" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while len(sessions := _sessions(ui)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(sessions) == 4
+        _assert_all_stop(ui, sessions, lambda: os.kill(wrapper, signal.SIGTERM))
+        assert ui.make.returncode == 0, "a requested stop is a clean exit"
+    finally:
+        stop_if_running(ui)
