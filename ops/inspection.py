@@ -117,12 +117,16 @@ def collect_job(settings: Settings) -> list[JobRow]:
     if not checkpoint.exists():
         raise FileNotFoundError(f"no checkpoint at {checkpoint}: the streaming job has not run")
     committed = read_checkpoint_offsets(checkpoint, settings.kafka.topic)
+    try:
+        behind: int | None = lag(watermarks(settings, settings.kafka.topic), committed)
+    except Exception:  # broker unreachable: the rest of the progress is still worth showing
+        behind = None
     status = job_status(settings)
     return [
         JobRow(
             str(checkpoint),
             committed,
-            lag(settings, committed),
+            behind,
             MetricsLog(settings.spark.metrics_file).last_batch(),
             status.running,
             status.streaming_url,

@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from clients.kafka import watermarks
 from config import Settings
 from spark.status import read_status
 from stack.procs import is_alive
@@ -72,10 +71,6 @@ def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
     return {}
 
 
-def lag(settings: Settings, committed: dict[int, int]) -> int | None:
-    """Messages of the topic past the committed offsets; None when the broker does not answer."""
-    try:
-        ends = watermarks(settings, settings.kafka.topic)
-    except Exception:  # broker unreachable: the rest of the progress is still worth showing
-        return None
-    return sum(high - committed.get(p, low) for p, (low, high) in ends.items())
+def lag(marks: dict[int, tuple[int, int]], committed: dict[int, int]) -> int:
+    """Messages past the committed offsets, given each partition's (low, high) watermarks."""
+    return sum(high - committed.get(p, low) for p, (low, high) in marks.items())

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from clients.kafka import end_offsets
+from clients.kafka import end_offsets, watermarks
 from config import Settings
 from ops.job_progress import JobStatus, job_status, lag, read_checkpoint_offsets
 from spark.metrics import MetricsLog
@@ -59,21 +59,26 @@ def _rows_written(settings: Settings) -> int | None:
     return sum(int(batch.get("rows_written", 0)) for batch in batches)
 
 
-def _lag(settings: Settings) -> int | None:
+def _committed(settings: Settings) -> dict[int, int] | None:
     checkpoint = settings.spark.checkpoint_dir
     if not (checkpoint / "offsets").is_dir():
         return None
-    return lag(settings, read_checkpoint_offsets(checkpoint, settings.kafka.topic))
+    return read_checkpoint_offsets(checkpoint, settings.kafka.topic)
 
 
 def take_sample(settings: Settings) -> Sample:
     """The counters now: topic and DLQ end offsets, rows the job wrote, the job's lag."""
+    try:
+        marks: dict[int, tuple[int, int]] | None = watermarks(settings, settings.kafka.topic)
+    except Exception:  # broker unreachable: shown as unknown, the watch goes on
+        marks = None
+    committed = _committed(settings)
     return Sample(
         at=time.monotonic(),
-        records_in=_end_total(settings, settings.kafka.topic),
+        records_in=None if marks is None else sum(high for _, high in marks.values()),
         rows_written=_rows_written(settings),
         rejects=_end_total(settings, settings.kafka.dlq_topic),
-        lag=_lag(settings),
+        lag=None if marks is None or committed is None else lag(marks, committed),
     )
 
 

@@ -7,6 +7,7 @@ schema might carry them: the tags are read from the writer schema, not from ``sc
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -67,6 +68,7 @@ def flow(local_stack: Settings, kafka_admin: AdminClient, tmp_path: Path) -> Ite
             yield settings
         finally:
             registry.delete_subject(value_subject(topic))
+            gc.collect()  # a producer left in a reference cycle would recreate deleted topics
             for done in kafka_admin.delete_topics([topic, settings.kafka.dlq_topic]).values():
                 done.result(30)
 
