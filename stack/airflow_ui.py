@@ -28,6 +28,7 @@ from config.settings import REPO_ROOT
 from stack.airflow_local import (
     ADMIN_USER,
     DAG_ID,
+    AirflowRunError,
     airflow_env,
     airflow_home,
     airflow_url,
@@ -49,6 +50,7 @@ HEALTH_CHECKS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
 READY_TIMEOUT_S = 300.0
 STOP_TIMEOUT_S = 30.0
 POLL_S = 1.0
+PROGRESS_EVERY_S = 15.0
 REQUEST_TIMEOUT_S = 5.0
 
 
@@ -104,6 +106,7 @@ def _wait_ready(group: SessionGroup, settings: Settings, stop: threading.Event, 
     """Wait until the UI is usable; returns "" when ready, else why it is not."""
     started = time.monotonic()
     shown: list[str] = []
+    said_at = started
     with httpx.Client(base_url=airflow_url(settings), timeout=REQUEST_TIMEOUT_S) as client:
         while not stop.is_set():
             dead = group.exited()
@@ -112,12 +115,12 @@ def _wait_ready(group: SessionGroup, settings: Settings, stop: threading.Event, 
             missing = missing_parts(client, settings)
             if not missing:
                 return ""
-            elapsed = time.monotonic() - started
-            if elapsed > READY_TIMEOUT_S:
+            now = time.monotonic()
+            if now - started > READY_TIMEOUT_S:
                 return f"not ready after {READY_TIMEOUT_S:.0f} s, still waiting for {missing}"
-            if missing != shown:
-                say(f"  {elapsed:5.1f} s  waiting for {', '.join(missing)}")
-                shown = missing
+            if missing != shown or now - said_at >= PROGRESS_EVERY_S:
+                say(f"  {now - started:5.1f} s  waiting for {', '.join(missing)}")
+                shown, said_at = missing, now
             stop.wait(POLL_S)
     return "stopped before it was ready"
 
@@ -151,7 +154,13 @@ def serve(settings: Settings, say: Say = _say) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     say(f"[1/3] Airflow metadata database in {airflow_home(settings)}")
-    ensure_metadata_db(settings, airflow_home(settings) / "db-migrate.log")
+    try:
+        ensure_metadata_db(settings, airflow_home(settings) / "db-migrate.log")
+    except AirflowRunError as exc:  # Ctrl-C during the first migration ends it too
+        say(str(exc))
+        return 0 if stop.is_set() else 1
+    if stop.is_set():
+        return 0
     say(f"[2/3] starting {', '.join(COMPONENTS)} (logs in {logs_dir(settings)})")
     group = SessionGroup()
     airflow = str(Path(sys.executable).parent / "airflow")
