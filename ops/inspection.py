@@ -46,7 +46,7 @@ class JobRow:
     last_batch: dict[str, Any] | None
     running: bool
     spark_ui: str | None
-    """The Structured Streaming tab of the job's Spark UI, from ``spark.status_file``."""
+    """The Structured Streaming tab of the running job's Spark UI (``spark.status_file``)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def collect_job(settings: Settings) -> list[JobRow]:
             behind,
             MetricsLog(settings.spark.metrics_file).last_batch(),
             status.running,
-            status.streaming_url,
+            status.streaming_url if status.running else None,
         )
     ]
 
@@ -228,8 +228,8 @@ def render_text(report: FlowReport) -> str:
         "Streaming job",
         report.job,
         lambda r: (
-            f"{'running' if r.running else 'not running'}; Spark UI {r.spark_ui or '-'}\n"
-            f"  lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
+            (f"running; Spark UI {r.spark_ui}\n" if r.running else "not running\n")
+            + f"  lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
         ),
     )
     block(
