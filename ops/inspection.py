@@ -47,6 +47,8 @@ class JobRow:
     running: bool
     spark_ui: str | None
     """The Structured Streaming tab of the running job's Spark UI (``spark.status_file``)."""
+    status: str
+    """The job's recorded state, restarts and last failure, in words."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def collect_job(settings: Settings) -> list[JobRow]:
             MetricsLog(settings.spark.metrics_file).last_batch(),
             status.running,
             status.streaming_url if status.running else None,
+            status.describe(),
         )
     ]
 
@@ -228,8 +231,8 @@ def render_text(report: FlowReport) -> str:
         "Streaming job",
         report.job,
         lambda r: (
-            (f"running; Spark UI {r.spark_ui}\n" if r.running else "not running\n")
-            + f"  lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
+            f"{r.status}\n"
+            f"  lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
         ),
     )
     block(

@@ -13,9 +13,10 @@ from pathlib import Path
 from config import Settings
 from spark.status import read_status
 from stack.procs import is_alive
-from stack.streaming_job import MARKER
 
 STREAMING_TAB = "StreamingQuery/"
+JOB_MARKER = "spark"
+"""In the job's command line (``python -m spark``): the recorded pid still runs the job."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class JobStatus:
     pid: int | None
     started_at: str | None
     running: bool
+    state: str | None = None
+    """starting, running, restarting (after a failed query) or stopped, as the job records."""
+    query_restarts: int = 0
+    last_failure: str | None = None
 
     @property
     def streaming_url(self) -> str | None:
@@ -37,7 +42,12 @@ class JobStatus:
             return "no streaming job has recorded its status yet"
         if not self.running:
             return f"not running (pid {self.pid}, started {self.started_at}, has exited)"
-        return f"Spark UI {self.streaming_url} (job pid {self.pid}, started {self.started_at})"
+        restarts = f", {self.query_restarts} query restarts" if self.query_restarts else ""
+        failure = f"; last failure: {self.last_failure}" if self.last_failure else ""
+        return (
+            f"{self.state or 'running'}, Spark UI {self.streaming_url} "
+            f"(job pid {self.pid}, started {self.started_at}{restarts}){failure}"
+        )
 
 
 def job_status(settings: Settings) -> JobStatus:
@@ -45,11 +55,15 @@ def job_status(settings: Settings) -> JobStatus:
     status = read_status(settings.spark.status_file)
     pid = status.get("pid")
     pid = pid if isinstance(pid, int) else None
+    restarts = status.get("query_restarts")
     return JobStatus(
         ui_url=status.get("ui_url"),
         pid=pid,
         started_at=status.get("started_at"),
-        running=pid is not None and is_alive(pid, MARKER),
+        running=pid is not None and is_alive(pid, JOB_MARKER),
+        state=status.get("state"),
+        query_restarts=restarts if isinstance(restarts, int) else 0,
+        last_failure=status.get("last_failure"),
     )
 
 

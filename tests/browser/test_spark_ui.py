@@ -18,6 +18,7 @@ from stack.procs import log_tail
 from stack.streaming_job import job_log
 from tests.fixtures.browser import Shoot
 from tests.fixtures.pipeline import Pipeline
+from tests.fixtures.procfs import descendants
 from tests.spark.spark_support import make_users, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.spark]
@@ -40,7 +41,7 @@ def _running_status(pipeline: Pipeline) -> JobStatus:
     started = time.monotonic()
     while True:
         status = job_status(pipeline.settings)
-        if status.running and status.pid == pipeline.job_pid and status.ui_url:
+        if status.running and status.pid in descendants(pipeline.supervisor_pid) and status.ui_url:
             return status
         _pause_or_give_up(pipeline, "no Spark UI recorded", started)
 
