@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from clients.kafka import list_topics, read_range, watermarks
 from clients.registry import Registry
 from config import Settings, load_settings
-from ops.job_progress import job_status, lag, read_checkpoint_offsets
+from ops.job_progress import job_status, lag, written_offsets
 from ops.messages import latest_shown, render
 from ops.watch import watch
 from spark.metrics import MetricsLog
@@ -118,7 +118,7 @@ def collect_job(settings: Settings) -> list[JobRow]:
     checkpoint = settings.spark.checkpoint_dir
     if not checkpoint.exists():
         raise FileNotFoundError(f"no checkpoint at {checkpoint}: the streaming job has not run")
-    committed = read_checkpoint_offsets(checkpoint, settings.kafka.topic)
+    committed = written_offsets(checkpoint, settings.kafka.topic)
     try:
         behind: int | None = lag(watermarks(settings, settings.kafka.topic), committed)
     except Exception:  # broker unreachable: the rest of the progress is still worth showing

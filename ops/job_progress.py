@@ -1,4 +1,4 @@
-"""Where the streaming job is: its checkpointed offsets, its lag, and its Spark UI.
+"""Where the streaming job is: the offsets it has written, its lag, and its Spark UI.
 
 Read from what the job leaves behind (its checkpoint and ``spark.status_file``) and from the
 broker, so it works whether or not the job runs, and for a job started by anyone.
@@ -67,17 +67,24 @@ def job_status(settings: Settings) -> JobStatus:
     )
 
 
-def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
-    """Offsets of the newest batch in a Structured Streaming checkpoint, for ``topic``.
+def _batches(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
-    Each ``offsets/<batch>`` file holds a version line, a metadata line, then one JSON line
-    per source; for the Kafka source it maps topic -> partition -> next offset to read.
+
+def written_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
+    """Offsets up to which the job has written ``topic``: those of its newest *committed* batch.
+
+    A batch's ``offsets/<id>`` file is written when the batch is planned, its ``commits/<id>``
+    file once its output is written, so the newest offsets file is the batch in progress. An
+    offsets file holds a version line, a metadata line, then one JSON line per source; for
+    the Kafka source it maps topic -> partition -> next offset to read.
     """
-    offsets_dir = checkpoint / "offsets"
-    batches = sorted(int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit())
-    if not batches:
+    committed = _batches(checkpoint / "commits")
+    if not committed:
         return {}
-    lines = (offsets_dir / str(batches[-1])).read_text(encoding="utf-8").splitlines()
+    lines = (checkpoint / "offsets" / str(committed[-1])).read_text(encoding="utf-8").splitlines()
     for line in lines[2:]:
         source = json.loads(line)
         if isinstance(source, dict) and topic in source:

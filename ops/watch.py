@@ -17,7 +17,7 @@ from typing import TextIO
 
 from clients.kafka import end_offsets, watermarks
 from config import Settings
-from ops.job_progress import JobStatus, job_status, lag, read_checkpoint_offsets
+from ops.job_progress import JobStatus, job_status, lag, written_offsets
 from spark.metrics import MetricsLog
 
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
@@ -61,9 +61,9 @@ def _rows_written(settings: Settings) -> int | None:
 
 def _committed(settings: Settings) -> dict[int, int] | None:
     checkpoint = settings.spark.checkpoint_dir
-    if not (checkpoint / "offsets").is_dir():
+    if not checkpoint.is_dir():
         return None
-    return read_checkpoint_offsets(checkpoint, settings.kafka.topic)
+    return written_offsets(checkpoint, settings.kafka.topic)
 
 
 def take_sample(settings: Settings) -> Sample:

@@ -228,18 +228,24 @@ def test_inspect_messages_json_holds_the_decoded_fields(
     assert shown[flow.kafka.dlq_topic] == []
 
 
-def _write_checkpoint(checkpoint: Path, topic: str, committed: dict[int, int]) -> None:
-    offsets = checkpoint / "offsets"
-    offsets.mkdir(parents=True)
-    source = json.dumps({topic: {str(p): o for p, o in committed.items()}})
-    (offsets / "0").write_text(f'v1\n{{"batchWatermarkMs":0}}\n{source}\n')
+def _write_checkpoint(checkpoint: Path, topic: str, batches: list[dict[int, int]]) -> None:
+    """Offsets files for ``batches`` (as Spark plans them), all but the last one committed."""
+    for folder in ("offsets", "commits"):
+        (checkpoint / folder).mkdir(parents=True)
+    for batch, offsets in enumerate(batches):
+        source = json.dumps({topic: {str(p): o for p, o in offsets.items()}})
+        planned = f'v1\n{{"batchWatermarkMs":0}}\n{source}\n'
+        (checkpoint / "offsets" / str(batch)).write_text(planned)
+        if batch < len(batches) - 1:
+            (checkpoint / "commits" / str(batch)).write_text('v1\n{"nextBatchWatermarkMs":0}\n')
 
 
 def test_watch_shows_rates_lag_and_the_running_jobs_spark_ui(flow: Settings) -> None:
     job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "spark"])
     try:
         write_status(flow.spark.status_file, ui_url="http://127.0.0.1:4041", pid=job.pid)
-        _write_checkpoint(flow.spark.checkpoint_dir, flow.kafka.topic, {0: 0})
+        # batch 0 (nothing) is written; batch 1, planned up to offset 20, is still in progress
+        _write_checkpoint(flow.spark.checkpoint_dir, flow.kafka.topic, [{0: 0}, {0: 20}])
         before = take_sample(flow)
         produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), _records(20))
         _produce(flow, flow.kafka.dlq_topic, [(b"x", {}), (b"y", {})])
