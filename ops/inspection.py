@@ -16,6 +16,7 @@ import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from clients.kafka import list_topics, read_range, watermarks
@@ -252,21 +253,28 @@ def render_text(report: FlowReport) -> str:
     return "\n".join(lines)
 
 
-def render_messages(settings: Settings, count: int) -> str:
-    """The latest ``count`` messages of the topic and of its DLQ, as text."""
+def collect_messages(settings: Settings, count: int) -> dict[str, Section]:
+    """The latest ``count`` messages of the topic and of its DLQ, each topic in its section."""
+    topics = (settings.kafka.topic, settings.kafka.dlq_topic)
+    return {t: _section(partial(latest_shown, settings, t, count)) for t in topics}
+
+
+def render_messages(sections: dict[str, Section]) -> str:
     lines = []
-    for topic in (settings.kafka.topic, settings.kafka.dlq_topic):
-        shown = latest_shown(settings, topic, count)
-        lines.append(f"{topic}: the latest {len(shown)} messages (fields tagged x-pii masked)")
-        lines.extend(render(shown) or ["  (none)", ""])
+    for topic, section in sections.items():
+        lines.append(
+            f"{topic}: the latest {len(section.rows)} messages (fields tagged x-pii masked)"
+        )
+        if section.error is not None:
+            lines.extend([f"  unavailable: {section.error}", ""])
+        else:
+            lines.extend(render(section.rows) or ["  (none)", ""])
     return "\n".join(lines)
 
 
-def messages_json(settings: Settings, count: int) -> str:
-    """The same as JSON: ``{topic: [message, ...]}``."""
-    topics = (settings.kafka.topic, settings.kafka.dlq_topic)
-    shown = {t: [asdict(m) for m in latest_shown(settings, t, count)] for t in topics}
-    return json.dumps(shown, indent=2, ensure_ascii=False)
+def messages_json(sections: dict[str, Section]) -> str:
+    """``{topic: {"rows": [message, ...], "error": null}}``."""
+    return json.dumps({t: asdict(s) for t, s in sections.items()}, indent=2, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.watch:
         return watch(settings, args.interval, sys.stdout, as_json=args.json)
     if args.messages is not None:
-        text = messages_json if args.json else render_messages
-        sys.stdout.write(text(settings, args.messages) + "\n")
+        sections = collect_messages(settings, args.messages)
+        text = messages_json(sections) if args.json else render_messages(sections)
+        sys.stdout.write(text + "\n")
         return 0
     report = collect(settings)
     sys.stdout.write((report.to_json() if args.json else render_text(report)) + "\n")

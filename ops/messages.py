@@ -28,6 +28,7 @@ from contract.pii import mask, pii_paths
 
 HEADER_BYTES = 5
 PREVIEW_BYTES = 48
+PREVIEW_FIELDS = 20
 HEADER_TEXT_LIMIT = 300
 
 
@@ -74,18 +75,18 @@ class WriterSchemas:
         self._cache: dict[int, WriterSchema | None] = {}
 
     def get(self, schema_id: int) -> WriterSchema | None:
-        """The Avro writer schema of ``schema_id``; None when the id is unknown or not Avro."""
+        """The Avro writer schema of ``schema_id``; None when unknown or not usable Avro."""
         if schema_id not in self._cache:
             found = self.registry.schema_by_id(schema_id)
-            if found is None or found[0] != "AVRO":
-                self._cache[schema_id] = None
-            else:
-                document = json.loads(found[1])
+            self._cache[schema_id] = None
+            if found is not None and found[0] == "AVRO":
+                try:
+                    document = json.loads(found[1])
+                    parsed = fastavro.parse_schema(document)
+                except Exception:  # a schema fastavro cannot use is shown as unusable
+                    return None
                 self._cache[schema_id] = WriterSchema(
-                    schema_id,
-                    fastavro.parse_schema(document),
-                    pii_paths(document),
-                    self.registry.versions_of_id(schema_id),
+                    schema_id, parsed, pii_paths(document), self.registry.versions_of_id(schema_id)
                 )
         return self._cache[schema_id]
 
@@ -112,8 +113,11 @@ def preview(value: bytes | None) -> str:
     except ValueError:
         document = None
     if isinstance(document, dict):
-        names = ", ".join(document)
-        return f"JSON object of {len(value)} bytes (values withheld), fields: {names}"
+        names = ", ".join(list(document)[:PREVIEW_FIELDS])
+        more = (
+            f" and {len(document) - PREVIEW_FIELDS} more" if len(document) > PREVIEW_FIELDS else ""
+        )
+        return f"JSON object of {len(value)} bytes (values withheld), fields: {names}{more}"
     return f"{len(value)} bytes: {escaped(value)}"
 
 
@@ -140,7 +144,7 @@ def decode(value: bytes | None, schemas: WriterSchemas) -> Payload:
     schema_id, body = frame
     writer = schemas.get(schema_id)
     if writer is None:
-        why = f"schema id {schema_id} is not a registered Avro schema"
+        why = f"schema id {schema_id} is not a registered, usable Avro schema"
         return Payload(schema_id, preview=f"{why}; {preview(value)}")
     try:
         record = fastavro.schemaless_reader(io.BytesIO(body), writer.parsed, None)

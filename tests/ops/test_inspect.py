@@ -29,7 +29,7 @@ from config import Settings
 from config.settings import REPO_ROOT
 from contract.pii import pii_paths
 from generated.python.user_created import AVRO_SCHEMA
-from ops.inspection import main
+from ops.inspection import collect_messages, main, render_messages
 from ops.messages import latest_shown, render
 from ops.watch import rates, take_sample, watch
 from spark.metrics import BatchMetrics, MetricsLog
@@ -171,7 +171,7 @@ def test_dlq_messages_show_their_headers_and_only_safe_previews(flow: Settings) 
         f"JSON object of {len(json.dumps(api_user))} bytes (values withheld), fields: email, name"
     )
     assert unknown_id.payload.schema_id == 0x7FFFFFF0
-    assert "not a registered Avro schema" in str(unknown_id.payload.preview)
+    assert "not a registered, usable Avro schema" in str(unknown_id.payload.preview)
     assert truncated.payload.value is None
     assert "not decodable with schema id" in str(truncated.payload.preview)
     assert raw.payload.preview == "10 bytes: \\xffnot avro\\x0a"
@@ -222,10 +222,26 @@ def test_inspect_messages_json_holds_the_decoded_fields(
     assert main(["--messages", "3", "--json"]) == 0
 
     shown = json.loads(capsys.readouterr().out)
-    assert [m["payload"]["value"] for m in shown[flow.kafka.topic]] == [
+    assert [m["payload"]["value"] for m in shown[flow.kafka.topic]["rows"]] == [
         _expected(r) for r in records
     ]
-    assert shown[flow.kafka.dlq_topic] == []
+    assert shown[flow.kafka.dlq_topic] == {"rows": [], "error": None}
+
+
+def test_a_topic_that_cannot_be_read_is_shown_as_unavailable_beside_the_other(
+    flow: Settings,
+) -> None:
+    records = _records(1)
+    produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), records)
+    missing = f"{flow.kafka.topic}.absent"
+    kafka = flow.kafka.model_copy(update={"dlq_topic": missing})
+
+    text = render_messages(collect_messages(flow.model_copy(update={"kafka": kafka}), 1))
+
+    assert f"{flow.kafka.topic}: the latest 1 messages" in text
+    assert str(records[0]["id"]) in text
+    assert f"{missing}: the latest 0 messages" in text
+    assert f"unavailable: UnknownTopicError: topic {missing}" in text
 
 
 def _write_checkpoint(checkpoint: Path, topic: str, batches: list[dict[int, int]]) -> None:
