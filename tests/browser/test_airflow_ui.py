@@ -1,8 +1,9 @@
 """``make airflow`` from a plain shell, used in a real browser, then stopped with Ctrl-C.
 
 The tests run in file order on one ``make airflow`` (module fixture): its addresses, the login
-and the DAG, a triggered run that produces to Kafka through the registry and succeeds, and
-last, Ctrl-C taking down every process it started.
+and the DAG, a triggered run that produces to Kafka through the registry and succeeds, Ctrl-C
+taking down every process it started, and last, a second start (same Airflow home) stopped by
+SIGTERM to its wrapper while Airflow is still starting.
 """
 
 from __future__ import annotations
