@@ -22,7 +22,8 @@ endif
 endif
 
 .PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
-        migrate stream produce offline-source demo airflow inspect redrive bench up down logs clean
+        migrate stream produce offline-source demo airflow inspect redrive screenshots bench up down \
+        logs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -89,14 +90,18 @@ produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURC
 offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8765 (PORT=8765)
 	$(PY) -m stack.offline_source --port $(or $(PORT),8765)
 
-airflow: setup ## the Airflow UI on the local stack, with the DAG loaded and its connections set
-	$(PY) -m stack.airflow_local
+airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_PORT, 8080); Ctrl-C stops it
+	$(PY) -m stack.airflow_ui
 
-inspect: setup ## topics, offsets, job lag, subjects, DLQ and table counts (JSON=1 for JSON)
-	@$(PY) -m ops.inspection $(if $(JSON),--json)
+inspect: setup ## what flows where (JSON=1); MESSAGES=N: latest messages, decoded; WATCH=1: live rates
+	@$(PY) -m ops.inspection $(if $(JSON),--json) $(if $(MESSAGES),--messages $(MESSAGES)) $(if $(WATCH),--watch)
 
 redrive: setup ## re-publish DLQ entries that now pass: RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
 	$(PY) -m ops.redrive $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
+
+screenshots: setup ## refresh docs/images/ from the browser tests (Airflow UI, Spark UI; real stack)
+	@mkdir -p docs/images
+	USERSTREAM_SCREENSHOTS=$(CURDIR)/docs/images $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end
 	$(PY) -m bench

@@ -179,6 +179,14 @@ class Registry:
             return None
         return found.schema_type or "AVRO", found.schema_str or ""
 
+    def versions_of_id(self, schema_id: int) -> list[tuple[str, int]]:
+        """``(subject, version)`` pairs registered with a global schema id (empty: unknown)."""
+        found = self._call_or_none(
+            f"versions of schema id {schema_id}",
+            lambda: self.client.get_schema_versions(schema_id),
+        )
+        return sorted((v.subject, int(v.version)) for v in found or [] if v.subject and v.version)
+
     def lookup(self, subject: str, schema: str) -> RegisteredVersion | None:
         """The version of ``subject`` holding exactly this schema, if any."""
         candidate = Schema(schema, "AVRO")

@@ -243,6 +243,8 @@ class StackSettings(BaseModel):
     cache_dir: Path = Path.home() / ".cache" / "userstream"
     kafka_controller_port: int = 9093
     cassandra_storage_port: int = 7000
+    airflow_port: int = 8080
+    """Port of the Airflow UI and API that ``make airflow`` serves on 127.0.0.1."""
     kafka_heap: str = "512m"
     registry_heap: str = "384m"
     cassandra_heap: str = "1024m"

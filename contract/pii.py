@@ -15,27 +15,47 @@ PII_PROPERTY = "x-pii"
 
 
 def pii_paths(schema: Mapping[str, Any]) -> frozenset[str]:
-    """Dotted paths of the tagged fields of an Avro record schema (through nested records and
-    ``["null", record]`` unions)."""
-    return frozenset(_paths(schema, ""))
+    """Dotted paths of the tagged fields of an Avro record schema (through nested records,
+    ``["null", record]`` unions, and references by name to records defined earlier in it)."""
+    return frozenset(_paths(schema, "", {}, None, frozenset()))
 
 
-def _paths(schema: Any, prefix: str) -> Iterable[str]:
+def _full_name(name: str, namespace: str | None) -> str:
+    return name if "." in name or not namespace else f"{namespace}.{name}"
+
+
+def _paths(
+    schema: Any,
+    prefix: str,
+    names: dict[str, Mapping[str, Any]],
+    namespace: str | None,
+    expanding: frozenset[str],
+) -> Iterable[str]:
+    """Tagged paths under ``schema``; ``names`` collects the records defined so far by full
+    name, ``expanding`` the records being walked (so a recursive reference stops)."""
     if isinstance(schema, list):
         for branch in schema:
-            yield from _paths(branch, prefix)
+            yield from _paths(branch, prefix, names, namespace, expanding)
+        return
+    if isinstance(schema, str):  # a reference; a recursive one is not entered again
+        name = _full_name(schema, namespace)
+        if name in names and name not in expanding:
+            yield from _paths(names[name], prefix, names, namespace, expanding)
         return
     if not isinstance(schema, Mapping) or schema.get("type") not in ("record", "error"):
         if isinstance(schema, Mapping) and isinstance(schema.get("type"), Mapping | list):
-            yield from _paths(schema["type"], prefix)
+            yield from _paths(schema["type"], prefix, names, namespace, expanding)
         return
+    namespace = schema.get("namespace", namespace)
+    name = _full_name(str(schema.get("name", "")), namespace)
+    names[name] = schema
     for field in schema.get("fields", []):
         if not isinstance(field, Mapping) or not isinstance(field.get("name"), str):
             continue
         path = f"{prefix}{field['name']}"
         if field.get(PII_PROPERTY) is True:
             yield path
-        yield from _paths(field.get("type"), f"{path}.")
+        yield from _paths(field.get("type"), f"{path}.", names, namespace, expanding | {name})
 
 
 def mask(record: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 ``collect(settings)`` gathers one ``FlowReport``; each section is collected on its own, so a
 service that cannot be reached shows up as an ``error`` in its own row instead of a traceback.
-``python -m ops.inspection [--json]`` (``make inspect [JSON=1]``) prints it.
+``python -m ops.inspection [--json]`` (``make inspect [JSON=1]``) prints it; ``--messages N``
+(``MESSAGES=N``) shows the latest messages instead (``ops.messages``), and ``--watch``
+(``WATCH=1``) the rates, live (``ops.watch``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ import pkgutil
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from functools import partial
 from typing import Any, TypeVar
 
-from clients.kafka import read_range, watermarks
+from clients.kafka import list_topics, read_range, watermarks
+from clients.registry import Registry
 from config import Settings, load_settings
+from ops.job_progress import job_status, lag, written_offsets
+from ops.messages import latest_shown, render
+from ops.watch import watch
 from spark.metrics import MetricsLog
 
 T = TypeVar("T")
-CLIENT_TIMEOUT_S = 5.0
 LATEST_DLQ_REASONS = 5
 
 
@@ -40,6 +45,11 @@ class JobRow:
     committed_offsets: dict[int, int]
     lag: int | None
     last_batch: dict[str, Any] | None
+    running: bool
+    spark_ui: str | None
+    """The Structured Streaming tab of the running job's Spark UI (``spark.status_file``)."""
+    status: str
+    """The job's recorded state, restarts and last failure, in words."""
 
 
 @dataclass(frozen=True)
@@ -91,16 +101,8 @@ def _section(collect_rows: Callable[[], list[T]]) -> Section:
 
 
 def collect_topics(settings: Settings) -> list[TopicRow]:
-    from confluent_kafka.admin import AdminClient
-
-    admin = AdminClient(settings.kafka.client_config())
-    names = sorted(
-        name
-        for name in admin.list_topics(timeout=CLIENT_TIMEOUT_S).topics
-        if not name.startswith("_") and not name.startswith("kafkasql")
-    )
     rows = []
-    for name in names:
+    for name in list_topics(settings):
         marks = watermarks(settings, name)
         rows.append(
             TopicRow(
@@ -113,61 +115,42 @@ def collect_topics(settings: Settings) -> list[TopicRow]:
     return rows
 
 
-def read_checkpoint_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
-    """Offsets of the newest batch in a Structured Streaming checkpoint, for ``topic``.
-
-    Each ``offsets/<batch>`` file holds a version line, a metadata line, then one JSON line
-    per source; for the Kafka source it maps topic -> partition -> next offset to read.
-    """
-    offsets_dir = checkpoint / "offsets"
-    batches = sorted(int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit())
-    if not batches:
-        return {}
-    lines = (offsets_dir / str(batches[-1])).read_text(encoding="utf-8").splitlines()
-    for line in lines[2:]:
-        source = json.loads(line)
-        if isinstance(source, dict) and topic in source:
-            return {int(p): int(o) for p, o in source[topic].items()}
-    return {}
-
-
 def collect_job(settings: Settings) -> list[JobRow]:
     checkpoint = settings.spark.checkpoint_dir
     if not checkpoint.exists():
         raise FileNotFoundError(f"no checkpoint at {checkpoint}: the streaming job has not run")
-    committed = read_checkpoint_offsets(checkpoint, settings.kafka.topic)
-    lag: int | None = None
+    committed = written_offsets(checkpoint, settings.kafka.topic)
     try:
-        ends = watermarks(settings, settings.kafka.topic)
-        lag = sum(high - committed.get(p, low) for p, (low, high) in ends.items())
-    except Exception:  # broker unreachable: progress is still worth showing
-        lag = None
-    batches = MetricsLog(settings.spark.metrics_file).batches()
-    last_batch = batches[-1] if batches else None
-    return [JobRow(str(checkpoint), committed, lag, last_batch)]
+        behind: int | None = lag(watermarks(settings, settings.kafka.topic), committed)
+    except Exception:  # broker unreachable: the rest of the progress is still worth showing
+        behind = None
+    status = job_status(settings)
+    return [
+        JobRow(
+            str(checkpoint),
+            committed,
+            behind,
+            MetricsLog(settings.spark.metrics_file).last_batch(),
+            status.running,
+            status.streaming_url if status.running else None,
+            status.describe(),
+        )
+    ]
 
 
 def collect_subjects(settings: Settings) -> list[SubjectRow]:
-    from confluent_kafka.schema_registry import SchemaRegistryClient
-
-    client = SchemaRegistryClient(settings.registry.client_config())
-    rows = []
-    for subject in sorted(client.get_subjects()):
-        versions = []
-        for version in client.get_versions(subject):
-            registered = client.get_version(subject, version)
-            versions.append(
-                {
-                    "version": int(registered.version or version),
-                    "id": int(registered.schema_id or 0),
-                }
+    with Registry(settings.registry) as registry:
+        return [
+            SubjectRow(
+                subject,
+                registry.compatibility_level(subject),
+                [
+                    {"version": found.version, "id": found.schema_id}
+                    for found in (registry.version(subject, v) for v in registry.versions(subject))
+                ],
             )
-        try:
-            compatibility = client.get_compatibility(subject)
-        except Exception:
-            compatibility = None
-        rows.append(SubjectRow(subject, compatibility, versions))
-    return rows
+            for subject in registry.subjects()
+        ]
 
 
 def collect_dlq(settings: Settings) -> list[DlqRow]:
@@ -249,7 +232,8 @@ def render_text(report: FlowReport) -> str:
         "Streaming job",
         report.job,
         lambda r: (
-            f"lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
+            f"{r.status}\n"
+            f"  lag={r.lag} committed={r.committed_offsets} last batch={json.dumps(r.last_batch)}"
         ),
     )
     block(
@@ -269,11 +253,46 @@ def render_text(report: FlowReport) -> str:
     return "\n".join(lines)
 
 
+def collect_messages(settings: Settings, count: int) -> dict[str, Section]:
+    """The latest ``count`` messages of the topic and of its DLQ, each topic in its section."""
+    topics = (settings.kafka.topic, settings.kafka.dlq_topic)
+    return {t: _section(partial(latest_shown, settings, t, count)) for t in topics}
+
+
+def render_messages(sections: dict[str, Section]) -> str:
+    lines = []
+    for topic, section in sections.items():
+        lines.append(
+            f"{topic}: the latest {len(section.rows)} messages (fields tagged x-pii masked)"
+        )
+        if section.error is not None:
+            lines.extend([f"  unavailable: {section.error}", ""])
+        else:
+            lines.extend(render(section.rows) or ["  (none)", ""])
+    return "\n".join(lines)
+
+
+def messages_json(sections: dict[str, Section]) -> str:
+    """``{topic: {"rows": [message, ...], "error": null}}``."""
+    return json.dumps({t: asdict(s) for t, s in sections.items()}, indent=2, ensure_ascii=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.inspection", description=__doc__)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--messages", type=int, metavar="N", help="the latest N messages")
+    parser.add_argument("--watch", action="store_true", help="rates and lag, live")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
     args = parser.parse_args(argv)
-    report = collect(load_settings())
+    settings = load_settings()
+    if args.watch:
+        return watch(settings, args.interval, sys.stdout, as_json=args.json)
+    if args.messages is not None:
+        sections = collect_messages(settings, args.messages)
+        text = messages_json(sections) if args.json else render_messages(sections)
+        sys.stdout.write(text + "\n")
+        return 0
+    report = collect(settings)
     sys.stdout.write((report.to_json() if args.json else render_text(report)) + "\n")
     return 0
 

@@ -1,9 +1,10 @@
-"""Airflow on the local stack: the environment it runs the project's DAG in, one DAG run
-(``airflow dags test``, used by the demo), and the UI (``make airflow``: ``airflow standalone``).
+"""Airflow on the local stack: the environment it runs the project's DAG in, and one DAG run
+(``airflow dags test``, used by the demo). The UI (``make airflow``) is ``stack.airflow_ui``.
 
 Airflow keeps its SQLite metadata database and logs under ``<stack home>/airflow``. Its
-connections (``kafka_default``, ``schema_registry_default``) are set by environment variables
-from the settings, so the DAG reads the same endpoints as every other part of the project.
+connections (``kafka_default``, ``schema_registry_default``, ``randomuser_default``) are set by
+environment variables from the settings, so the DAG reads the same endpoints as every other part
+of the project. Everything Airflow serves binds to 127.0.0.1 on ``stack.airflow_port``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config import Settings, load_settings
+from config import Settings
 from config.settings import REPO_ROOT
 
 DAG_ID = "users_created"
-UI_PORT = 8080
+ADMIN_USER = "admin"
+LOOPBACK = "127.0.0.1"
+PARALLELISM = 4
+"""Task slots, one LocalExecutor worker process each (Airflow's default, 32, is for servers)."""
 
 
 class AirflowRunError(RuntimeError):
@@ -29,18 +33,43 @@ def airflow_home(settings: Settings) -> Path:
     return settings.stack.home / "airflow"
 
 
+def airflow_url(settings: Settings) -> str:
+    """Where the UI and the API (REST and task execution) answer."""
+    return f"http://{LOOPBACK}:{settings.stack.airflow_port}"
+
+
+def password_file(settings: Settings) -> Path:
+    """The file Airflow's simple auth manager writes the generated admin password to."""
+    return airflow_home(settings) / "simple_auth_manager_passwords.json.generated"
+
+
 def airflow_env(settings: Settings) -> dict[str, str]:
-    """The process environment for Airflow commands on the local stack."""
+    """The process environment for Airflow commands on the local stack.
+
+    The virtual environment's ``bin`` leads ``PATH``: Airflow starts its own helpers as
+    ``airflow ...`` found on ``PATH``, and ``make`` does not activate the venv.
+    """
     registry = {"conn_type": "http", "extra": {"url": settings.registry.url}}
     kafka = {"conn_type": "kafka", "extra": {"bootstrap.servers": settings.kafka.bootstrap_servers}}
+    source = {"conn_type": "http", "extra": {"url": settings.source.url}}
+    venv_bin = str(Path(sys.executable).parent)
     return {
         **os.environ,
+        "PATH": os.pathsep.join(filter(None, [venv_bin, os.environ.get("PATH")])),
         "AIRFLOW_HOME": str(airflow_home(settings)),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "airflow" / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__API__PORT": str(UI_PORT),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": str(PARALLELISM),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file(settings)),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{airflow_url(settings)}/execution/",
+        "AIRFLOW__API__HOST": LOOPBACK,
+        "AIRFLOW__API__PORT": str(settings.stack.airflow_port),
+        "AIRFLOW__API__BASE_URL": airflow_url(settings),
         "AIRFLOW_CONN_KAFKA_DEFAULT": json.dumps(kafka),
         "AIRFLOW_CONN_SCHEMA_REGISTRY_DEFAULT": json.dumps(registry),
+        "AIRFLOW_CONN_RANDOMUSER_DEFAULT": json.dumps(source),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
 
@@ -73,21 +102,3 @@ def run_dag_once(settings: Settings, conf: dict[str, object]) -> Path:
     ensure_metadata_db(settings, log)
     _airflow(settings, "dags", "test", DAG_ID, "-c", json.dumps(conf), log=log)
     return log
-
-
-def serve_ui(settings: Settings) -> int:
-    """``airflow standalone`` in the foreground, with the DAG and connections of this stack."""
-    ensure_metadata_db(settings, airflow_home(settings) / "standalone.log")
-    print(f"Airflow UI: http://localhost:{UI_PORT} (DAG {DAG_ID}; Ctrl-C stops it)")
-    print(
-        "login: user admin, password printed below by Airflow and kept in "
-        f"{airflow_home(settings) / 'simple_auth_manager_passwords.json.generated'}"
-    )
-    airflow = Path(sys.executable).parent / "airflow"
-    return subprocess.run(
-        [str(airflow), "standalone"], env=airflow_env(settings), cwd=REPO_ROOT, check=False
-    ).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(serve_ui(load_settings()))
