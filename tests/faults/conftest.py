@@ -26,7 +26,7 @@ from config import Settings
 from config.settings import REPO_ROOT
 from ops.migrate import apply_generated
 from spark.contract import ReaderContract
-from tests.stack.conftest import private_settings
+from tests.stack.private import private_settings
 
 
 @dataclass(frozen=True)
