@@ -22,9 +22,10 @@ from typing import Any, TypeVar
 from clients.kafka import list_topics, read_range, watermarks
 from clients.registry import Registry
 from config import Settings, load_settings
-from ops.job_progress import job_status, lag, written_offsets
+from ops.job_progress import job_status, lag
 from ops.messages import latest_shown, render
 from ops.watch import watch
+from spark.checkpoint import written_offsets
 from spark.metrics import MetricsLog
 
 T = TypeVar("T")

@@ -6,9 +6,7 @@ broker, so it works whether or not the job runs, and for a job started by anyone
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from config import Settings
 from spark.status import read_status
@@ -65,31 +63,6 @@ def job_status(settings: Settings) -> JobStatus:
         query_restarts=restarts if isinstance(restarts, int) else 0,
         last_failure=status.get("last_failure"),
     )
-
-
-def _batches(folder: Path) -> list[int]:
-    if not folder.is_dir():
-        return []
-    return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
-
-
-def written_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
-    """Offsets up to which the job has written ``topic``: those of its newest *committed* batch.
-
-    A batch's ``offsets/<id>`` file is written when the batch is planned, its ``commits/<id>``
-    file once its output is written, so the newest offsets file is the batch in progress. An
-    offsets file holds a version line, a metadata line, then one JSON line per source; for
-    the Kafka source it maps topic -> partition -> next offset to read.
-    """
-    committed = _batches(checkpoint / "commits")
-    if not committed:
-        return {}
-    lines = (checkpoint / "offsets" / str(committed[-1])).read_text(encoding="utf-8").splitlines()
-    for line in lines[2:]:
-        source = json.loads(line)
-        if isinstance(source, dict) and topic in source:
-            return {int(p): int(o) for p, o in source[topic].items()}
-    return {}
 
 
 def lag(marks: dict[int, tuple[int, int]], committed: dict[int, int]) -> int:

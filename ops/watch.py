@@ -17,7 +17,8 @@ from typing import TextIO
 
 from clients.kafka import end_offsets, watermarks
 from config import Settings
-from ops.job_progress import JobStatus, job_status, lag, written_offsets
+from ops.job_progress import JobStatus, job_status, lag
+from spark.checkpoint import written_offsets
 from spark.metrics import MetricsLog
 
 CLEAR_SCREEN = "\x1b[H\x1b[2J"

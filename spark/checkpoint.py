@@ -13,19 +13,24 @@ class CheckpointMismatchError(RuntimeError):
     """The checkpoint points past the end of the topic: the topic was recreated or truncated."""
 
 
-def committed_offsets(checkpoint: Path, topic: str) -> Offsets:
-    """Offsets of the newest batch in a checkpoint, for ``topic`` (empty when none).
+def _batches(folder: Path) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
-    Each ``offsets/<batch>`` file holds a version line, a metadata line, then one JSON line
-    per source; for the Kafka source it maps topic -> partition -> next offset to read.
+
+def written_offsets(checkpoint: Path, topic: str) -> Offsets:
+    """Offsets up to which the job has written ``topic``: those of its newest *committed* batch.
+
+    A batch's ``offsets/<id>`` file is written when the batch is planned, its ``commits/<id>``
+    file once its output is written, so the newest offsets file is the batch in progress. An
+    offsets file holds a version line, a metadata line, then one JSON line per source; for
+    the Kafka source it maps topic -> partition -> next offset to read.
     """
-    offsets_dir = checkpoint / "offsets"
-    if not offsets_dir.is_dir():
+    committed = _batches(checkpoint / "commits")
+    if not committed:
         return {}
-    batches = sorted(int(p.name) for p in offsets_dir.iterdir() if p.name.isdigit())
-    if not batches:
-        return {}
-    lines = (offsets_dir / str(batches[-1])).read_text(encoding="utf-8").splitlines()
+    lines = (checkpoint / "offsets" / str(committed[-1])).read_text(encoding="utf-8").splitlines()
     for line in lines[2:]:
         source = json.loads(line)
         if isinstance(source, dict) and topic in source:
@@ -37,7 +42,7 @@ def check_fits(checkpoint: Path, topic: str, end: Offsets) -> None:
     """Raise ``CheckpointMismatchError`` when the checkpoint is ahead of the topic's end."""
     ahead = {
         p: (offset, end.get(p, 0))
-        for p, offset in committed_offsets(checkpoint, topic).items()
+        for p, offset in written_offsets(checkpoint, topic).items()
         if offset > end.get(p, 0)
     }
     if ahead:

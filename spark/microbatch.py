@@ -130,7 +130,7 @@ class BatchProcessor:
         framed = _framed(batch).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             present = _schema_ids(framed)
-            writers = [self._schemas.resolve(i) for i in present]
+            writers = self._schemas.resolve_batch(present)
             choice = self._reader.reader_for(writers)
             classified = self._classify(framed, writers, choice)
             figures, refused = self._write_good(classified, batch_id, choice.contract)

@@ -3,14 +3,13 @@
 A missing id (HTTP 404) or a non-Avro schema is a property of the message: it becomes a DLQ
 reason. Any other registry failure (down, timing out, auth) is raised, which fails the
 micro-batch; the supervised query then restarts from its checkpoint, so no message is lost or
-wrongly rejected while the registry is unavailable. An unknown id is remembered only for
-``UNKNOWN_TTL_S``, so an id registered later is found on a later batch, while a flood of random
-ids costs one lookup per id and minute, not one per message.
+wrongly rejected while the registry is unavailable. Unknown ids are not cached, so an id
+registered later is found on the next batch; a flood of random ids is bounded by looking up at
+most ``MAX_LOOKUPS_PER_BATCH`` new ids per batch (the others are unknown for that batch).
 """
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TypeVar
@@ -19,8 +18,8 @@ from clients.registry import Registry
 from config import Settings
 
 MAX_CACHED = 1024
+MAX_LOOKUPS_PER_BATCH = 64
 V = TypeVar("V")
-UNKNOWN_TTL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,27 @@ class WriterSchemas:
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
         self._found: OrderedDict[int, WriterSchema] = OrderedDict()
-        self._unknown: OrderedDict[int, float] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WriterSchemas:
         """A resolver talking to the registry of ``settings``."""
         return cls(Registry(settings.registry))
+
+    def resolve_batch(self, schema_ids: list[int]) -> list[WriterSchema]:
+        """The writer schemas of a batch's ids; raises only on registry failures."""
+        lookups = 0
+        resolved = []
+        for schema_id in schema_ids:
+            if schema_id in self._found or lookups < MAX_LOOKUPS_PER_BATCH:
+                lookups += schema_id not in self._found
+                resolved.append(self.resolve(schema_id))
+            else:
+                reason = (
+                    f"unknown schema id {schema_id} (not looked up: more than "
+                    f"{MAX_LOOKUPS_PER_BATCH} new ids in one batch)"
+                )
+                resolved.append(WriterSchema(schema_id, None, reason))
+        return resolved
 
     def resolve(self, schema_id: int) -> WriterSchema:
         """The writer schema of ``schema_id``; raises only on registry failures."""
@@ -51,15 +65,9 @@ class WriterSchemas:
         if cached is not None:
             self._found.move_to_end(schema_id)
             return cached
-        unknown = WriterSchema(schema_id, None, f"unknown schema id {schema_id}")
-        seen_missing = self._unknown.get(schema_id)
-        if seen_missing is not None and time.monotonic() - seen_missing < UNKNOWN_TTL_S:
-            return unknown
         found = self._registry.schema_by_id(schema_id)
         if found is None:
-            self._remember(self._unknown, schema_id, time.monotonic())
-            return unknown
-        self._unknown.pop(schema_id, None)
+            return WriterSchema(schema_id, None, f"unknown schema id {schema_id}")
         schema_type, text = found
         if schema_type != "AVRO":
             resolved = WriterSchema(

@@ -154,7 +154,7 @@ def test_source_down_for_good_fails_the_task_clearly(
     output = "".join(capfd.readouterr())
     assert (state, counts) == ("failed", {})
     assert "unavailable after 2 attempt(s)" in output
-    assert "0 of 10 users were fetched: 0 produced" in output
+    assert "0 of 10 users fetched: 0 produced" in output
     assert consume(dag_topics, dag_topics.kafka.topic, 0, timeout_s=3) == []
 
 

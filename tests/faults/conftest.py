@@ -26,7 +26,11 @@ from config import Settings
 from config.settings import REPO_ROOT
 from ops.migrate import apply_generated
 from spark.contract import ReaderContract
+from tests.producer.fixtures import offline_source
+from tests.spark.conftest import stream_names
 from tests.stack.private import private_settings
+
+__all__ = ["offline_source", "stream_names"]
 
 
 @dataclass(frozen=True)

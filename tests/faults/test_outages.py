@@ -8,6 +8,7 @@ with its own users, each checking its own rows and that the DLQ is still empty.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -150,8 +151,11 @@ def test_registry_down_when_a_new_writer_id_appears_delays_rows_and_loses_none(
     """A writer schema the job has never seen arrives while the registry is down: the batch
     fails and is retried (not dead-lettered) until the registry answers again."""
     settings = outage_stack.settings
-    reader = ReaderContract.current().reader_schema
-    variant = reader.replace('"doc":"A user profile', '"doc":"(outage variant) A user profile', 1)
+    reader = json.loads(ReaderContract.current().reader_schema)
+    reader["fields"].append(  # a compatible writer the job has not seen: one more field
+        {"name": "outage_note", "type": ["null", "string"], "default": None}
+    )
+    variant = json.dumps(reader)
     client = SchemaRegistryClient(settings.registry.client_config())
     subject = value_subject(settings.kafka.topic)
     new_id = client.register_schema(subject, Schema(variant, "AVRO"))

@@ -10,7 +10,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from clients.registry import Registry
 from config import Settings
 from spark.contract import ReaderContract
-from spark.writer_schemas import WriterSchemas
+from spark.writer_schemas import MAX_LOOKUPS_PER_BATCH, WriterSchemas
 
 pytestmark = pytest.mark.stack
 
@@ -42,3 +42,11 @@ def test_a_non_avro_schema_is_a_reject_reason(
     resolved = WriterSchemas(Registry(settings.registry)).resolve(schema_id)
     assert resolved.avro_json is None
     assert resolved.problem == f"schema id {schema_id} is a JSON schema, not Avro"
+
+
+def test_a_flood_of_new_ids_is_looked_up_a_bounded_number_of_times(local_stack: Settings) -> None:
+    ids = list(range(1_900_000_000, 1_900_000_000 + MAX_LOOKUPS_PER_BATCH + 6))
+    resolved = WriterSchemas(Registry(local_stack.registry)).resolve_batch(ids)
+    problems = [w.problem or "" for w in resolved]
+    assert all(p.startswith("unknown schema id") for p in problems)
+    assert sum("not looked up" in p for p in problems) == 6
