@@ -272,6 +272,16 @@ def _key_findings(
         for prop in ("keyspace", "table", "partition_key", "clustering_key")
         if old_x.get(prop) != new_x.get(prop)
     ]
+    if old_x.get("default_ttl") != new_x.get("default_ttl"):
+        findings.append(
+            Finding(
+                "",
+                "cassandra:ttl-changed",
+                f"default TTL changes from {old_x.get('default_ttl')!r} to "
+                f"{new_x.get('default_ttl')!r} seconds: it applies to rows written from then "
+                "on (make codegen writes the ALTER TABLE)",
+            )
+        )
     for key in _key_columns(old_x):
         before, after = old_cols.get(key), new_cols.get(key)
         if before is None:
@@ -371,7 +381,13 @@ def _field_findings(old: Record, new: Record, path: str) -> Iterator[Finding]:
 
 
 _WARNINGS = frozenset(
-    {"cassandra:column-kept", "cassandra:column-added", "rules:added", "rules:changed"}
+    {
+        "cassandra:column-kept",
+        "cassandra:column-added",
+        "cassandra:ttl-changed",
+        "rules:added",
+        "rules:changed",
+    }
 )
 
 
@@ -381,6 +397,7 @@ def _rule_findings(old: Record, new: Record) -> list[Finding]:
     A removed rule only lets more through, so it is not a finding. Whether a changed rule is
     stricter cannot be decided in general; every change is reported with its expressions.
     """
+
     def written(record: Record) -> dict[str, tuple[str, str]]:
         return {  # written rules do not depend on the table (only implied ones do)
             r.name: (r.field, r.python or r.spark or "")

@@ -51,11 +51,26 @@ def migrations(schemas_dir: Path, head: SchemaFile, table: Table) -> dict[str, s
         old_table, new_table = table_for(old.record), table_for(new.record)
         if old_table is None or new_table is None:
             continue
-        old_columns = {c.name for c in old_table.columns}
-        added = [c.name for c in new_table.columns if c.name not in old_columns]
-        if not added:
-            continue
-        description = f"add_{added[0]}" + (f"_and_{len(added) - 1}_more" if len(added) > 1 else "")
-        text = render_migration(new_table, added, number, description.replace("_", " "))
-        out[f"cql/migrations/{table.name}/{number:04d}_{description}.cql"] = text
+        step = step_migration(old_table, new_table, number)
+        if step is not None:
+            out[f"cql/migrations/{step[0]}"] = step[1]
     return out
+
+
+def step_migration(old: Table, new: Table, number: int) -> tuple[str, str] | None:
+    """``(<table>/<NNNN>_<description>.cql, text)`` of the step from ``old`` to ``new``, or
+    None when the step changes nothing Cassandra must be told (the same name and text whether
+    ``make codegen`` writes it or the streaming job's live reader applies it)."""
+    old_columns = {c.name for c in old.columns}
+    added = [c.name for c in new.columns if c.name not in old_columns]
+    ttl_changed = old.default_ttl != new.default_ttl
+    if not added and not ttl_changed:
+        return None
+    parts = []
+    if added:
+        parts.append(f"add_{added[0]}" + (f"_and_{len(added) - 1}_more" if len(added) > 1 else ""))
+    if ttl_changed:
+        parts.append("set_ttl")
+    description = "_and_".join(parts)
+    text = render_migration(new, added, number, description.replace("_", " "), ttl_changed)
+    return f"{new.name}/{number:04d}_{description}.cql", text

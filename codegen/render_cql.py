@@ -155,13 +155,23 @@ def render_table(table: Table) -> tuple[str, list[SchemaWarning]]:
         types=types.type_statements(),
         columns="".join(f"    {c.name.ljust(width)} {t},\n" for c, t in typed),
         primary_key=key,
-        clustering=f"\nWITH CLUSTERING ORDER BY ({clustering})" if clustering else "",
+        options=_table_options(clustering, table.default_ttl),
     )
     return text, types.warnings
 
 
-def render_migration(table: Table, added: list[str], number: int, description: str) -> str:
-    """An idempotent migration adding the columns ``added`` (and the UDTs they need)."""
+def _table_options(clustering: str, ttl: int | None) -> str:
+    options = [f"CLUSTERING ORDER BY ({clustering})"] if clustering else []
+    if ttl is not None:
+        options.append(f"default_time_to_live = {ttl}")
+    return "\nWITH " + "\n AND ".join(options) if options else ""
+
+
+def render_migration(
+    table: Table, added: list[str], number: int, description: str, ttl_changed: bool = False
+) -> str:
+    """An idempotent migration adding the columns ``added`` (and the UDTs they need), and
+    setting the table's default TTL when it changed."""
     types = CqlTypes(table.record.source)
     typed = [(c, t) for c, t in column_types(table, types) if c.name in added]
     needed = {n for n in types.udts if any(_uses(t, n) for _, t in typed)}
@@ -179,6 +189,10 @@ def render_migration(table: Table, added: list[str], number: int, description: s
     statements += "".join(
         f"ALTER TABLE {table.name} ADD IF NOT EXISTS {c.name} {t};\n" for c, t in typed
     )
+    if ttl_changed:
+        statements += (
+            f"ALTER TABLE {table.name} WITH default_time_to_live = {table.default_ttl or 0};\n"
+        )
     return CQL_MIGRATION.substitute(
         header=CQL_HEADER.format(source=table.record.source),
         number=f"{number:04d}",

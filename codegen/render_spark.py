@@ -77,6 +77,7 @@ def render_module(file: SchemaFile, table: Table | None) -> str:
     table_text = SPARK_RULES.substitute(rules=rules)
     if table is not None:
         table_text += SPARK_TABLE.substitute(
+            source=file.source,
             keyspace=table.keyspace,
             table=table.name,
             primary_key=_tuple(table.primary_key),

@@ -16,6 +16,7 @@ from codegen.model import Array, AvroType, Map, Record, Union, unwrap_nullable
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_NAME = 48  # Cassandra's limit for keyspace and table names
+MAX_TTL_S = 630_720_000  # Cassandra's largest TTL
 
 #: Cassandra's reserved words (CQL reference, appendix A): not usable as unquoted identifiers.
 #: ``default``, ``mbean(s)``, ``replace`` and ``unset`` are reserved only in some versions (5.0
@@ -109,6 +110,8 @@ class Table:
     columns: tuple[Column, ...]
     partition_key: tuple[str, ...]
     clustering: tuple[tuple[str, str], ...]
+    default_ttl: int | None = None
+    """Seconds a row is kept (Cassandra's ``default_time_to_live``); None keeps rows for ever."""
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -175,7 +178,16 @@ def table_for(record: Record) -> Table | None:
                 f"{record.fullname}.{field_path}",
                 f"key column {key!r} is a collection; it cannot be a key",
             )
-    return Table(record, keyspace, name, columns, tuple(partition), clustering)
+    ttl = spec.get("default_ttl")
+    if ttl is not None and (
+        not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 < ttl <= MAX_TTL_S
+    ):
+        raise SchemaError(
+            source,
+            f"{where}.default_ttl",
+            f"must be a number of seconds from 1 to {MAX_TTL_S} (20 years), not {ttl!r}",
+        )
+    return Table(record, keyspace, name, columns, tuple(partition), clustering, ttl)
 
 
 def flatten(record: Record) -> tuple[Column, ...]:

@@ -60,21 +60,21 @@ $checks
         return None
 ''')
 
-PY_CHECK = Template('''\
+PY_CHECK = Template("""\
         try:
             if $condition is False:
                 return _VIOLATIONS[$index]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("$name", "$field", exc)
-''')
+""")
 
-PY_RULES = Template('''
+PY_RULES = Template("""
 
 #: Every rule of the contract, in checking order: (name, field path, message).
 RULES: tuple[tuple[str, str, str], ...] = (
 $rules)
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
-$constants''')
+$constants""")
 
 PY_ENUM = Template('''
 
@@ -96,6 +96,7 @@ SCHEMA: StructType = $schema
 $table''')
 
 SPARK_TABLE = Template("""
+SOURCE: str = "$source"
 KEYSPACE: str = "$keyspace"
 TABLE: str = "$table"
 PRIMARY_KEY: tuple[str, ...] = $primary_key
@@ -120,7 +121,7 @@ $header-- Table $table of $fullname.
 $notes$types
 CREATE TABLE IF NOT EXISTS $table (
 $columns    PRIMARY KEY ($primary_key)
-)$clustering;
+)$options;
 """)
 
 CQL_TYPE = Template("""

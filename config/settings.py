@@ -204,6 +204,11 @@ class SparkSettings(BaseModel):
     """Bound on one micro-batch (also the first one after an outage); None: no bound."""
     restart_backoff_max_s: float = Field(default=60.0, gt=0)
     """Longest wait before restarting a failed query (the wait doubles per failure)."""
+    live_reader: bool = True
+    """Follow new registered versions of the contract without a restart (see
+    ``spark/live_reader.py``); false reads with the generated contract only."""
+    reader_poll_interval_s: float = Field(default=10.0, gt=0)
+    """How often the live reader looks for new versions (at once on an unseen writer id)."""
     stall_timeout_s: float = Field(default=600.0, gt=0)
     """A running query with no progress (no batch, no idle trigger) for this long is taken as
     hung; the local supervisor restarts its process."""

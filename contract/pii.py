@@ -77,3 +77,9 @@ def _mask_path(node: dict[str, Any], parts: list[str]) -> None:
     if isinstance(child, Mapping):
         node[head] = dict(child)
         _mask_path(node[head], rest)
+
+
+def pii_columns(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The table columns of the tagged fields (a nested field's column joins its path with
+    ``_``, the contract's flattening rule)."""
+    return frozenset(path.replace(".", "_") for path in pii_paths(schema))

@@ -14,6 +14,7 @@ import importlib
 import json
 import pkgutil
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -30,6 +31,7 @@ from spark.metrics import MetricsLog
 
 T = TypeVar("T")
 LATEST_DLQ_REASONS = 5
+DLQ_COUNTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class DlqRow:
     topic: str
     messages: int
     latest_reasons: list[str]
+    by_rule: dict[str, int]
+    """Entries per ``error.rule`` (and stage) among the newest ``counted`` ones."""
+    counted: int
 
 
 @dataclass(frozen=True)
@@ -155,22 +160,23 @@ def collect_subjects(settings: Settings) -> list[SubjectRow]:
 
 
 def collect_dlq(settings: Settings) -> list[DlqRow]:
+    """The DLQ's size, its latest reasons, and its entries per rule (over the newest
+    ``DLQ_COUNTED`` of each partition, so a huge DLQ is not read whole)."""
     topic = settings.kafka.dlq_topic
     marks = watermarks(settings, topic)
     latest = read_range(
         settings,
         topic,
-        {p: max(low, high - LATEST_DLQ_REASONS) for p, (low, high) in marks.items()},
+        {p: max(low, high - DLQ_COUNTED) for p, (low, high) in marks.items()},
         {p: high for p, (_, high) in marks.items()},
     )
-    reasons = [
-        m.headers.get("error", b"(no error header)").decode("utf-8", "replace") for m in latest
-    ]
-    return [
-        DlqRow(
-            topic, sum(high - low for low, high in marks.values()), reasons[-LATEST_DLQ_REASONS:]
-        )
-    ]
+    latest.sort(key=lambda m: m.timestamp_ms)
+    reasons = [m.header("error", "(no error header)") for m in latest[-LATEST_DLQ_REASONS:]]
+    by_rule = Counter(
+        f"{m.header('error.rule', '(no rule)')} ({m.header('error.stage', '?')})" for m in latest
+    )
+    total = sum(high - low for low, high in marks.values())
+    return [DlqRow(topic, total, reasons, dict(by_rule.most_common()), len(latest))]
 
 
 def generated_tables(settings: Settings) -> list[tuple[str, str]]:
@@ -248,7 +254,11 @@ def render_text(report: FlowReport) -> str:
     block(
         "Dead-letter queue",
         report.dlq,
-        lambda r: f"{r.topic}: {r.messages} messages; latest reasons: {r.latest_reasons or '-'}",
+        lambda r: (
+            f"{r.topic}: {r.messages} messages; latest reasons: {r.latest_reasons or '-'}"
+            + "".join(f"\n    {n:>7}  {rule}" for rule, n in r.by_rule.items())
+            + (f"\n    (counted over the newest {r.counted})" if r.counted < r.messages else "")
+        ),
     )
     block("Tables", report.tables, lambda r: f"{r.table:<32} rows={r.rows}")
     return "\n".join(lines)

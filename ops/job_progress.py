@@ -13,6 +13,8 @@ from spark.status import read_status
 from stack.procs import is_alive
 
 STREAMING_TAB = "StreamingQuery/"
+STUCK = 3
+"""Failures in a row for the same reason from which the job is shown as stuck on it."""
 JOB_MARKER = "spark"
 """In the job's command line (``python -m spark``): the recorded pid still runs the job."""
 
@@ -29,6 +31,14 @@ class JobStatus:
     """starting, running, restarting (after a failed query) or stopped, as the job records."""
     query_restarts: int = 0
     last_failure: str | None = None
+    failure_streak: int = 0
+    """Failures in a row for the same reason (the job says it is stuck from 3 on)."""
+    process_restarts: int = 0
+    """Times the supervisor restarted the job's process (it died, or stalled)."""
+    stalls: int = 0
+    reader_version: int | None = None
+    """The registry version of the reader contract (None: the one ``make codegen`` generated)."""
+    refused_versions: dict[str, str] | None = None
 
     @property
     def streaming_url(self) -> str | None:
@@ -41,27 +51,45 @@ class JobStatus:
         if not self.running:
             return f"not running (pid {self.pid}, started {self.started_at}, has exited)"
         restarts = f", {self.query_restarts} query restarts" if self.query_restarts else ""
+        restarts += f", {self.process_restarts} process restarts" if self.process_restarts else ""
+        restarts += f", {self.stalls} stalls" if self.stalls else ""
+        reader = f", reader v{self.reader_version}" if self.reader_version else ""
         failure = f"; last failure: {self.last_failure}" if self.last_failure else ""
+        if self.failure_streak >= STUCK:
+            failure += f" (failed {self.failure_streak} times in a row for this reason)"
+        refused = "".join(
+            f"; refused v{v}: {why}" for v, why in (self.refused_versions or {}).items()
+        )
         return (
             f"{self.state or 'running'}, Spark UI {self.streaming_url} "
-            f"(job pid {self.pid}, started {self.started_at}{restarts}){failure}"
+            f"(job pid {self.pid}, started {self.started_at}{restarts}{reader}){failure}{refused}"
         )
 
 
 def job_status(settings: Settings) -> JobStatus:
     """The job's recorded status; ``running`` checks the pid still runs the job."""
     status = read_status(settings.spark.status_file)
+
+    def number(name: str) -> int:
+        value = status.get(name)
+        return value if isinstance(value, int) else 0
+
     pid = status.get("pid")
     pid = pid if isinstance(pid, int) else None
-    restarts = status.get("query_restarts")
+    refused = status.get("refused_versions")
     return JobStatus(
         ui_url=status.get("ui_url"),
         pid=pid,
         started_at=status.get("started_at"),
         running=pid is not None and is_alive(pid, JOB_MARKER),
         state=status.get("state"),
-        query_restarts=restarts if isinstance(restarts, int) else 0,
+        query_restarts=number("query_restarts"),
         last_failure=status.get("last_failure"),
+        failure_streak=number("failure_streak"),
+        process_restarts=number("process_restarts"),
+        stalls=number("stalls"),
+        reader_version=number("reader_version") or None,
+        refused_versions=refused if isinstance(refused, dict) else None,
     )
 
 

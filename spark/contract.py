@@ -37,6 +37,8 @@ class ReaderContract:
     table: str
     primary_key: tuple[str, ...]
     rules: tuple[Rule, ...] = ()
+    source: str = field(default="schemas", compare=False)
+    """The contract's file in the repository (``schemas/<stem>.avsc``): names it in messages."""
     version: int | None = field(default=None, compare=False)
 
     @classmethod
@@ -52,6 +54,7 @@ class ReaderContract:
             table=spark_gen.TABLE,
             primary_key=tuple(spark_gen.PRIMARY_KEY),
             rules=tuple(spark_gen.RULES),
+            source=spark_gen.SOURCE,
         )
 
     @classmethod
@@ -70,6 +73,7 @@ class ReaderContract:
             rules=tuple(
                 (r.name, r.field, r.message, r.spark or "") for r in spark_rules(record, table)
             ),
+            source=source,
             version=version,
         )
 

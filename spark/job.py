@@ -29,11 +29,14 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.listener import StreamingQueryListener
 from pyspark.sql.streaming.query import StreamingQuery
 
-from clients.cassandra import probe
+from clients.cassandra import connect, probe
+from clients.cassandra_schema import ApplyReport, Migration, apply_migrations, prepare_keyspace
 from clients.kafka import end_offsets
+from clients.registry import Registry, value_subject
 from config import Settings
 from spark.checkpoint import check_fits
 from spark.contract import ReaderContract
+from spark.live_reader import LiveReader
 from spark.metrics import MetricsLog
 from spark.microbatch import BatchProcessor, Targets
 from spark.options import (
@@ -42,7 +45,7 @@ from spark.options import (
     kafka_options,
     kafka_source_timeouts,
 )
-from spark.reader import StaticReader
+from spark.reader import ReaderSource, StaticReader
 from spark.session import build_session
 from spark.status import write_status
 from spark.writer_schemas import WriterSchemas
@@ -104,7 +107,7 @@ def start_query(
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
     reader = reader.options(**kafka_source_timeouts(settings.kafka))
     processor = BatchProcessor(
-        StaticReader(contract),
+        reader_source(settings, contract, options),
         WriterSchemas.from_settings(settings),
         Targets(
             keyspace=options.keyspace,
@@ -133,6 +136,30 @@ def start_query(
         options.trigger,
     )
     return query
+
+
+def reader_source(
+    settings: Settings, contract: ReaderContract, options: JobOptions
+) -> ReaderSource:
+    """The live reader (``spark.live_reader``, the default), or the generated contract as is."""
+    if not settings.spark.live_reader:
+        return StaticReader(contract)
+
+    def migrate(migration: Migration) -> ApplyReport:
+        report = ApplyReport(options.keyspace)
+        with connect(settings) as session:
+            prepare_keyspace(session, options.keyspace, settings.cassandra.replication)
+            apply_migrations(session, options.keyspace, [migration], report)
+        return report
+
+    return LiveReader(
+        Registry(settings.registry),
+        value_subject(options.topic),
+        contract,
+        migrate,
+        settings.spark.status_file,
+        settings.spark.reader_poll_interval_s,
+    )
 
 
 def check_checkpoint(settings: Settings, options: JobOptions) -> None:

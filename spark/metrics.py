@@ -18,8 +18,10 @@ MAX_BYTES = 8 * 1024 * 1024
 
 @dataclass(frozen=True)
 class BatchMetrics:
-    """What one micro-batch did. Latencies run from the Kafka record timestamp to the end of the
-    Cassandra write, over the rows written; they are None when nothing was written."""
+    """What one micro-batch did. Latency runs from a row's Kafka record timestamp to the end of
+    its Cassandra write; ``latency_ms_quantiles`` holds its 0th, 1st, ..., 100th percentile over
+    the rows written (empty when nothing was written), so batches can be merged exactly enough
+    (:func:`latency_percentiles`)."""
 
     batch_id: int
     finished_at_ms: int
@@ -31,9 +33,15 @@ class BatchMetrics:
     writer_schema_ids: list[int] = field(default_factory=list)
     reader_version: int | None = None
     """The registry version of the reader contract (None: the generated one)."""
-    latency_ms_p50: float | None = None
-    latency_ms_p95: float | None = None
-    latency_ms_max: float | None = None
+    latency_ms_quantiles: list[int] = field(default_factory=list)
+
+    @property
+    def latency_ms_p50(self) -> int | None:
+        return self.latency_ms_quantiles[50] if self.latency_ms_quantiles else None
+
+    @property
+    def latency_ms_p95(self) -> int | None:
+        return self.latency_ms_quantiles[95] if self.latency_ms_quantiles else None
 
 
 class MetricsLog:
@@ -46,14 +54,13 @@ class MetricsLog:
     def record(self, metrics: BatchMetrics) -> None:
         """Log ``metrics`` and append them as one JSON line."""
         log.info(
-            "batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s max=%s",
+            "batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s",
             metrics.batch_id,
             metrics.rows_read,
             metrics.rows_written,
             metrics.rows_rejected,
             metrics.latency_ms_p50,
             metrics.latency_ms_p95,
-            metrics.latency_ms_max,
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > self.max_bytes:
@@ -80,3 +87,31 @@ class MetricsLog:
         """The most recent batch's figures, or None."""
         batches = self.batches()
         return batches[-1] if batches else None
+
+
+def latency_percentiles(
+    batches: list[dict[str, Any]], percents: tuple[float, ...] = (50, 95, 100)
+) -> list[float] | None:
+    """Percentiles of the latency over every row the batches wrote: each batch's quantiles
+    stand for its rows, in proportion; None when no batch wrote a row."""
+    points: list[tuple[float, float]] = []
+    for batch in batches:
+        quantiles = batch.get("latency_ms_quantiles") or []
+        if quantiles and batch.get("rows_written"):
+            weight = batch["rows_written"] / len(quantiles)
+            points.extend((float(q), weight) for q in quantiles)
+    if not points:
+        return None
+    points.sort()
+    total = sum(w for _, w in points)
+    out = []
+    for percent in percents:
+        target, seen = total * percent / 100, 0.0
+        for value, weight in points:
+            seen += weight
+            if seen >= target - 1e-9:
+                out.append(value)
+                break
+        else:
+            out.append(points[-1][0])
+    return out

@@ -94,6 +94,10 @@ class Targets:
     """Rows Cassandra may refuse in one batch before the failure is treated as systemic."""
 
 
+PERCENTS = [i / 100 for i in range(101)]
+"""Quantiles of each batch's latency that the metrics keep (enough to merge batches)."""
+
+
 class SinkFailureError(RuntimeError):
     """Cassandra refused the batch for a reason that is not about its rows; replayed."""
 
@@ -150,9 +154,9 @@ class BatchProcessor:
             rejected_by_rule=by_rule,
             writer_schema_ids=present,
             reader_version=choice.contract.version,
-            latency_ms_p50=_latency(written_ms, figures.ts_p50),
-            latency_ms_p95=_latency(written_ms, figures.ts_p05),
-            latency_ms_max=_latency(written_ms, figures.ts_min),
+            latency_ms_quantiles=[
+                round(written_ms - kafka_ms) for kafka_ms in reversed(figures.kafka_ms_quantiles)
+            ],
         )
 
     def _classify(
@@ -205,9 +209,13 @@ class BatchProcessor:
         figures = (
             fn.count(fn.lit(1)).alias("read"),
             fn.count(fn.when(good, fn.lit(1))).alias("good"),
-            fn.percentile_approx(kafka_ms, 0.5).alias("ts_p50"),
-            fn.percentile_approx(kafka_ms, 0.05).alias("ts_p05"),
-            fn.min(kafka_ms).alias("ts_min"),
+            # an array does not survive Observation.get (it comes back as a Java object): text
+            fn.array_join(
+                fn.percentile_approx(kafka_ms, fn.array(*map(fn.lit, PERCENTS))).cast(
+                    "array<string>"
+                ),
+                ",",
+            ).alias("kafka_ms"),
         )
         observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
         try:
@@ -348,21 +356,14 @@ class _Figures:
 
     read: int
     good: int
-    ts_p50: float | None
-    ts_p05: float | None
-    ts_min: float | None
+    kafka_ms_quantiles: list[float]
+    """The good rows' Kafka timestamps (ms) at ``PERCENTS``; empty when none was good."""
 
     @classmethod
     def of(cls, seen: dict[str, Any]) -> _Figures:
-        def number(name: str) -> float | None:
-            return None if seen[name] is None else float(seen[name])
-
-        quantiles = (number("ts_p50"), number("ts_p05"), number("ts_min"))
-        return cls(int(seen["read"]), int(seen["good"]), *quantiles)
-
-
-def _latency(written_ms: float, kafka_ms: float | None) -> float | None:
-    return None if kafka_ms is None else written_ms - kafka_ms
+        text = seen["kafka_ms"] or ""
+        quantiles = [float(v) for v in str(text).split(",") if v]
+        return cls(int(seen["read"]), int(seen["good"]), quantiles)
 
 
 def _reason(rule: str, field: Column | str, message: Column | str) -> Column:

@@ -122,6 +122,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('ingested_after_registration', 'UserCreated', "a user cannot be ingested before registering", '(value.`ingested_at` >= value.`registered`.`date`)'),
 )
 
+SOURCE: str = "schemas/user_created.avsc"
 KEYSPACE: str = "spark_streams"
 TABLE: str = "created_users"
 PRIMARY_KEY: tuple[str, ...] = ("id",)

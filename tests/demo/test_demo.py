@@ -37,6 +37,7 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "PIPELINE_CASSANDRA__KEYSPACE": name,
         "PIPELINE_SPARK__CHECKPOINT_DIR": str(tmp_path / "checkpoint"),
         "PIPELINE_SPARK__METRICS_FILE": str(tmp_path / "metrics.jsonl"),
+        "PIPELINE_SPARK__STATUS_FILE": str(tmp_path / "status.json"),
     }
     yield env
     demo_settings = _settings(env)
@@ -88,6 +89,16 @@ def test_demo_from_a_stopped_stack_reports_what_cassandra_and_kafka_hold(
             f"SELECT COUNT(*) FROM {demo_env['PIPELINE_CASSANDRA__KEYSPACE']}.created_users"
         ).one()[0]
     assert rows == counts["produced"]
+    with connect(settings) as session:
+        emails = [
+            r.email
+            for r in session.execute(
+                f"SELECT email FROM {demo_env['PIPELINE_CASSANDRA__KEYSPACE']}.created_users"
+            )
+        ]
+    shown = demo.stdout + demo.stderr
+    assert "***" in demo.stdout, "the sample table shows personal data masked"
+    assert not [e for e in emails if e in shown], "no e-mail address (tagged x-pii) is printed"
     dlq_size = sum(end_offsets(settings, settings.kafka.dlq_topic).values())
     assert dlq_size == counts["rejected (DLQ)"]
 

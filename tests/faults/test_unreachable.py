@@ -15,6 +15,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from clients.kafka import end_offsets
+from clients.registry import RegistryUnavailableError
 from config import Settings
 from producer.__main__ import main as producer_main
 from spark.contract import ReaderContract
@@ -119,15 +120,18 @@ def test_producer_without_a_broker_fails_fast(
     assert elapsed < 10
 
 
-def test_the_job_fails_its_batch_within_the_timeout_on_a_silent_registry(
+@pytest.mark.parametrize("live_reader", [True, False], ids=["live-reader", "static-reader"])
+def test_the_job_fails_within_the_timeout_on_a_silent_registry(
+    live_reader: bool,
     spark: SparkSession,
     settings: Settings,
     stream_names: StreamNames,
     silent_port: int,
     tmp_path: Path,
 ) -> None:
-    """The job meets a writer schema id it must look up while the registry hangs: the batch
-    fails (to be retried), naming the registry, instead of waiting for ever."""
+    """The registry hangs: the live reader's first look at the subject fails the query's
+    start; without it, the batch that must look a writer schema id up fails (to be retried).
+    Either way within the timeout, naming the registry, instead of waiting for ever."""
     contract = ReaderContract.current()
     register(settings, f"{stream_names.topic}-value", contract.reader_schema)
     record = contract_record(
@@ -142,7 +146,8 @@ def test_the_job_fails_its_batch_within_the_timeout_on_a_silent_registry(
                     "timeout_s": 2.0,
                     "max_retries": 0,
                 }
-            )
+            ),
+            "spark": settings.spark.model_copy(update={"live_reader": live_reader}),
         }
     )
     options = JobOptions.from_settings(
@@ -156,15 +161,20 @@ def test_the_job_fails_its_batch_within_the_timeout_on_a_silent_registry(
         metrics_file=tmp_path / "batches.jsonl",
     )
     started = time.monotonic()
-    query = start_query(spark, hung, contract, options)
+    failure: Any = None
     try:
-        assert not query.awaitTermination(120), "the query must fail on the hung registry"
-    except Exception as exc:  # awaitTermination raises the query's failure
-        failure: Any = exc
+        query = start_query(spark, hung, contract, options)
+    except RegistryUnavailableError as exc:  # the live reader looks at the subject first
+        failure = exc
     else:
-        failure = query.exception()
-    finally:
-        query.stop()
+        try:
+            assert not query.awaitTermination(120), "the query must fail on the hung registry"
+        except Exception as exc:  # awaitTermination raises the query's failure
+            failure = exc
+        finally:
+            query.stop()
     elapsed = time.monotonic() - started
-    assert "RegistryUnavailableError" in str(failure) and "timed out" in str(failure).lower()
+    assert isinstance(failure, RegistryUnavailableError) == live_reader
+    text = str(failure)
+    assert f"schema registry {hung.registry.url}" in text and "timed out" in text.lower(), text
     assert elapsed < 90, f"failed after {elapsed:.0f}s"

@@ -98,6 +98,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_us` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
 )
 
+SOURCE: str = "schemas/kitchen_sink.avsc"
 KEYSPACE: str = "codegen_test"
 TABLE: str = "kitchen_sink"
 PRIMARY_KEY: tuple[str, ...] = ("id", "seq")
