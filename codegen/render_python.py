@@ -142,12 +142,22 @@ def _render_rules(rules: RuleSet) -> str:
 
 
 def _render_violation(rules: RuleSet) -> str:
+    texts = [r.text for r in rules.rules if r.text is not None]
+    prelude = ""
+    if texts:
+        listed = "".join(f"                {t},\n" for t in texts)
+        prelude = (
+            "        try:  # every text at once; each one alone below only when this fails\n"
+            f"            texts_ok = _r.texts_valid((\n{listed}            ))\n"
+            "        except Exception:  # not all texts: each rule below says which\n"
+            "            texts_ok = False\n"
+        )
     checks = "".join(
         PY_CHECK.substitute(condition=r.python, index=i, name=r.name, field=r.field)
         for i, r in enumerate(rules.rules)
         if r.python is not None
     )
-    return PY_VIOLATION.substitute(checks=checks.rstrip("\n"))
+    return PY_VIOLATION.substitute(checks=(prelude + checks).rstrip("\n"))
 
 
 def _render_enum(t: Enum) -> str:

@@ -75,11 +75,12 @@ class RuleType:
 
 @dataclass(frozen=True, slots=True)
 class Expr:
-    """A type-checked expression and its two renderings."""
+    """A type-checked expression and its two renderings; ``constant`` for a literal."""
 
     type: RuleType
     python: str
     spark: str
+    constant: bool = False
 
 
 @dataclass
@@ -191,19 +192,19 @@ def compile_node(node: Node, scope: Scope) -> Expr:
 
 def _literal(value: int | float | str | bool | None) -> Expr:
     if value is None:
-        return Expr(RuleType("null", True), "None", "NULL")
+        return Expr(RuleType("null", True), "None", "NULL", constant=True)
     if isinstance(value, bool):
-        return Expr(RuleType("bool"), repr(value), "TRUE" if value else "FALSE")
+        return Expr(RuleType("bool"), repr(value), "TRUE" if value else "FALSE", constant=True)
     if isinstance(value, int):
         if not -_INT64 <= value < _INT64:
             raise RuleError(f"integer {value} does not fit 64 bits")
         spark = str(value) if -_INT32 <= value < _INT32 else f"CAST({value} AS BIGINT)"
-        return Expr(RuleType("int"), repr(value), spark)
+        return Expr(RuleType("int"), repr(value), spark, constant=True)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise RuleError(f"number {value} is not finite")
-        return Expr(RuleType("double"), repr(value), f"{value!r}D")
-    return Expr(RuleType("string"), repr(value), sql_string(value))
+        return Expr(RuleType("double"), repr(value), f"{value!r}D", constant=True)
+    return Expr(RuleType("string"), repr(value), sql_string(value), constant=True)
 
 
 def sql_string(text: str) -> str:
@@ -428,10 +429,10 @@ def _equality(op: str, left: Expr, right: Expr) -> Expr:
     _comparable(op, left, right)
     if left.type.kind in ("record", "list", "map"):
         raise RuleError(f"'{op}' cannot compare a {left.type.kind}")
-    plain = not (left.type.nullable or right.type.nullable) and "double" not in {
-        left.type.kind,
-        right.type.kind,
-    }
+    # NaN equals NaN only in Spark; a constant is never NaN, so against one Python agrees
+    plain = not (left.type.nullable or right.type.nullable) and (
+        "double" not in {left.type.kind, right.type.kind} or left.constant or right.constant
+    )
     if plain:
         python = f"({left.python} {op} {right.python})"
     else:
@@ -448,11 +449,26 @@ def _comparison(op: str, left: Expr, right: Expr) -> Expr:
     if left.type.kind not in ORDERED:
         raise RuleError(f"'{op}' cannot order a {left.type.describe()}")
     nullable = left.type.nullable or right.type.nullable
-    if nullable or "double" in {left.type.kind, right.type.kind}:
+    doubles = "double" in {left.type.kind, right.type.kind}
+    if nullable or (doubles and not (left.constant or right.constant)):
         python = f"_r.{_COMPARISON_HELPERS[op]}({left.python}, {right.python})"
+    elif doubles:
+        python = _nan_ordered(op, left, right)
     else:
         python = f"({left.python} {op} {right.python})"
     return Expr(RuleType("bool", nullable), python, f"({left.spark} {op} {right.spark})")
+
+
+def _nan_ordered(op: str, left: Expr, right: Expr) -> str:
+    """A comparison with a constant, inline, ordering NaN above every number as Spark does:
+    NaN compares false to a constant in Python, so only where the variable side is the
+    greater one (``x > c``, ``c < x`` ...) must NaN be added as true (``x != x``)."""
+    variable = right if left.constant else left
+    variable_is_greater = (op in (">", ">=")) == (variable is left)
+    plain = f"{left.python} {op} {right.python}"
+    if variable_is_greater:
+        return f"({plain} or {variable.python} != {variable.python})"
+    return f"({plain})"
 
 
 def _arithmetic(op: str, left: Expr, right: Expr) -> Expr:

@@ -57,6 +57,10 @@ class CompiledRule:
     message: str
     python: str | None
     spark: str | None
+    text: str | None = None
+    """For a ``type:utf8`` rule on one text field: the Python expression of that text. The
+    generated check tests all such texts at once first (``texts_ok``), and each one alone only
+    when that fails."""
 
 
 @dataclass
@@ -176,12 +180,14 @@ def _implied(
         )
         return
     if _holds_text(t):
+        single = isinstance(t, Primitive)
         yield CompiledRule(
             "type:utf8",
             dotted,
             "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)",
-            f"_r.utf8({py})",
+            f"(texts_ok or _r.utf8({py}))" if single else f"_r.utf8({py})",
             _utf8_sql(t, sql),
+            py if single else None,
         )
     if is_key and isinstance(t, Primitive) and t.type in ("string", "bytes") and not t.logical:
         yield CompiledRule(

@@ -173,6 +173,13 @@ def _valid_text(value: str) -> bool:
     return True
 
 
+def texts_valid(values: tuple[str | None, ...]) -> bool:
+    """Whether every text encodes as UTF-8 (one check for a record's texts; when it fails,
+    each text is checked alone to name the field)."""
+    joined = "".join(v for v in values if v is not None)
+    return _valid_text(joined)
+
+
 def utf8(value: Any) -> bool | None:
     """Whether every string in ``value`` (a string, a list of them, a map's keys and string
     values) encodes as UTF-8: a lone surrogate does not."""

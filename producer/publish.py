@@ -24,14 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 
 from clients.kafka import check_reachable, producer_config
 from clients.registry import Registry, value_subject
 from config.settings import Settings
 from contract.pii import pii_paths
-from generated.python.user_created import AVRO_SCHEMA, UserCreated
+from generated.python.user_created import AVRO_SCHEMA
+from producer.avro import FramedAvroSerializer
 from producer.errors import RecordInvalidError, SubjectNotRegisteredError
 from producer.json_scan import UnparsedUser
 from producer.records import build_user, dlq_body
@@ -100,12 +99,6 @@ def ensure_registered(registry: Registry, subject: str) -> int:
     return registered.schema_id
 
 
-def _to_avro(record: object, _ctx: SerializationContext | None) -> dict[str, Any]:
-    assert isinstance(record, UserCreated)
-    avro: dict[str, Any] = record.to_avro()
-    return avro
-
-
 class UserPublisher:
     """Builds, checks, serializes and produces users; one instance per batch."""
 
@@ -122,13 +115,7 @@ class UserPublisher:
         check_reachable(settings)
         self._registry = Registry(settings.registry)
         self.schema_id = ensure_registered(self._registry, self.subject)
-        self._serialize = AvroSerializer(
-            self._registry.client,
-            AVRO_SCHEMA,
-            to_dict=_to_avro,
-            conf={"auto.register.schemas": False, "use.latest.version": False},
-        )
-        self._context = SerializationContext(self.topic, MessageField.VALUE)
+        self._serialize = FramedAvroSerializer(AVRO_SCHEMA, self.schema_id)
         self._producer = Producer(producer_config(settings, **PRODUCER_TUNING))
         self._max_bytes = settings.kafka.max_message_bytes
         self._dlq_body_bytes = settings.kafka.dlq_max_message_bytes - HEADER_ROOM
@@ -169,11 +156,10 @@ class UserPublisher:
         if violation is not None:
             return Rejection(violation.rule, violation.field, violation.message)
         try:
-            value = self._serialize(record, self._context)
+            value = self._serialize(record.to_avro())
         except Exception as exc:  # fastavro raises many types; the rules should have caught it
             reason = f"not serializable ({type(exc).__name__})"
             return Rejection("avro:serialize", "<record>", reason)
-        assert value is not None
         if len(value) > self._max_bytes:
             return Rejection(
                 "size:max-message",

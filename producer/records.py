@@ -133,11 +133,101 @@ def _uuid(parent: Obj, key: str, path: str) -> uuid.UUID:
 
 
 def build_user(user: Any, *, source: str, ingested_at: datetime) -> UserCreated:
-    """The ``UserCreated`` of one API user, or ``RecordInvalidError``.
+    """The ``UserCreated`` of one API user, or ``RecordInvalidError`` naming the field.
 
-    Each helper gets the parent object, the key and the full dotted path (for the error), so
-    the hot path is plain dict lookups.
+    A user of the expected shape takes the straight path (plain lookups, one type check of all
+    its texts); anything unexpected there goes through the checked path, field by field, which
+    either builds the record too or says which field is wrong and why.
     """
+    try:
+        return _build_straight(user, source, ingested_at)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, _NotStraightError):
+        return _build_checked(user, source, ingested_at)
+
+
+class _NotStraightError(Exception):
+    """Internal: the user is not of the usual shape; the checked path will say how."""
+
+
+def _texts(*values: Any) -> bool:
+    return all(type(v) is str for v in values)
+
+
+def _moment(text: Any) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise _NotStraightError
+    return moment.astimezone(UTC)
+
+
+def _build_straight(user: Any, source: str, ingested_at: datetime) -> UserCreated:
+    """The usual case, fast; raises (anything) when the user is not of the usual shape."""
+    name, location, login = user["name"], user["location"], user["login"]
+    street, coordinates, timezone = (
+        location["street"],
+        location["coordinates"],
+        location["timezone"],
+    )
+    dob, registered, national_id, picture = (
+        user["dob"],
+        user["registered"],
+        user["id"],
+        user["picture"],
+    )
+    postcode, latitude, longitude = (
+        location["postcode"],
+        coordinates["latitude"],
+        coordinates["longitude"],
+    )
+    numbers = (street["number"], dob["age"], registered["age"])
+    texts = (
+        user["gender"], name["title"], name["first"], name["last"], street["name"],
+        location["city"], location["state"], location["country"], timezone["offset"],
+        timezone["description"], user["email"], login["username"], login["uuid"], user["phone"],
+        user["cell"], national_id["name"], picture["large"], picture["medium"],
+        picture["thumbnail"], user["nat"], dob["date"], registered["date"],
+    )  # fmt: skip
+    value = national_id["value"]
+    if not (
+        _texts(*texts)
+        and all(type(n) is int for n in numbers)
+        and (value is None or type(value) is str)
+        and type(postcode) in (str, int)
+        and type(latitude) in (str, int, float)
+        and type(longitude) in (str, int, float)
+    ):
+        raise _NotStraightError
+    return UserCreated(
+        id=uuid.UUID(login["uuid"]),
+        gender=user["gender"],
+        name=Name(title=name["title"], first=name["first"], last=name["last"]),
+        location=Location(
+            street=Street(number=street["number"], name=street["name"]),
+            city=location["city"],
+            state=location["state"],
+            country=location["country"],
+            postcode=str(postcode),
+            coordinates=Coordinates(latitude=float(latitude), longitude=float(longitude)),
+            timezone=Timezone(offset=timezone["offset"], description=timezone["description"]),
+        ),
+        email=user["email"],
+        username=login["username"],
+        dob=DateOfBirth(date=_moment(dob["date"]), age=dob["age"]),
+        registered=Registration(date=_moment(registered["date"]), age=registered["age"]),
+        phone=user["phone"],
+        cell=user["cell"],
+        national_id=NationalId(name=national_id["name"], value=value),
+        picture=Picture(
+            large=picture["large"], medium=picture["medium"], thumbnail=picture["thumbnail"]
+        ),
+        nat=user["nat"],
+        ingested_at=ingested_at,
+        source=source,
+    )
+
+
+def _build_checked(user: Any, source: str, ingested_at: datetime) -> UserCreated:
+    """Field by field, each helper given the full dotted path for its error."""
     if not isinstance(user, dict):
         raise RecordInvalidError("<user>", f"expected an object, got {type(user).__name__}")
     name = _obj(user, "name", "name")

@@ -21,6 +21,7 @@ Runs in ``foreachBatch`` on the driver; everything per row is a Spark SQL expres
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -35,6 +36,7 @@ from pyspark.sql import Column, DataFrame, Observation
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
+from contract.pii import MASK, pii_columns
 from spark import wire
 from spark.contract import ReaderContract
 from spark.metrics import BatchMetrics, MetricsLog
@@ -261,6 +263,7 @@ class BatchProcessor:
             forget_cassandra_sessions(good)
             raise SinkFailureError(f"Cassandra refused rows and does not answer: {down}")
         log.warning("Cassandra refused %d row(s) of the batch; dead-lettered", len(refused))
+        refused = _masked(good, contract, refused)
         reason = fn.lit(None)
         for (partition, offset), why in refused.items():
             at = (fn.col("_kafka_partition") == partition) & (fn.col("_kafka_offset") == offset)
@@ -310,6 +313,26 @@ class _RowsRefusedError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _masked(
+    good: DataFrame, contract: ReaderContract, refused: dict[tuple[int, int], str]
+) -> dict[tuple[int, int], str]:
+    """The refusals with every personal-data value of their row masked: the driver's message
+    may quote a value, and it goes into the DLQ's headers and the logs."""
+    columns = sorted(set(contract.columns) & pii_columns(json.loads(contract.reader_schema)))
+    if not columns:
+        return refused
+    rows = good.where(_positions(sorted(refused))).select(
+        "_kafka_partition", "_kafka_offset", *columns
+    )
+    out = dict(refused)
+    for row in rows.collect():
+        at = (int(row[0]), int(row[1]))
+        for value in row[2:]:
+            if value is not None and str(value) and at in out:
+                out[at] = out[at].replace(str(value), MASK)
+    return out
 
 
 def _positions(coordinates: list[tuple[int, int]]) -> Column:

@@ -462,13 +462,40 @@ class UserCreated:
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
         now = now or datetime.datetime.now(datetime.UTC)
+        try:  # every text at once; each one alone below only when this fails
+            texts_ok = _r.texts_valid((
+                self.gender,
+                self.name.title,
+                self.name.first,
+                self.name.last,
+                self.location.street.name,
+                self.location.city,
+                self.location.state,
+                self.location.country,
+                self.location.postcode,
+                self.location.timezone.offset,
+                self.location.timezone.description,
+                self.email,
+                self.username,
+                self.phone,
+                self.cell,
+                self.national_id.name,
+                self.national_id.value,
+                self.picture.large,
+                self.picture.medium,
+                self.picture.thumbnail,
+                self.nat,
+                self.source,
+            ))
+        except Exception:  # not all texts: each rule below says which
+            texts_ok = False
         try:
             if _r.is_uuid(str(self.id)) is False:
                 return _VIOLATIONS[0]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:uuid", "id", exc)
         try:
-            if _r.utf8(self.gender) is False:
+            if (texts_ok or _r.utf8(self.gender)) is False:
                 return _VIOLATIONS[1]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "gender", exc)
@@ -478,12 +505,12 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("gender_known", "gender", exc)
         try:
-            if _r.utf8(self.name.title) is False:
+            if (texts_ok or _r.utf8(self.name.title)) is False:
                 return _VIOLATIONS[3]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "name.title", exc)
         try:
-            if _r.utf8(self.name.first) is False:
+            if (texts_ok or _r.utf8(self.name.first)) is False:
                 return _VIOLATIONS[4]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "name.first", exc)
@@ -493,7 +520,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("name_first_length", "name.first", exc)
         try:
-            if _r.utf8(self.name.last) is False:
+            if (texts_ok or _r.utf8(self.name.last)) is False:
                 return _VIOLATIONS[6]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "name.last", exc)
@@ -513,27 +540,27 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("street_number_positive", "location.street.number", exc)
         try:
-            if _r.utf8(self.location.street.name) is False:
+            if (texts_ok or _r.utf8(self.location.street.name)) is False:
                 return _VIOLATIONS[10]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.street.name", exc)
         try:
-            if _r.utf8(self.location.city) is False:
+            if (texts_ok or _r.utf8(self.location.city)) is False:
                 return _VIOLATIONS[11]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.city", exc)
         try:
-            if _r.utf8(self.location.state) is False:
+            if (texts_ok or _r.utf8(self.location.state)) is False:
                 return _VIOLATIONS[12]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.state", exc)
         try:
-            if _r.utf8(self.location.country) is False:
+            if (texts_ok or _r.utf8(self.location.country)) is False:
                 return _VIOLATIONS[13]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.country", exc)
         try:
-            if _r.utf8(self.location.postcode) is False:
+            if (texts_ok or _r.utf8(self.location.postcode)) is False:
                 return _VIOLATIONS[14]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.postcode", exc)
@@ -543,17 +570,17 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("postcode_length", "location.postcode", exc)
         try:
-            if (_r.ge(self.location.coordinates.latitude, -90.0) and _r.le(self.location.coordinates.latitude, 90.0)) is False:
+            if ((self.location.coordinates.latitude >= -90.0 or self.location.coordinates.latitude != self.location.coordinates.latitude) and (self.location.coordinates.latitude <= 90.0)) is False:
                 return _VIOLATIONS[16]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("latitude_in_range", "location.coordinates.latitude", exc)
         try:
-            if (_r.ge(self.location.coordinates.longitude, -180.0) and _r.le(self.location.coordinates.longitude, 180.0)) is False:
+            if ((self.location.coordinates.longitude >= -180.0 or self.location.coordinates.longitude != self.location.coordinates.longitude) and (self.location.coordinates.longitude <= 180.0)) is False:
                 return _VIOLATIONS[17]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("longitude_in_range", "location.coordinates.longitude", exc)
         try:
-            if _r.utf8(self.location.timezone.offset) is False:
+            if (texts_ok or _r.utf8(self.location.timezone.offset)) is False:
                 return _VIOLATIONS[18]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.timezone.offset", exc)
@@ -563,12 +590,12 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("utc_offset_format", "location.timezone.offset", exc)
         try:
-            if _r.utf8(self.location.timezone.description) is False:
+            if (texts_ok or _r.utf8(self.location.timezone.description)) is False:
                 return _VIOLATIONS[20]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "location.timezone.description", exc)
         try:
-            if _r.utf8(self.email) is False:
+            if (texts_ok or _r.utf8(self.email)) is False:
                 return _VIOLATIONS[21]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "email", exc)
@@ -578,7 +605,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("email_format", "email", exc)
         try:
-            if _r.utf8(self.username) is False:
+            if (texts_ok or _r.utf8(self.username)) is False:
                 return _VIOLATIONS[23]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "username", exc)
@@ -618,7 +645,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("registration_age_not_negative", "registered.age", exc)
         try:
-            if _r.utf8(self.phone) is False:
+            if (texts_ok or _r.utf8(self.phone)) is False:
                 return _VIOLATIONS[33]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "phone", exc)
@@ -628,7 +655,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("phone_length", "phone", exc)
         try:
-            if _r.utf8(self.cell) is False:
+            if (texts_ok or _r.utf8(self.cell)) is False:
                 return _VIOLATIONS[35]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "cell", exc)
@@ -638,12 +665,12 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("cell_length", "cell", exc)
         try:
-            if _r.utf8(self.national_id.name) is False:
+            if (texts_ok or _r.utf8(self.national_id.name)) is False:
                 return _VIOLATIONS[37]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "national_id.name", exc)
         try:
-            if _r.utf8(self.national_id.value) is False:
+            if (texts_ok or _r.utf8(self.national_id.value)) is False:
                 return _VIOLATIONS[38]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "national_id.value", exc)
@@ -653,7 +680,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("national_id_named", "national_id", exc)
         try:
-            if _r.utf8(self.picture.large) is False:
+            if (texts_ok or _r.utf8(self.picture.large)) is False:
                 return _VIOLATIONS[40]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "picture.large", exc)
@@ -663,7 +690,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("picture_large_url", "picture.large", exc)
         try:
-            if _r.utf8(self.picture.medium) is False:
+            if (texts_ok or _r.utf8(self.picture.medium)) is False:
                 return _VIOLATIONS[42]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "picture.medium", exc)
@@ -673,7 +700,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("picture_medium_url", "picture.medium", exc)
         try:
-            if _r.utf8(self.picture.thumbnail) is False:
+            if (texts_ok or _r.utf8(self.picture.thumbnail)) is False:
                 return _VIOLATIONS[44]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "picture.thumbnail", exc)
@@ -683,7 +710,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("picture_thumbnail_url", "picture.thumbnail", exc)
         try:
-            if _r.utf8(self.nat) is False:
+            if (texts_ok or _r.utf8(self.nat)) is False:
                 return _VIOLATIONS[46]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "nat", exc)
@@ -698,7 +725,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("ingested_not_in_future", "ingested_at", exc)
         try:
-            if _r.utf8(self.source) is False:
+            if (texts_ok or _r.utf8(self.source)) is False:
                 return _VIOLATIONS[50]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "source", exc)

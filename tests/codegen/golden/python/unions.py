@@ -100,8 +100,14 @@ class Unions:
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
         now = now or datetime.datetime.now(datetime.UTC)
+        try:  # every text at once; each one alone below only when this fails
+            texts_ok = _r.texts_valid((
+                self.string_or_null,
+            ))
+        except Exception:  # not all texts: each rule below says which
+            texts_ok = False
         try:
-            if _r.utf8(self.string_or_null) is False:
+            if (texts_ok or _r.utf8(self.string_or_null)) is False:
                 return _VIOLATIONS[0]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "string_or_null", exc)
