@@ -1,20 +1,28 @@
 """End-to-end benchmark of the streaming job: Kafka -> Spark (local master) -> Cassandra.
 
-Two approaches on the same users, each into its own fresh topic and keyspace:
+On the same users, each run into its own fresh topic and keyspace, with every feature of the
+job on (contract rules, live reader, ordered writes, DLQ routing):
 
-- ``avro``: this project's job (Confluent-framed Avro, ``from_avro`` per writer schema, generated
-  projection, DLQ routing, batch metrics), users produced by the project's producer.
-- ``seed``: the seed project's approach, kept here only as the baseline: JSON values parsed with
-  ``from_json`` and a hand-written StructType, the same projection and Cassandra sink.
+1. ``avro``: this project's job draining a pre-produced backlog (sustained rows/s).
+2. ``sink_ceiling``: the same rows, already decoded and cached, written by the same connector
+   with the same settings: the most the sink takes on this machine, so the job's share of it.
+3. ``seed``: the seed project's approach, kept only as the baseline: JSON values parsed with
+   ``from_json`` and a hand-written StructType, the same projection and sink.
+4. ``many_versions``: a backlog spread over 50 registered writer versions (each adding an
+   optional field), against the same backlog written by one version with the same (widest)
+   table: the cost per row must not grow with the number of writer versions.
+5. latency at a steady rate, produce to queryable, for ``avro`` and ``seed``.
 
-For each: sustained rows/s draining a pre-produced backlog, and produce-to-queryable latency at
-a steady rate (produce time vs. the Cassandra ``WRITETIME`` of the row).
+Sizes come from ``BENCH_BACKLOG_USERS`` (200,000) and ``BENCH_STEADY_SECONDS`` (30).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import statistics
+import struct
 import tempfile
 import time
 import uuid
@@ -25,11 +33,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fastavro
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as fn
+from pyspark.sql.avro.functions import from_avro
 from pyspark.sql.streaming.query import StreamingQuery
 from pyspark.sql.types import (
     DoubleType,
@@ -41,24 +49,31 @@ from pyspark.sql.types import (
 )
 
 from clients.cassandra import connect
-from clients.cassandra_schema import split_statements
-from clients.kafka import ensure_topics
+from clients.kafka import delete_topics, ensure_topics, producer_config
+from clients.registry import Registry, value_subject
 from config import Settings
+from ops.migrate import apply_generated
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
+from spark import wire
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
+from spark.job import JobOptions, reader_source, start_query
+from spark.metrics import MetricsLog, latency_percentiles
+from spark.microbatch import WRITETIME, write_time
 from spark.options import cassandra_options, kafka_options
 from spark.session import build_session
 from stack.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 
-BACKLOG_USERS = 200_000
+BACKLOG_USERS = int(os.environ.get("BENCH_BACKLOG_USERS", "200000"))
 STEADY_RATE = 1_000
-STEADY_SECONDS = 30
+STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
+VERSIONS = 50
 TICK_S = 0.1
-DRAIN_TIMEOUT_S = 900.0
+DRAIN_TIMEOUT_S = 1800.0
 SOURCE = "offline://bench"
-CQL = Path(__file__).resolve().parent.parent / "generated" / "cql" / "user_created.cql"
+QUIET = {"spark.ui.showConsoleProgress": "false"}
+BATCHING: dict[str, str | int | float | bool] = {"linger.ms": 20, "acks": "all"}
+_NOW = datetime.now(UTC).replace(microsecond=0)
 
 _TEXT, _INT, _DOUBLE, _TS = StringType(), IntegerType(), DoubleType(), TimestampType()
 
@@ -94,48 +109,73 @@ SEED_SCHEMA = _struct(
 )
 """The seed's way, written by hand: what the generated code replaces (baseline only)."""
 
+Say = Callable[[str], None]
+
 
 @dataclass(frozen=True)
-class Approach:
-    """How one approach puts users on a topic and streams the topic into a keyspace."""
+class Bench:
+    """What every run shares: the session, settings, contract, scratch folder, progress."""
 
-    name: str
-    produce: Callable[[Settings, str, list[dict[str, Any]], Callable[[int], None]], None]
-    start: Callable[[SparkSession, Settings, ReaderContract, str, Path], StreamingQuery]
+    spark: SparkSession
+    settings: Settings
+    contract: ReaderContract
+    workdir: Path
+    say: Say
 
 
-def run(settings: Settings) -> dict[str, Any]:
-    """Run both approaches, print their figures and the ratio, return them."""
+def run(settings: Settings, say: Say = print) -> dict[str, Any]:
+    """Every run, in order; prints a line per phase and the figures, returns them."""
+    spark = build_session(settings, extra=QUIET)
+    spark.sparkContext.setLogLevel("ERROR")
     contract = ReaderContract.current()
-    spark = build_session(settings)
-    spark.sparkContext.setLogLevel("WARN")
-    results: dict[str, Any] = {"master": settings.spark.master}
+    steady_users = STEADY_RATE * STEADY_SECONDS
+    say(f"e2e: generating {BACKLOG_USERS:,} backlog users and {steady_users:,} steady ones")
     backlog = _api_users(BACKLOG_USERS, "bench-backlog")
-    steady = _api_users(STEADY_RATE * STEADY_SECONDS, "bench-steady")
-    # Every keyspace exists before the first query: the connector caches schema metadata.
-    names = {
-        (a.name, run): _prepare(settings, contract, f"bench_{a.name}_{run}")
-        for a in (AVRO, SEED)
-        for run in ("drain", "steady")
-    }
-    with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _discarded(settings, names):
-        for approach in (AVRO, SEED):
-            drain, steady_name = names[approach.name, "drain"], names[approach.name, "steady"]
-            results[approach.name] = {
-                **_throughput(spark, settings, contract, approach, backlog, Path(tmp) / drain),
-                **_latency(spark, settings, contract, approach, steady, Path(tmp) / steady_name),
-            }
-            print(f"e2e {approach.name}: {json.dumps(results[approach.name])}", flush=True)
-    avro, seed = results["avro"], results["seed"]
-    results["throughput_ratio_avro_over_seed"] = round(avro["rows_per_s"] / seed["rows_per_s"], 2)
-    print(
-        f"e2e sustained rows/s: avro {avro['rows_per_s']:.0f}, seed-style {seed['rows_per_s']:.0f}"
-        f" (ratio {results['throughput_ratio_avro_over_seed']}); latency p50/p95 s at "
-        f"{STEADY_RATE} rows/s: avro {avro['latency_s_p50']}/{avro['latency_s_p95']}, "
-        f"seed-style {seed['latency_s_p50']}/{seed['latency_s_p95']}",
-        flush=True,
-    )
+    steady = _api_users(steady_users, "bench-steady")
+    results: dict[str, Any] = {"master": settings.spark.master, "backlog_users": len(backlog)}
+    with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _scratch(settings) as names:
+        bench = Bench(spark, settings, contract, Path(tmp), say)
+        avro_topic = names.new(bench, "avro")
+        say("e2e [1/6] avro: producing the backlog, then draining it with the job")
+        results["avro"] = _drain_avro(bench, avro_topic, backlog)
+        say(f"  {results['avro']['rows_per_s']:,.0f} rows/s")
+        say("e2e [2/6] sink ceiling: the same rows, decoded and cached, written by the connector")
+        results["sink_ceiling"] = _sink_ceiling(bench, avro_topic, names.new(bench, "ceiling"))
+        say(f"  {results['sink_ceiling']['rows_per_s']:,.0f} rows/s")
+        say("e2e [3/6] seed-style JSON job: producing the backlog, then draining it")
+        results["seed"] = _drain_seed(bench, names.new(bench, "seed"), backlog)
+        say(f"  {results['seed']['rows_per_s']:,.0f} rows/s")
+        say(f"e2e [4/6] {VERSIONS} writer versions: backlog spread over them vs one version")
+        results["many_versions"] = _many_versions(bench, names, backlog)
+        say(f"  {results['many_versions']['rows_per_s']:,.0f} rows/s")
+        say(f"e2e [5/6] avro latency at a steady {STEADY_RATE:,} rows/s for {STEADY_SECONDS} s")
+        results["avro"].update(_latency_avro(bench, names.new(bench, "avro_steady"), steady))
+        say(f"e2e [6/6] seed-style latency at a steady {STEADY_RATE:,} rows/s")
+        results["seed"].update(_latency_seed(bench, names.new(bench, "seed_steady"), steady))
+    avro, seed, ceiling = results["avro"], results["seed"], results["sink_ceiling"]
+    results["avro_over_seed"] = round(avro["rows_per_s"] / seed["rows_per_s"], 2)
+    results["avro_share_of_ceiling"] = round(avro["rows_per_s"] / ceiling["rows_per_s"], 2)
+    say(summary(results))
     return results
+
+
+def summary(results: Mapping[str, Any]) -> str:
+    """The end-to-end figures in a few lines."""
+    avro, seed, ceiling = results["avro"], results["seed"], results["sink_ceiling"]
+    many = results["many_versions"]
+    return (
+        f"e2e, {results['backlog_users']:,} users, Spark {results['master']}:\n"
+        f"  avro job         {avro['rows_per_s']:>8,.0f} rows/s "
+        f"({results['avro_share_of_ceiling']:.0%} of the sink ceiling, "
+        f"x{results['avro_over_seed']} the seed-style job)\n"
+        f"  sink ceiling     {ceiling['rows_per_s']:>8,.0f} rows/s\n"
+        f"  seed-style JSON  {seed['rows_per_s']:>8,.0f} rows/s\n"
+        f"  {many['versions']} versions      {many['rows_per_s']:>8,.0f} rows/s "
+        f"({many['share_of_one_version']:.0%} of one version, "
+        f"{many['one_version_rows_per_s']:,.0f})\n"
+        f"  latency p50/p95 at {STEADY_RATE:,} rows/s: avro {avro['latency_s_p50']}/"
+        f"{avro['latency_s_p95']} s, seed-style {seed['latency_s_p50']}/{seed['latency_s_p95']} s"
+    )
 
 
 def _api_users(count: int, seed: str) -> list[dict[str, Any]]:
@@ -145,106 +185,126 @@ def _api_users(count: int, seed: str) -> list[dict[str, Any]]:
     return users[:count]
 
 
-def _throughput(
-    spark: SparkSession,
-    settings: Settings,
-    contract: ReaderContract,
-    approach: Approach,
-    users: list[dict[str, Any]],
-    workdir: Path,
-) -> dict[str, Any]:
-    """Pre-produce ``users``, then time the query draining them into Cassandra."""
-    name = workdir.name
-    approach.produce(settings, name, users, _ignore)
-    started = time.time()
-    query = approach.start(spark, settings, contract, name, workdir)
+# -- scratch names --------------------------------------------------------------------------------
+
+
+class _Names:
+    """Fresh topic (with DLQ), subject and keyspace per run, all removed at the end."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.created: list[str] = []
+
+    def new(self, bench: Bench, prefix: str, register: bool = True) -> str:
+        name = f"bench_{prefix}_{uuid.uuid4().hex[:8]}"
+        self.created.append(name)
+        ensure_topics(self.settings, name, f"{name}.dlq")
+        if register:
+            with Registry(self.settings.registry) as registry:
+                registry.register(value_subject(name), bench.contract.reader_schema)
+        with connect(self.settings) as session:
+            apply_generated(session, name, self.settings.cassandra.replication)
+        return name
+
+
+@contextmanager
+def _scratch(settings: Settings) -> Iterator[_Names]:
+    names = _Names(settings)
     try:
-        batches = _wait_for_rows(settings, query, f"{name}.{contract.table}", len(users))
+        yield names
     finally:
-        query.stop()
-    finished = max(_batch_end(b) for b in batches)
-    busy_s = sum(b["durationMs"]["triggerExecution"] for b in batches) / 1000
-    return {
-        "rows": len(users),
-        "rows_per_s": round(len(users) / (finished - started), 1),
-        "rows_per_s_in_batches": round(len(users) / busy_s, 1),
-        "drain_s_incl_query_start": round(finished - started, 2),
-    }
+        delete_topics(settings, [t for n in names.created for t in (n, f"{n}.dlq")])
+        with Registry(settings.registry) as registry, connect(settings) as session:
+            for name in names.created:
+                registry.delete_subject(value_subject(name))
+                session.execute(f"DROP KEYSPACE IF EXISTS {name}")
 
 
-def _latency(
-    spark: SparkSession,
-    settings: Settings,
-    contract: ReaderContract,
-    approach: Approach,
-    users: list[dict[str, Any]],
-    workdir: Path,
-) -> dict[str, Any]:
-    """Produce at a steady rate into a running query; latency = row WRITETIME - produce time."""
-    name = workdir.name
-    query = approach.start(spark, settings, contract, name, workdir)
-    produced_at: dict[str, float] = {}
-    try:
-        ids = iter(str(build_user(u, source=SOURCE, ingested_at=_NOW).id) for u in users)
-
-        def stamp(count: int) -> None:
-            now = time.time()
-            for _ in range(count):
-                produced_at[next(ids)] = now
-
-        approach.produce(settings, name, users, stamp)
-        _wait_for_rows(settings, query, f"{name}.{contract.table}", len(users))
-    finally:
-        query.stop()
-    with connect(settings) as session:
-        rows = session.execute(
-            f"SELECT id, WRITETIME(email) AS written FROM {name}.{contract.table}"
-        )
-        latencies = [row.written / 1e6 - produced_at[str(row.id)] for row in rows]
-    cuts = statistics.quantiles(latencies, n=100)
-    return {
-        "steady_rows": len(latencies),
-        "steady_rate_per_s": STEADY_RATE,
-        "latency_s_p50": round(cuts[49], 3),
-        "latency_s_p95": round(cuts[94], 3),
-        "latency_s_max": round(max(latencies), 3),
-    }
+# -- draining a backlog ---------------------------------------------------------------------------
 
 
-_NOW = datetime.now(UTC)
-
-
-def _paced(users: list[dict[str, Any]], stamp: Callable[[int], None]) -> Iterator[list[Any]]:
-    """Chunks of ``users``: all at once when ``stamp`` ignores time, else at STEADY_RATE."""
-    per_tick = int(STEADY_RATE * TICK_S)
-    next_tick = time.monotonic()
-    for start in range(0, len(users), per_tick):
-        chunk = users[start : start + per_tick]
-        yield chunk
-        stamp(len(chunk))
-        next_tick += TICK_S
-        time.sleep(max(0.0, next_tick - time.monotonic()))
-
-
-def _produce_avro(
-    settings: Settings, topic: str, users: list[dict[str, Any]], stamp: Callable[[int], None]
-) -> None:
+def _produce_project(settings: Settings, topic: str, users: list[dict[str, Any]]) -> None:
     publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.producer-dlq")
-    origin = Origin(SOURCE, "bench", 1)
-    if stamp is _ignore:
-        publisher.publish(users, origin, ingested_at=_NOW)
-    else:
-        for chunk in _paced(users, stamp):
-            publisher.publish(chunk, origin, ingested_at=_NOW)
+    publisher.publish(users, Origin(SOURCE, "bench", 1), ingested_at=_NOW)
     counts = publisher.flush()
     if counts.produced != len(users):
         raise RuntimeError(f"{topic}: produced {counts} of {len(users)} users: {publisher.errors}")
 
 
+def _job_options(bench: Bench, name: str) -> JobOptions:
+    return JobOptions.from_settings(
+        bench.settings,
+        bench.contract,
+        topic=name,
+        dlq_topic=f"{name}.dlq",
+        keyspace=name,
+        checkpoint=str(bench.workdir / name / "checkpoint"),
+        metrics_file=bench.workdir / name / "batches.jsonl",
+    )
+
+
+def _job_settings(bench: Bench, name: str) -> Settings:
+    """The bench's settings with the run's own status file (the stack's job keeps its own)."""
+    spark = bench.settings.spark.model_copy(
+        update={"status_file": bench.workdir / name / "status.json"}
+    )
+    return bench.settings.model_copy(update={"spark": spark})
+
+
+def _start_job(bench: Bench, name: str) -> StreamingQuery:
+    return start_query(
+        bench.spark, _job_settings(bench, name), bench.contract, _job_options(bench, name)
+    )
+
+
+def _drained(query: StreamingQuery, settings: Settings, table: str, rows: int) -> dict[str, Any]:
+    """Wait until ``table`` holds ``rows`` rows; the drain's rate from the query's progress."""
+    started = time.time()
+    batches: dict[int, dict[str, Any]] = {}
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    with connect(settings) as session:
+        try:
+            while time.monotonic() < deadline:
+                if not query.isActive:
+                    raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
+                for progress in query.recentProgress:
+                    if progress["numInputRows"]:
+                        batches[progress["batchId"]] = progress
+                if sum(b["numInputRows"] for b in batches.values()) >= rows:
+                    count = session.execute(f"SELECT COUNT(*) FROM {table}", timeout=120).one()[0]
+                    if count >= rows:
+                        break
+                time.sleep(1.0)
+            else:
+                raise TimeoutError(f"{table}: fewer than {rows} rows after {DRAIN_TIMEOUT_S} s")
+        finally:
+            query.stop()
+    first = min(_batch_start(b) for b in batches.values())
+    last = max(
+        _batch_start(b) + b["durationMs"]["triggerExecution"] / 1000 for b in batches.values()
+    )
+    return {
+        "rows": rows,
+        "rows_per_s": round(rows / (last - first), 1),
+        "drain_s_incl_query_start": round(last - started, 2),
+        "batches": len(batches),
+    }
+
+
+def _batch_start(progress: Mapping[str, Any]) -> float:
+    return datetime.fromisoformat(progress["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def _drain_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
+    _produce_project(bench.settings, name, users)
+    query = _start_job(bench, name)
+    return _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+
+
 def _produce_json(
     settings: Settings, topic: str, users: list[dict[str, Any]], stamp: Callable[[int], None]
 ) -> None:
-    producer = Producer({**settings.kafka.client_config(), "linger.ms": 20, "acks": "all"})
+    producer = Producer(producer_config(settings, **BATCHING))
     chunks = [users] if stamp is _ignore else _paced(users, stamp)
     for chunk in chunks:
         for user in chunk:
@@ -261,34 +321,21 @@ def _produce_json(
         raise RuntimeError(f"{topic}: JSON users still undelivered after 120 s")
 
 
-def _ignore(_count: int) -> None:
-    """The stamp of a backlog: produce everything at once, no pacing."""
-
-
 def _json_value(value: Any) -> str:
     return value.isoformat(timespec="milliseconds") if isinstance(value, datetime) else str(value)
 
 
-def _start_avro(
-    spark: SparkSession, settings: Settings, contract: ReaderContract, name: str, workdir: Path
-) -> StreamingQuery:
-    options = JobOptions.from_settings(
-        settings,
-        contract,
-        topic=name,
-        dlq_topic=f"{name}.dlq",
-        keyspace=name,
-        checkpoint=str(workdir / "checkpoint"),
-        metrics_file=workdir / "batches.jsonl",
-    )
-    return start_query(spark, settings, contract, options)
+def _ignore(_count: int) -> None:
+    """The stamp of a backlog: produce everything at once, no pacing."""
 
 
-def _start_seed(
-    spark: SparkSession, settings: Settings, contract: ReaderContract, name: str, workdir: Path
-) -> StreamingQuery:
-    columns = [fn.expr(sql).alias(column) for column, sql in contract.projection]
-    sink = {**cassandra_options(settings.cassandra), "keyspace": name, "table": contract.table}
+def _start_seed(bench: Bench, name: str) -> StreamingQuery:
+    columns = [fn.expr(sql).alias(column) for column, sql in bench.contract.projection]
+    sink = {
+        **cassandra_options(bench.settings.cassandra),
+        "keyspace": name,
+        "table": bench.contract.table,
+    }
 
     def write(batch: DataFrame, _batch_id: int) -> None:
         parsed = batch.select(
@@ -299,80 +346,189 @@ def _start_seed(
         ).save()
 
     return (
-        spark.readStream.format("kafka")
-        .options(**kafka_options(settings.kafka))
+        bench.spark.readStream.format("kafka")
+        .options(**kafka_options(bench.settings.kafka))
         .option("subscribe", name)
         .option("startingOffsets", "earliest")
+        .option("maxOffsetsPerTrigger", str(bench.settings.spark.max_offsets_per_trigger))
         .load()
         .writeStream.foreachBatch(write)
-        .option("checkpointLocation", str(workdir / "checkpoint"))
-        .trigger(processingTime=settings.spark.trigger_interval)
+        .option("checkpointLocation", str(bench.workdir / name / "checkpoint"))
+        .trigger(processingTime=bench.settings.spark.trigger_interval)
         .start()
     )
 
 
-AVRO = Approach("avro", _produce_avro, _start_avro)
-SEED = Approach("seed", _produce_json, _start_seed)
+def _drain_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
+    _produce_json(bench.settings, name, users, _ignore)
+    query = _start_seed(bench, name)
+    return _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
 
 
-@contextmanager
-def _discarded(settings: Settings, names: Mapping[Any, str]) -> Iterator[None]:
-    """Delete the benchmark's scratch topics, subjects and keyspaces once it is done."""
-    try:
-        yield
-    finally:
-        registry = SchemaRegistryClient(settings.registry.client_config())
-        admin = AdminClient({**settings.kafka.client_config()})
-        topics = [t for name in names.values() for t in (name, f"{name}.dlq")]
-        for future in admin.delete_topics(topics).values():
-            future.result(30)
-        with connect(settings) as session:
-            for name in names.values():
-                registry.delete_subject(f"{name}-value")
-                registry.delete_subject(f"{name}-value", permanent=True)
-                session.execute(f"DROP KEYSPACE IF EXISTS {name}")
+# -- the sink alone -------------------------------------------------------------------------------
 
 
-def _prepare(settings: Settings, contract: ReaderContract, prefix: str) -> str:
-    """A fresh topic (with DLQ), registered subject, keyspace and table; returns its name."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    ensure_topics(settings, name, f"{name}.dlq")
-    registry = SchemaRegistryClient(settings.registry.client_config())
-    registry.register_schema(f"{name}-value", Schema(contract.reader_schema, "AVRO"))
-    replication = json.dumps(settings.cassandra.replication).replace('"', "'")
-    with connect(settings) as session:
-        session.execute(f"CREATE KEYSPACE {name} WITH replication = {replication}")
-        session.set_keyspace(name)
-        for statement in split_statements(CQL.read_text(encoding="utf-8")):
-            session.execute(statement)
-    return name
+def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
+    """The avro backlog, decoded and projected like the job does, cached, then written alone."""
+    reader = bench.contract.reader_schema
+    options = {"avroSchema": reader, "mode": "PERMISSIVE"}
+    raw = (
+        bench.spark.read.format("kafka")
+        .options(**kafka_options(bench.settings.kafka))
+        .option("subscribe", source_topic)
+        .option("startingOffsets", "earliest")
+        .option("endingOffsets", "latest")
+        .load()
+    )
+    rows = (
+        raw.select(
+            from_avro(wire.avro_body(fn.col("value")), reader, options).alias("value"),
+            write_time(fn.col("timestamp"), fn.col("offset")).alias(WRITETIME),
+        )
+        .select(*(fn.expr(sql).alias(c) for c, sql in bench.contract.projection), WRITETIME)
+        .cache()
+    )
+    count = rows.count()
+    started = time.perf_counter()
+    rows.write.format("org.apache.spark.sql.cassandra").options(
+        **cassandra_options(bench.settings.cassandra)
+    ).options(keyspace=name, table=bench.contract.table, writetime=WRITETIME).mode("append").save()
+    seconds = time.perf_counter() - started
+    rows.unpersist()
+    return {"rows": count, "rows_per_s": round(count / seconds, 1)}
 
 
-def _wait_for_rows(
-    settings: Settings, query: StreamingQuery, table: str, rows: int
-) -> list[dict[str, Any]]:
-    """The progress of every batch of ``query`` until ``table`` holds ``rows`` rows.
-
-    The table is counted rather than the progress' ``numInputRows``, which counts a batch once
-    per Spark job that reads it (the job's second pass, the DLQ) and so runs ahead.
-    """
-    batches: dict[int, dict[str, Any]] = {}
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    with connect(settings) as session:
-        while time.monotonic() < deadline:
-            if not query.isActive:
-                raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
-            for progress in query.recentProgress:
-                if progress["numInputRows"]:
-                    batches[progress["batchId"]] = progress
-            if sum(b["numInputRows"] for b in batches.values()) >= rows:
-                count = session.execute(f"SELECT COUNT(*) FROM {table}", timeout=120).one()[0]
-                if count >= rows:
-                    return list(batches.values())
-            time.sleep(1.0)
-    raise TimeoutError(f"{table}: fewer than {rows} rows after {DRAIN_TIMEOUT_S} s")
+# -- many writer versions -------------------------------------------------------------------------
 
 
-def _batch_end(progress: dict[str, Any]) -> float:
-    started = datetime.fromisoformat(progress["timestamp"].replace("Z", "+00:00")).timestamp()
-    return started + float(progress["durationMs"]["triggerExecution"]) / 1000
+def _version_schemas(contract: ReaderContract) -> list[str]:
+    """Version 1 (the contract), then versions 2..VERSIONS+1, each one optional field more."""
+    base = json.loads(contract.reader_schema)
+    schemas = [contract.reader_schema]
+    for n in range(1, VERSIONS + 1):
+        fields = [
+            {"name": f"extra_{k}", "type": ["null", "string"], "default": None}
+            for k in range(1, n + 1)
+        ]
+        schemas.append(json.dumps({**base, "fields": [*base["fields"], *fields]}))
+    return schemas
+
+
+def _framer(schema: str, schema_id: int) -> Callable[[dict[str, Any]], bytes]:
+    parsed = fastavro.parse_schema(json.loads(schema))
+    header = b"\x00" + struct.pack(">I", schema_id)
+
+    def frame(record: dict[str, Any]) -> bytes:
+        out = io.BytesIO(header)
+        out.seek(5)
+        fastavro.schemaless_writer(out, parsed, record)
+        return out.getvalue()
+
+    return frame
+
+
+def _live_migrated(bench: Bench, name: str) -> None:
+    """Take the keyspace to the newest version as the job's live reader does (done ahead, so
+    the drain measures decoding and writing, not fifty schema changes)."""
+    settings, options = _job_settings(bench, name), _job_options(bench, name)
+    reader_source(settings, bench.contract, options).reader_for([])
+
+
+def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> dict[str, Any]:
+    schemas = _version_schemas(bench.contract)
+    many, one = names.new(bench, "versions"), names.new(bench, "one_version")
+    with Registry(bench.settings.registry) as registry:
+        ids = {
+            topic: [registry.register(value_subject(topic), s).schema_id for s in schemas]
+            for topic in (many, one)
+        }
+    records = [build_user(u, source=SOURCE, ingested_at=_NOW).to_avro() for u in users]
+    for topic in (many, one):
+        _live_migrated(bench, topic)
+        framers = [_framer(s, i) for s, i in zip(schemas[1:], ids[topic][1:], strict=True)]
+        producer = Producer(producer_config(bench.settings, **BATCHING))
+        for index, record in enumerate(records):
+            frame = framers[index % VERSIONS] if topic == many else framers[-1]
+            _produce_retrying(producer, topic, str(record["id"]).encode(), frame(record))
+        if producer.flush(120):
+            raise RuntimeError(f"{topic}: records still undelivered after 120 s")
+    table = bench.contract.table
+    spread = _drained(_start_job(bench, many), bench.settings, f"{many}.{table}", len(users))
+    single = _drained(_start_job(bench, one), bench.settings, f"{one}.{table}", len(users))
+    return {
+        "versions": VERSIONS,
+        "rows_per_s": spread["rows_per_s"],
+        "one_version_rows_per_s": single["rows_per_s"],
+        "share_of_one_version": round(spread["rows_per_s"] / single["rows_per_s"], 2),
+    }
+
+
+def _produce_retrying(producer: Producer, topic: str, key: bytes, value: bytes) -> None:
+    while True:
+        try:
+            producer.produce(topic, value, key)
+            return
+        except BufferError:
+            producer.poll(0.5)
+
+
+# -- latency at a steady rate ---------------------------------------------------------------------
+
+
+def _paced(users: list[dict[str, Any]], stamp: Callable[[int], None]) -> Iterator[list[Any]]:
+    """Chunks of ``users`` at STEADY_RATE; ``stamp`` is told each chunk's size once sent."""
+    per_tick = int(STEADY_RATE * TICK_S)
+    next_tick = time.monotonic()
+    for start in range(0, len(users), per_tick):
+        chunk = users[start : start + per_tick]
+        yield chunk
+        stamp(len(chunk))
+        next_tick += TICK_S
+        time.sleep(max(0.0, next_tick - time.monotonic()))
+
+
+def _latency_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
+    """From each record's Kafka timestamp to the end of its write, from the job's own figures
+    (its writes carry the Kafka position as write time, so WRITETIME cannot tell)."""
+    query = _start_job(bench, name)
+    publisher = UserPublisher(bench.settings, topic=name, dlq_topic=f"{name}.producer-dlq")
+    for chunk in _paced(users, _ignore):
+        publisher.publish(chunk, Origin(SOURCE, "bench", 1), ingested_at=datetime.now(UTC))
+    publisher.flush()
+    _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    batches = MetricsLog(_job_options(bench, name).metrics_file).batches()
+    p50, p95, worst = latency_percentiles(batches) or [float("nan")] * 3
+    return {
+        "steady_rows": len(users),
+        "steady_rate_per_s": STEADY_RATE,
+        "latency_s_p50": round(p50 / 1000, 3),
+        "latency_s_p95": round(p95 / 1000, 3),
+        "latency_s_max": round(worst / 1000, 3),
+    }
+
+
+def _latency_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
+    """From the produce call to Cassandra's WRITETIME of the row (the seed writes with the
+    server's clock)."""
+    query = _start_seed(bench, name)
+    produced_at: dict[str, float] = {}
+    ids = iter(str(build_user(u, source=SOURCE, ingested_at=_NOW).id) for u in users)
+
+    def stamp(count: int) -> None:
+        now = time.time()
+        for _ in range(count):
+            produced_at[next(ids)] = now
+
+    _produce_json(bench.settings, name, users, stamp)
+    _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    with connect(bench.settings) as session:
+        rows = session.execute(f"SELECT id, WRITETIME(email) AS written FROM {name}.created_users")
+        latencies = [row.written / 1e6 - produced_at[str(row.id)] for row in rows]
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "steady_rows": len(latencies),
+        "steady_rate_per_s": STEADY_RATE,
+        "latency_s_p50": round(cuts[49], 3),
+        "latency_s_p95": round(cuts[94], 3),
+        "latency_s_max": round(max(latencies), 3),
+    }

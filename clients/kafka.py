@@ -120,7 +120,8 @@ def delete_topics(settings: Settings, topics: list[str]) -> None:
     if not topics:
         return
     timeout = settings.kafka.request_timeout_s
-    for future in admin_client(settings).delete_topics(topics, operation_timeout=timeout).values():
+    admin = admin_client(settings)  # held until every answer is in: its handle serves them
+    for future in admin.delete_topics(topics, operation_timeout=timeout).values():
         future.result(timeout)
 
 

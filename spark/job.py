@@ -145,11 +145,11 @@ def reader_source(
     if not settings.spark.live_reader:
         return StaticReader(contract)
 
-    def migrate(migration: Migration) -> ApplyReport:
+    def migrate(migrations: list[Migration]) -> ApplyReport:
         report = ApplyReport(options.keyspace)
         with connect(settings) as session:
             prepare_keyspace(session, options.keyspace, settings.cassandra.replication)
-            apply_migrations(session, options.keyspace, [migration], report)
+            apply_migrations(session, options.keyspace, migrations, report)
         return report
 
     return LiveReader(

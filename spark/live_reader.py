@@ -44,8 +44,8 @@ from spark.writer_schemas import WriterSchema
 
 log = logging.getLogger(__name__)
 
-Migrate = Callable[[Migration], ApplyReport]
-"""Applies one migration to the job's keyspace (recording it), returns what it did."""
+Migrate = Callable[[list[Migration]], ApplyReport]
+"""Applies migrations to the job's keyspace, in order (recording each), returns what it did."""
 
 
 class LiveReader:
@@ -100,44 +100,59 @@ class LiveReader:
         )
 
     def _refresh(self) -> None:
-        """Learn the subject's versions; consider each one newer than the reader's, in order."""
+        """Learn the subject's versions; consider each one newer than the reader's, in order,
+        each against the last one accepted; migrate once for all, then switch."""
         self._polled_at = time.monotonic()
         known = set(self._version_of_id.values())
+        accepted: tuple[ReaderContract, Record, int] | None = None
+        record, steps = self._record, []
         for number in self._registry.versions(self._subject):
             if number in known:
                 continue
             registered = self._registry.version(self._subject, number)
             self._version_of_id[registered.schema_id] = number
-            if number > self.version and number not in self.refused:
-                self._consider(number, registered.schema)
+            if number <= self.version or number in self.refused:
+                continue
+            candidate = self._consider(record, number, registered.schema)
+            if candidate is not None:
+                contract, record, step = candidate
+                accepted = (contract, record, number)
+                steps.extend([step] if step is not None else [])
         write_status(
             self._status_file,
             writer_versions={str(i): v for i, v in sorted(self._version_of_id.items())},
         )
+        if accepted is not None:
+            if steps:
+                applied = self._migrate(steps)
+                log.info("table migrated: %s", applied.applied or "already applied")
+            previous = self.version
+            self.contract, self._record, self.version = accepted
+            log.info(
+                "reader switched from version %s to %s of %s", previous, self.version, self._subject
+            )
+            self._record_state(switched_at=_now())
 
-    def _consider(self, number: int, schema: str) -> None:
+    def _consider(
+        self, current: Record, number: int, schema: str
+    ) -> tuple[ReaderContract, Record, Migration | None] | None:
+        """The contract, record and migration of an acceptable version; None when refused."""
         source = f"{self._subject} version {number}"
         try:
             record = _parse(schema, source)
             contract = ReaderContract.from_schema(schema, self.contract.source, number)
         except (SchemaError, ValueError) as exc:
             self._refuse(number, f"not a contract this job can write: {exc}")
-            return
-        report = check_pair(self._record, record)
+            return None
+        report = check_pair(current, record)
         if not report.compatible:
             self._refuse(number, "; ".join(str(finding) for finding in report.errors))
-            return
-        old_table, new_table = table_for(self._record), table_for(record)
+            return None
+        old_table, new_table = table_for(current), table_for(record)
         assert old_table is not None and new_table is not None  # from_schema checked the table
         step = step_migration(old_table, new_table, number)
-        if step is not None:
-            name, text = step
-            applied = self._migrate(Migration(name, number, CqlText(source, text)))
-            log.info("table migrated for %s: %s", source, applied.applied or "already applied")
-        previous = self.version
-        self.contract, self._record, self.version = contract, record, number
-        log.info("reader switched from version %s to %s of %s", previous, number, self._subject)
-        self._record_state(switched_at=_now())
+        migration = None if step is None else Migration(step[0], number, CqlText(source, step[1]))
+        return contract, record, migration
 
     def _refuse(self, number: int, reason: str) -> None:
         self.refused[number] = reason

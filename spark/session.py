@@ -105,14 +105,17 @@ def loopback_environment(master: str) -> dict[str, str]:
     return {"SPARK_LOCAL_IP": LOOPBACK} if is_local(master) else {}
 
 
-def build_session(settings: Settings, master: str | None = None) -> SparkSession:
+def build_session(
+    settings: Settings, master: str | None = None, extra: dict[str, str] | None = None
+) -> SparkSession:
     """The job's session (or the running one: Spark allows one per process).
 
     PySpark starts the driver JVM with this process's environment, so the loopback environment
-    is set here, before the first session of the process starts the JVM.
+    is set here, before the first session of the process starts the JVM. ``extra`` settings
+    (a benchmark's, say) go on top of the job's.
     """
     os.environ.update(loopback_environment(master or settings.spark.master))
     builder = SparkSession.builder.appName("userstream-users-created")
-    for key, value in session_conf(settings, master).items():
+    for key, value in {**session_conf(settings, master), **(extra or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
