@@ -1,9 +1,10 @@
 """Producer throughput: already-fetched API payloads to records acknowledged by the local broker.
 
 Two paths over the same users, one process each, on fresh scratch topics:
-- this project's path: validation into ``UserCreated``, Avro through the Schema Registry
-  (``AvroSerializer``, schema looked up, never registered by the producer), confluent-kafka
-  idempotent producer with acks=all, lz4 and batching; timed until every delivery report is in;
+- this project's path: validation into ``UserCreated``, Avro by the producer's own framed
+  serializer (the generated ``avro_binary()``; the schema id looked up in the registry, never
+  registered by the producer), confluent-kafka idempotent producer with acks=all, lz4 and
+  batching; timed until every delivery report is in;
 - the seed's path: the user dict as JSON through kafka-python, one ``send`` per record, no
   registry; timed until ``flush`` returns.
 Users come from the offline source's generator (no HTTP), so fetching is not measured.
@@ -86,7 +87,7 @@ def scratch_topic(settings: Settings, register: bool) -> Iterator[str]:
 
 
 def project_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:
-    """Records per second through validation, the registry serializer and confluent-kafka."""
+    """Records per second through validation, the framed serializer and confluent-kafka."""
     with scratch_topic(settings, register=True) as topic:
         publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.dlq")
         origin = Origin(source="bench", seed="bench", page=1)
@@ -129,12 +130,16 @@ def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
         "seed_records_per_cpu_s": round(seed.cpu),
         "cpu_ratio": round(ours.cpu / seed.cpu, 2),
     }
+    labels = (
+        "project (validate + own framed serializer, schema id looked up in the registry"
+        " + confluent-kafka acks=all):",
+        "seed-style (JSON + kafka-python, one send per record, no registry):",
+    )
+    width = max(map(len, labels))
     print(
         f"producer, {count:,} users, fetched payloads to acknowledged:\n"
-        f"  project (validate + AvroSerializer via registry + confluent-kafka acks=all): "
-        f"{ours.wall:,.0f} rec/s wall, {ours.cpu:,.0f} rec/CPU-s\n"
-        f"  seed-style (JSON + kafka-python, one send per record, no registry):     "
-        f"{seed.wall:,.0f} rec/s wall, {seed.cpu:,.0f} rec/CPU-s\n"
+        f"  {labels[0]:<{width}} {ours.wall:,.0f} rec/s wall, {ours.cpu:,.0f} rec/CPU-s\n"
+        f"  {labels[1]:<{width}} {seed.wall:,.0f} rec/s wall, {seed.cpu:,.0f} rec/CPU-s\n"
         f"  ratio x{figures['ratio']} wall, x{figures['cpu_ratio']} CPU"
     )
     gc.unfreeze()

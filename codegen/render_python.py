@@ -2,6 +2,9 @@
 
 Values hold Python types (``uuid.UUID``, aware ``datetime`` ...) that fastavro itself writes and
 reads for the logical types, so ``to_avro``/``from_avro`` only convert records and enums.
+``avro_binary`` encodes a record straight from its fields, one expression per field (the
+``avro_binary`` column of the type table), joined; a record holding a union that only fastavro
+can resolve (several branches, not all primitive) has fastavro write it instead.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from codegen.model import (
     AvroType,
     Enum,
     Field,
+    Fixed,
     Map,
     NamedType,
     Primitive,
@@ -31,6 +35,11 @@ from codegen.model import (
 from codegen.rules import RuleSet, compile_rules
 from codegen.table import Table
 from codegen.templates import (
+    PY_AVRO_BINARY,
+    PY_AVRO_FALLBACK,
+    PY_AVRO_SCHEMA,
+    PY_AVRO_STRING,
+    PY_AVRO_TABLE,
     PY_CHECK,
     PY_ENUM,
     PY_HEADER,
@@ -42,7 +51,7 @@ from codegen.templates import (
 )
 from codegen.typemap import TYPE_MAP, type_key
 
-_RESERVED_FIELDS = frozenset({"to_avro", "from_avro", "violation"})
+_RESERVED_FIELDS = frozenset({"to_avro", "from_avro", "violation", "avro_binary"})
 _WIDTH = 96
 
 
@@ -55,6 +64,8 @@ class _Module:
     classes: dict[str, NamedType] = field(default_factory=dict)
     imports: set[str] = field(default_factory=lambda: {"dataclasses"})
     siblings: set[tuple[str, str]] = field(default_factory=set)
+    enum_tables: dict[str, Enum] = field(default_factory=dict)  # class name -> enum
+    fallback_schemas: dict[str, Record] = field(default_factory=dict)  # class name -> record
 
     def annotation(self, t: AvroType, path: str) -> str:
         """The Python type of ``t``, registering the classes and imports it needs."""
@@ -93,6 +104,12 @@ class _Module:
             self.classes[name] = t
         return name
 
+    def enum_table(self, t: Enum) -> str:
+        """Name of the module's table of the Avro binary of each symbol of ``t``."""
+        name = self.use(t)
+        self.enum_tables[name] = t
+        return f"_AVRO_{name}"
+
 
 def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | None) -> str:
     """The module text for ``file``; ``modules`` maps every schema source to its module stem.
@@ -105,7 +122,7 @@ def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | N
     bodies = [
         _render_enum(t)
         if isinstance(t, Enum)
-        else _render_record(module, t, rules if t is file.record else None)
+        else _render_record(module, t, rules if t is file.record else None, t is file.record)
         for t in module.classes.values()
         if isinstance(t, Record | Enum)
     ]
@@ -116,7 +133,7 @@ def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | N
         imports.add("re")
     lines = [f"import {m}" for m in sorted(imports)]
     lines += ["from collections.abc import Mapping", "from typing import Any, Self"]
-    lines += ["", "from contract import rules as _r"]
+    lines += ["", "from contract import avro_binary as _a", "from contract import rules as _r"]
     if module.siblings:
         lines += ["", *(f"from .{m} import {n}" for m, n in sorted(module.siblings))]
     return allow_long_lines(
@@ -127,6 +144,7 @@ def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | N
             imports="\n".join(lines) + "\n",
             schema=_string_literal(schema_json(file.record)),
             classes="".join(bodies),
+            encoding=_render_encoding(module),
             rules=_render_rules(rules),
         )
     )
@@ -165,7 +183,7 @@ def _render_enum(t: Enum) -> str:
     return PY_ENUM.substitute(name=short_name(t.fullname), doc=_doc(t.doc, 4), members=members)
 
 
-def _render_record(module: _Module, record: Record, rules: RuleSet | None) -> str:
+def _render_record(module: _Module, record: Record, rules: RuleSet | None, top: bool) -> str:
     fields, to_avro, from_avro = [], [], []
     for f in record.fields:
         path = f"{record.fullname}.{f.name}"
@@ -191,8 +209,110 @@ def _render_record(module: _Module, record: Record, rules: RuleSet | None) -> st
         fields="\n".join(fields),
         to_avro="\n".join(to_avro),
         from_avro="\n".join(from_avro),
+        avro_binary=_render_avro_binary(module, record, top),
         methods=_render_violation(rules) if rules is not None else "",
     )
+
+
+def _render_avro_binary(module: _Module, record: Record, top: bool) -> str:
+    """``avro_binary()``: the fields' encodings joined, or fastavro's when a union needs it."""
+    unresolved = [f.name for f in record.fields if _falls_back(f.type)]
+    if not unresolved:
+        return PY_AVRO_BINARY.substitute(parts="\n".join(_parts(module, record, "self")))
+    if not top:
+        module.fallback_schemas[record.name] = record
+    return PY_AVRO_FALLBACK.substitute(
+        fields=", ".join(f"``{name}``" for name in unresolved),
+        verb="holds" if len(unresolved) == 1 else "hold",
+        schema="AVRO_SCHEMA" if top else f"_SCHEMA_{record.name}",
+    )
+
+
+def _parts(module: _Module, record: Record, target: str) -> list[str]:
+    """One line per part of the join: a field of a nested record is inlined (saving a call per
+    record, the same attribute reads), and so is a string (its length from the table below 8192
+    bytes, then its UTF-8), the most common field by far; any other value calls its helper."""
+    lines = []
+    for f in record.fields:
+        value = f"{target}.{f.name}"
+        if isinstance(f.type, Record) and not any(_falls_back(g.type) for g in f.type.fields):
+            lines += _parts(module, f.type, value)
+        elif f.type == Primitive("string"):
+            lines.append(PY_AVRO_STRING.substitute(value=value))
+        else:
+            lines.append(f"            {_encode(module, f.type, value, 0)},")
+    return lines
+
+
+def _encode(module: _Module, t: AvroType, expr: str, depth: int) -> str:
+    """Expression of the Avro binary of the value ``expr`` of type ``t``."""
+    template = TYPE_MAP[type_key(t)].avro_binary
+    if isinstance(t, Union):
+        if len(t.branches) == 1:
+            return f"{_bytes_literal(0)} + {_encode(module, t.branches[0], expr, depth)}"
+        if t.has_null and len(t.non_null) == 1:
+            null = next(i for i, b in enumerate(t.branches) if is_null(b))
+            inner = _encode(module, t.non_null[0], expr, depth)
+            return template.format(
+                expr=expr, null=_bytes_literal(null), other=_bytes_literal(1 - null), inner=inner
+            )
+        kinds = tuple(b.type for b in t.branches if isinstance(b, Primitive))
+        return template.format(expr=expr, branches=repr(kinds).replace("'", '"'))
+    item, key = f"v{depth}", f"k{depth}"
+    if isinstance(t, Array):
+        return template.format(
+            expr=expr, item=item, items=_encode(module, t.items, item, depth + 1)
+        )
+    if isinstance(t, Map):
+        inner = _encode(module, t.values, item, depth + 1)
+        return template.format(expr=expr, item=item, key=key, values=inner)
+    if isinstance(t, Record):
+        return template.format(expr=expr, name=module.use(t))
+    if isinstance(t, Enum):
+        return template.format(expr=expr, table=module.enum_table(t))
+    width = t.size if isinstance(t, Fixed) else None
+    return template.format(expr=expr, size=width, precision=t.precision, scale=t.scale)
+
+
+def _falls_back(t: AvroType) -> bool:
+    """Whether ``t`` holds a union only fastavro resolves: several non-null branches, not all
+    primitive (fastavro picks a record branch by its fields, a logical one after conversion)."""
+    if isinstance(t, Union):
+        plain = all(isinstance(b, Primitive) and b.logical is None for b in t.non_null)
+        return (len(t.non_null) > 1 and not plain) or any(_falls_back(b) for b in t.branches)
+    if isinstance(t, Array):
+        return _falls_back(t.items)
+    if isinstance(t, Map):
+        return _falls_back(t.values)
+    return False  # a record has its own avro_binary()
+
+
+def _render_encoding(module: _Module) -> str:
+    """The module's tables for ``avro_binary()``: enum symbols, schemas of fallback records."""
+    tables = [
+        PY_AVRO_TABLE.substitute(
+            name=name,
+            entries="".join(
+                f"    {name}.{s}: {_bytes_literal(i)},\n" for i, s in enumerate(t.symbols)
+            ),
+        )
+        for name, t in sorted(module.enum_tables.items())
+    ]
+    tables += [
+        PY_AVRO_SCHEMA.substitute(name=name, schema=_string_literal(schema_json(record)))
+        for name, record in sorted(module.fallback_schemas.items())
+    ]
+    return "".join(tables)
+
+
+def _bytes_literal(index: int) -> str:
+    """The Python literal of the Avro binary of a non-negative ``index`` (zigzag varint)."""
+    n, out = index << 1, []
+    while n > 0x7F:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return 'b"' + "".join(f"\\x{c:02x}" for c in out) + '"'
 
 
 #: Builds the conversion of a record or enum value, given its class name and the expression.

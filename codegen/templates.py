@@ -25,7 +25,7 @@ from __future__ import annotations
 
 $imports
 AVRO_SCHEMA: str = $schema
-$classes$rules''')
+$classes$encoding$rules''')
 
 PY_RECORD = Template('''
 
@@ -47,7 +47,49 @@ $to_avro
         return cls(
 $from_avro
         )
-$methods''')
+$avro_binary$methods''')
+
+PY_AVRO_BINARY = Template('''
+    def avro_binary(self) -> bytes:
+        """This record in Avro's binary encoding (the body of a Confluent-framed message).
+
+        Exactly what fastavro's ``schemaless_writer`` writes for ``to_avro()``, or an exception
+        where fastavro would refuse a value (and for the few values it writes that
+        ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
+        its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
+        """
+        return b"".join((
+$parts
+        ))
+''')
+
+#: A string field inlined in ``avro_binary()``: two parts, its length then its UTF-8.
+PY_AVRO_STRING = Template(
+    "            _a.SIZES[n] if (n := len(b := _a.ENCODE($value))) < 8192 else _a.long(n), b,"
+)
+
+PY_AVRO_FALLBACK = Template('''
+    def avro_binary(self) -> bytes:
+        """This record in Avro's binary encoding (the body of a Confluent-framed message).
+
+        Written by fastavro itself, after its validation: $fields $verb a union of several
+        branches, not all primitive, whose branch fastavro chooses from the value's Python type.
+        """
+        return _a.fastavro_binary($schema, self.to_avro())
+''')
+
+PY_AVRO_TABLE = Template("""
+
+#: The Avro binary of each symbol of $name (its index), for ``avro_binary()``.
+_AVRO_$name: dict[$name, bytes] = {
+$entries}
+""")
+
+PY_AVRO_SCHEMA = Template("""
+
+#: The schema of $name alone: fastavro writes this record (see its ``avro_binary()``).
+_SCHEMA_$name: str = $schema
+""")
 
 PY_VIOLATION = Template('''
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:

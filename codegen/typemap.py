@@ -5,6 +5,10 @@ filled by the render functions: ``{items}``/``{values}`` (element forms), ``{con
 ``{precision}``/``{scale}``, ``{name}`` (class or UDT name). The Spark column is what Spark 3.5's
 ``SchemaConverters.toSqlType`` yields (checked against a real session by the tests); ``projection``
 turns the decoded Spark value into what the Cassandra connector writes to the CQL column.
+``avro_binary`` is the expression of the generated ``avro_binary()`` that encodes a value
+``{expr}`` (helpers of ``contract/avro_binary.py``, imported as ``_a``); it also takes ``{size}``,
+``{table}`` (an enum's module-level symbol table), ``{item}``/``{key}`` (loop variables),
+``{null}``/``{other}`` (a nullable union's branch indexes) and ``{branches}``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class TypeMapping:
     python: str
     cql: str | None
     spark: str
+    avro_binary: str
     projection: str = "{expr}"
     python_import: str | None = None
     cql_warning: str | None = None
@@ -52,51 +57,84 @@ _LOCAL_TS = "local-timestamp has no CQL form; stored as the UTC instant of the s
 
 TYPE_MAP: dict[str, TypeMapping] = {
     # primitives
-    "null": TypeMapping("None", None, "NullType()"),
-    "boolean": TypeMapping("bool", "boolean", "BooleanType()"),
-    "int": TypeMapping("int", "int", "IntegerType()"),
-    "long": TypeMapping("int", "bigint", "LongType()"),
-    "float": TypeMapping("float", "float", "FloatType()"),
-    "double": TypeMapping("float", "double", "DoubleType()"),
-    "bytes": TypeMapping("bytes", "blob", "BinaryType()"),
-    "string": TypeMapping("str", "text", "StringType()"),
+    "null": TypeMapping("None", None, "NullType()", "_a.null({expr})"),
+    "boolean": TypeMapping("bool", "boolean", "BooleanType()", "_a.boolean({expr})"),
+    "int": TypeMapping("int", "int", "IntegerType()", "_a.int32({expr})"),
+    "long": TypeMapping("int", "bigint", "LongType()", "_a.int64({expr})"),
+    "float": TypeMapping("float", "float", "FloatType()", "_a.float32({expr})"),
+    "double": TypeMapping("float", "double", "DoubleType()", "_a.float64({expr})"),
+    "bytes": TypeMapping("bytes", "blob", "BinaryType()", "_a.binary({expr})"),
+    "string": TypeMapping("str", "text", "StringType()", "_a.string({expr})"),
     # complex types
-    "enum": TypeMapping("{name}", "text", "StringType()", projection="{expr}"),
-    "fixed": TypeMapping("bytes", "blob", "BinaryType()"),
-    "array": TypeMapping("list[{items}]", "list<{items}>", "ArrayType({items}, {contains_null})"),
+    "enum": TypeMapping("{name}", "text", "StringType()", "{table}[{expr}]"),
+    "fixed": TypeMapping("bytes", "blob", "BinaryType()", "_a.fixed({expr}, {size})"),
+    "array": TypeMapping(
+        "list[{items}]",
+        "list<{items}>",
+        "ArrayType({items}, {contains_null})",
+        "_a.block([{items} for {item} in _a.items({expr})])",
+    ),
     "map": TypeMapping(
         "dict[str, {values}]",
         "map<text, {values}>",
         "MapType(StringType(), {values}, {contains_null})",
+        "_a.block([_a.string({key}) + {values} for {key}, {item} in _a.entries({expr})])",
     ),
-    "record": TypeMapping("{name}", "frozen<{name}>", "StructType([{fields}])"),
-    "nullable": TypeMapping("{inner} | None", "{inner}", "{inner}"),
+    "record": TypeMapping(
+        "{name}", "frozen<{name}>", "StructType([{fields}])", "{name}.avro_binary({expr})"
+    ),
+    "nullable": TypeMapping(
+        "{inner} | None", "{inner}", "{inner}", "({null} if {expr} is None else {other} + {inner})"
+    ),
     # a union of several non-null branches: Spark widens int|long and float|double, else makes
-    # a struct of nullable member0, member1, ...; CQL has no form.
-    "union": TypeMapping("{branches}", None, "StructType([{fields}])"),
+    # a struct of nullable member0, member1, ...; CQL has no form. Python encodes a union of
+    # primitives itself (choosing the branch as fastavro does); any other union is written by
+    # fastavro, with the whole record that holds it.
+    "union": TypeMapping(
+        "{branches}", None, "StructType([{fields}])", "_a.union({expr}, {branches})"
+    ),
     # logical types
     "decimal": TypeMapping(
-        "decimal.Decimal", "decimal", "DecimalType({precision}, {scale})", python_import="decimal"
+        "decimal.Decimal",
+        "decimal",
+        "DecimalType({precision}, {scale})",
+        "_a.decimal({expr}, {precision}, {scale}, {size})",
+        python_import="decimal",
     ),
-    "uuid": TypeMapping("uuid.UUID", "uuid", "StringType()", python_import="uuid"),
-    "date": TypeMapping("datetime.date", "date", "DateType()", python_import="datetime"),
+    "uuid": TypeMapping(
+        "uuid.UUID", "uuid", "StringType()", "_a.uuid({expr})", python_import="uuid"
+    ),
+    "date": TypeMapping(
+        "datetime.date", "date", "DateType()", "_a.date_days({expr})", python_import="datetime"
+    ),
     "time-millis": TypeMapping(
         "datetime.time",
         "time",
         "IntegerType()",
+        "_a.time_millis({expr})",
         projection="CAST({expr} AS BIGINT) * 1000000",
         python_import="datetime",
     ),
     "time-micros": TypeMapping(
-        "datetime.time", "time", "LongType()", projection="{expr} * 1000", python_import="datetime"
+        "datetime.time",
+        "time",
+        "LongType()",
+        "_a.time_micros({expr})",
+        projection="{expr} * 1000",
+        python_import="datetime",
     ),
     "timestamp-millis": TypeMapping(
-        "datetime.datetime", "timestamp", "TimestampType()", python_import="datetime"
+        "datetime.datetime",
+        "timestamp",
+        "TimestampType()",
+        "_a.timestamp_millis({expr})",
+        python_import="datetime",
     ),
     "timestamp-micros": TypeMapping(
         "datetime.datetime",
         "timestamp",
         "TimestampType()",
+        "_a.timestamp_micros({expr})",
         python_import="datetime",
         cql_warning=_MICROS_LOSS,
     ),
@@ -104,6 +142,7 @@ TYPE_MAP: dict[str, TypeMapping] = {
         "datetime.datetime",
         "timestamp",
         "TimestampNTZType()",
+        "_a.local_timestamp_millis({expr})",
         projection="CAST({expr} AS TIMESTAMP)",
         python_import="datetime",
         cql_warning=_LOCAL_TS,
@@ -112,13 +151,14 @@ TYPE_MAP: dict[str, TypeMapping] = {
         "datetime.datetime",
         "timestamp",
         "TimestampNTZType()",
+        "_a.local_timestamp_micros({expr})",
         projection="CAST({expr} AS TIMESTAMP)",
         python_import="datetime",
         cql_warning=f"{_LOCAL_TS}; {_MICROS_LOSS}",
     ),
     # Spark and the Python driver have no duration type: the 12 raw bytes (months, days,
     # milliseconds, little-endian unsigned) travel unchanged and land in a blob.
-    "duration": TypeMapping("bytes", "blob", "BinaryType()"),
+    "duration": TypeMapping("bytes", "blob", "BinaryType()", "_a.fixed({expr}, 12)"),
 }
 
 

@@ -115,7 +115,7 @@ class UserPublisher:
         check_reachable(settings)
         self._registry = Registry(settings.registry)
         self.schema_id = ensure_registered(self._registry, self.subject)
-        self._serialize = FramedAvroSerializer(AVRO_SCHEMA, self.schema_id)
+        self._serialize = FramedAvroSerializer(self.schema_id)
         self._producer = Producer(producer_config(settings, **PRODUCER_TUNING))
         self._max_bytes = settings.kafka.max_message_bytes
         self._dlq_body_bytes = settings.kafka.dlq_max_message_bytes - HEADER_ROOM
@@ -156,8 +156,8 @@ class UserPublisher:
         if violation is not None:
             return Rejection(violation.rule, violation.field, violation.message)
         try:
-            value = self._serialize(record.to_avro())
-        except Exception as exc:  # fastavro raises many types; the rules should have caught it
+            value = self._serialize(record)
+        except Exception as exc:  # the encoder raises several types; the rules should catch it
             reason = f"not serializable ({type(exc).__name__})"
             return Rejection("avro:serialize", "<record>", reason)
         if len(value) > self._max_bytes:
