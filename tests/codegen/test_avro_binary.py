@@ -293,8 +293,18 @@ _BRANCHES = [
     ("bytes", "string", "null"),
     ("string", "bytes", "long", "float"),
 ]
-_UNION_VALUES = [None, True, False, 0, -1, 2**31, -(2**31) - 1, 2**63, 1.5, math.nan, 1e300]
-_UNION_VALUES += [10**400, "s", "\ud800", b"b", bytearray(b"x"), Decimal(1), Fraction(1, 3)]
+_UNION_VALUES: list[object] = [None, True, False, 0, -1, 2**31, -(2**31) - 1, 2**63, 1.5]
+_UNION_VALUES += [
+    math.nan,
+    1e300,
+    10**400,
+    "s",
+    "\ud800",
+    b"b",
+    bytearray(b"x"),
+    Decimal(1),
+    Fraction(1, 3),
+]
 
 
 @pytest.mark.parametrize("branches", _BRANCHES, ids=",".join)
