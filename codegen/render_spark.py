@@ -10,7 +10,7 @@ import json
 import re
 
 from codegen.model import Array, AvroType, Fixed, Map, Primitive, Record, SchemaFile, Union
-from codegen.rules import CompiledRule, compile_rules
+from codegen.rules import CompiledRule, compile_rules, spark_texts_check
 from codegen.table import Table
 from codegen.templates import PY_HEADER, SPARK_MODULE, SPARK_RULES, SPARK_TABLE, allow_long_lines
 from codegen.typemap import TYPE_MAP, type_key
@@ -74,7 +74,8 @@ def render_module(file: SchemaFile, table: Table | None) -> str:
         f"    ({r.name!r}, {r.field!r}, {_text(r.message)}, {r.spark!r}),\n"
         for r in spark_rules(file.record, table)
     )
-    table_text = SPARK_RULES.substitute(rules=rules)
+    texts = spark_texts_check(spark_rules(file.record, table))
+    table_text = SPARK_RULES.substitute(rules=rules, texts_ok=repr(texts))
     if table is not None:
         table_text += SPARK_TABLE.substitute(
             source=file.source,

@@ -154,6 +154,11 @@ SPARK_RULES = Template("""
 #: guarantees are left out.
 RULES: tuple[tuple[str, str, str, str], ...] = (
 $rules)
+
+#: True when every single text checked above is valid UTF-8, tested at once: the job computes it
+#: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it
+#: is false. None when no rule checks a single text.
+TEXTS_OK: str | None = $texts_ok
 """)
 
 CQL_TABLE = Template("""\

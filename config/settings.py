@@ -181,6 +181,10 @@ class CassandraSettings(BaseModel):
     tls: CassandraTlsSettings = CassandraTlsSettings()
     replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}
     write_consistency: str = "LOCAL_QUORUM"
+    concurrent_writes: int = Field(default=64, ge=1)
+    """Writes each Spark task keeps in flight (the connector's default, 5, left the local node
+    idle between round trips: ``docs/performance.md``). Rows are written one statement each,
+    never as multi-partition batches."""
     connect_timeout_s: float = Field(default=10.0, gt=0)
     request_timeout_s: float = Field(default=15.0, gt=0)
     """Bound on each CQL request made by the project's tools (the job's connector has its own

@@ -15,6 +15,7 @@ from typing import Any
 from codegen.errors import SchemaError
 from codegen.parse import parse_document
 from codegen.render_spark import projection, spark_rules
+from codegen.rules import spark_texts_check
 from codegen.table import table_for
 
 Rule = tuple[str, str, str, str]
@@ -37,6 +38,9 @@ class ReaderContract:
     table: str
     primary_key: tuple[str, ...]
     rules: tuple[Rule, ...] = ()
+    texts_ok: str | None = None
+    """Spark SQL checking every single text at once (``codegen.rules.spark_texts_check``): the
+    column ``_texts_ok`` the ``type:utf8`` rules read."""
     source: str = field(default="schemas", compare=False)
     """The contract's file in the repository (``schemas/<stem>.avsc``): names it in messages."""
     version: int | None = field(default=None, compare=False)
@@ -54,6 +58,7 @@ class ReaderContract:
             table=spark_gen.TABLE,
             primary_key=tuple(spark_gen.PRIMARY_KEY),
             rules=tuple(spark_gen.RULES),
+            texts_ok=spark_gen.TEXTS_OK,
             source=spark_gen.SOURCE,
         )
 
@@ -64,15 +69,15 @@ class ReaderContract:
         table = table_for(record)
         if table is None:
             raise SchemaError(source, record.fullname, "has no x-cassandra table: nothing to write")
+        rules = spark_rules(record, table)
         return cls(
             reader_schema=schema,
             projection=tuple(projection(table)),
             keyspace=table.keyspace,
             table=table.name,
             primary_key=table.primary_key,
-            rules=tuple(
-                (r.name, r.field, r.message, r.spark or "") for r in spark_rules(record, table)
-            ),
+            rules=tuple((r.name, r.field, r.message, r.spark or "") for r in rules),
+            texts_ok=spark_texts_check(rules),
             source=source,
             version=version,
         )

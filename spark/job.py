@@ -38,7 +38,7 @@ from spark.checkpoint import check_fits
 from spark.contract import ReaderContract
 from spark.live_reader import LiveReader
 from spark.metrics import MetricsLog
-from spark.microbatch import BatchProcessor, Targets
+from spark.microbatch import BatchProcessor, Targets, forget_cassandra_sessions
 from spark.options import (
     cassandra_options,
     dlq_sink_options,
@@ -107,7 +107,7 @@ def start_query(
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
     reader = reader.options(**kafka_source_timeouts(settings.kafka))
     processor = BatchProcessor(
-        reader_source(settings, contract, options),
+        reader_source(spark, settings, contract, options),
         WriterSchemas.from_settings(settings),
         Targets(
             keyspace=options.keyspace,
@@ -139,9 +139,13 @@ def start_query(
 
 
 def reader_source(
-    settings: Settings, contract: ReaderContract, options: JobOptions
+    spark: SparkSession, settings: Settings, contract: ReaderContract, options: JobOptions
 ) -> ReaderSource:
-    """The live reader (``spark.live_reader``, the default), or the generated contract as is."""
+    """The live reader (``spark.live_reader``, the default), or the generated contract as is.
+
+    After the live reader migrates the table, the connector's sessions are closed so the next
+    write sees the new columns.
+    """
     if not settings.spark.live_reader:
         return StaticReader(contract)
 
@@ -150,6 +154,8 @@ def reader_source(
         with connect(settings) as session:
             prepare_keyspace(session, options.keyspace, settings.cassandra.replication)
             apply_migrations(session, options.keyspace, migrations, report)
+        if report.applied:
+            forget_cassandra_sessions(spark)
         return report
 
     return LiveReader(

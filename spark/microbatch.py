@@ -4,9 +4,10 @@ Runs in ``foreachBatch`` on the driver; everything per row is a Spark SQL expres
 
 1. The batch is framed (magic byte, schema id) and cached; one small job lists the writer
    schema ids it holds, which are resolved through the registry (cached).
-2. Each id present gets its own ``from_avro(body, writer, {"avroSchema": reader})``, over just
-   its rows; the groups are unioned. The cost per row does not grow with the number of writer
-   versions the topic has seen, only with the number present in the batch.
+2. Each id present gets its own ``from_avro(body, writer, {"avroSchema": reader})``, chosen by
+   one ``CASE`` on the row's id, in one pass over the batch (a union of per-id groups re-scanned
+   the batch once per id: 36x slower with 50 ids, ``docs/performance.md``). Ids the topic has
+   seen but the batch does not hold cost nothing.
 3. Every row gets its first reject reason, or none: framing, unknown or non-Avro writer,
    undecodable body, a writer version the live reader refused, then the contract's rules in
    order (``ReaderContract.rules``). Reasons are ``(rule, field, message)``, as the producer's.
@@ -32,10 +33,11 @@ from typing import Any
 
 from py4j.protocol import Py4JJavaError
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
+from codegen.rules import TEXTS_OK_COLUMN
 from contract.pii import MASK, pii_columns
 from spark import wire
 from spark.contract import ReaderContract
@@ -133,12 +135,12 @@ class BatchProcessor:
     def process(self, batch: DataFrame, batch_id: int) -> BatchMetrics:
         """Write the good rows of ``batch`` to Cassandra and the rejects to the DLQ."""
         started = time.time()
-        framed = _framed(batch).persist(StorageLevel.MEMORY_AND_DISK)
+        framed = frame(batch).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             present = _schema_ids(framed)
             writers = self._schemas.resolve_batch(present)
             choice = self._reader.reader_for(writers)
-            classified = self._classify(framed, writers, choice)
+            classified = classify(framed, writers, choice)
             figures, refused = self._write_good(classified, batch_id, choice.contract)
             by_rule = self._reject(classified) if figures.read > figures.good else {}
         finally:
@@ -160,43 +162,6 @@ class BatchProcessor:
                 round(written_ms - kafka_ms) for kafka_ms in reversed(figures.kafka_ms_quantiles)
             ],
         )
-
-    def _classify(
-        self, framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice
-    ) -> DataFrame:
-        """Every row: Kafka metadata, its projected columns, and its reject reason (or null)."""
-        contract = choice.contract
-        reader = contract.reader_schema
-        options = {"avroSchema": reader, "mode": "PERMISSIVE"}
-        body = wire.avro_body(fn.col("_kafka_value"))
-        null_value = from_avro(fn.lit(None).cast("binary"), reader, options)  # typed null
-        decodable = {
-            w.schema_id: w for w in writers if w.avro_json and w.schema_id not in choice.refused
-        }
-        groups = [
-            framed.where(fn.col(SCHEMA_ID) == schema_id).withColumn(
-                "value", from_avro(body, writer.avro_json or "", options)
-            )
-            for schema_id, writer in sorted(decodable.items())
-        ]
-        undecoded = framed.where(
-            fn.col(SCHEMA_ID).isNull() | ~fn.col(SCHEMA_ID).isin(list(decodable) or [-1])
-        ).withColumn("value", null_value)
-        decoded = reduce(DataFrame.unionByName, [*groups, undecoded])
-        projected = decoded.select(
-            *META,
-            SCHEMA_ID,
-            _FRAMING,
-            "value",
-            *(fn.expr(sql).alias(column) for column, sql in contract.projection),
-        )
-        error = fn.coalesce(
-            fn.col(_FRAMING),
-            _writer_problems(writers, choice),
-            _undecodable(contract),
-            _first_broken_rule(contract),
-        )
-        return projected.withColumn(ERROR, error).drop("value", _FRAMING)
 
     def _write_good(
         self, classified: DataFrame, batch_id: int, contract: ReaderContract
@@ -244,7 +209,7 @@ class BatchProcessor:
         except Py4JJavaError as exc:
             message = sink_message(exc)
             if is_infrastructure(message):
-                forget_cassandra_sessions(rows)
+                forget_cassandra_sessions(rows.sparkSession)
                 raise SinkFailureError(f"Cassandra write failed: {message}") from exc
             raise _RowsRefusedError(message) from exc
 
@@ -260,7 +225,7 @@ class BatchProcessor:
         self._bisect(good, contract, coordinates, message, refused)
         down = self._targets.sink_probe()
         if down is not None:
-            forget_cassandra_sessions(good)
+            forget_cassandra_sessions(good.sparkSession)
             raise SinkFailureError(f"Cassandra refused rows and does not answer: {down}")
         log.warning("Cassandra refused %d row(s) of the batch; dead-lettered", len(refused))
         refused = _masked(good, contract, refused)
@@ -307,6 +272,49 @@ class BatchProcessor:
         return {str(row["rule"]): int(row["count"]) for row in counts}
 
 
+def classify(
+    framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice
+) -> DataFrame:
+    """Every row: Kafka metadata, its projected columns, and its reject reason (or null)."""
+    contract = choice.contract
+    reader = contract.reader_schema
+    options = {"avroSchema": reader, "mode": "PERMISSIVE"}
+    body = wire.avro_body(fn.col("_kafka_value"))
+    null_value = from_avro(fn.lit(None).cast("binary"), reader, options)  # typed null
+    decodable = {
+        w.schema_id: w for w in writers if w.avro_json and w.schema_id not in choice.refused
+    }
+    value = null_value
+    if decodable:
+        branches = [
+            (fn.col(SCHEMA_ID) == schema_id, from_avro(body, writer.avro_json or "", options))
+            for schema_id, writer in sorted(decodable.items())
+        ]
+        value = reduce(
+            lambda case, branch: case.when(*branch),
+            branches[1:],
+            fn.when(*branches[0]),
+        ).otherwise(null_value)
+    decoded = framed.withColumn("value", value)
+    projected = decoded.select(
+        *META,
+        SCHEMA_ID,
+        _FRAMING,
+        "value",
+        *(fn.expr(sql).alias(column) for column, sql in contract.projection),
+        fn.expr(contract.texts_ok or "true").alias(TEXTS_OK_COLUMN),
+    )
+    error = fn.coalesce(
+        fn.col(_FRAMING),
+        _writer_problems(writers, choice),
+        _undecodable(contract),
+        _first_broken_rule(contract),
+    )
+    return projected.withColumn(ERROR, _kept_above_filters(error)).drop(
+        "value", _FRAMING, TEXTS_OK_COLUMN
+    )
+
+
 class _RowsRefusedError(Exception):
     """Internal: Cassandra refused the write because of (some of) its rows."""
 
@@ -350,10 +358,11 @@ def _positions(coordinates: list[tuple[int, int]]) -> Column:
     )
 
 
-def forget_cassandra_sessions(frame: DataFrame) -> None:
-    """Close the connector's cached sessions: after an outage a cached session can block
-    forever refreshing its schema, so the next attempt must open a fresh one."""
-    jvm = frame.sparkSession._jvm
+def forget_cassandra_sessions(spark: SparkSession) -> None:
+    """Close the connector's cached sessions, so the next write opens a fresh one: after an
+    outage a cached session can block forever refreshing its schema, and a session opened
+    before a keyspace or column was created may not know it yet."""
+    jvm = spark._jvm
     assert jvm is not None
     jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
 
@@ -413,6 +422,18 @@ def _writer_problems(writers: Sequence[WriterSchema], choice: ReaderChoice) -> C
     return problem
 
 
+def _kept_above_filters(column: Column) -> Column:
+    """``column``, marked nondeterministic (by a test of the partition id that always holds).
+
+    A filter on a deterministic column is pushed below the projection that computes it, with
+    the column's expression substituted: a filter on the reject reason then carried one
+    ``from_avro`` per reference to the decoded value, 211 decodes of every row for the user
+    contract (``docs/performance.md``). Spark pushes no filter through a nondeterministic
+    projection, so the value is decoded once.
+    """
+    return fn.when(fn.spark_partition_id() >= 0, column)
+
+
 def _undecodable(contract: ReaderContract) -> Column:
     undecodable = reduce(
         lambda a, b: a | b,
@@ -435,7 +456,7 @@ def _first_broken_rule(contract: ReaderContract) -> Column:
     return reason
 
 
-def _framed(batch: DataFrame) -> DataFrame:
+def frame(batch: DataFrame) -> DataFrame:
     """The Kafka rows, renamed, with their framing reason (or null) and schema id."""
     renamed = batch.select(*(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS))
     problem = wire.framing_error(fn.col("_kafka_value"))

@@ -93,6 +93,7 @@ def cassandra_options(cassandra: CassandraSettings) -> dict[str, str]:
         "spark.cassandra.connection.timeoutMS": str(int(cassandra.connect_timeout_s * 1000)),
         "spark.cassandra.read.timeoutMS": str(int(cassandra.request_timeout_s * 1000)),
         "spark.cassandra.output.consistency.level": cassandra.write_consistency,
+        "spark.cassandra.output.concurrent.writes": str(cassandra.concurrent_writes),
     }
     if cassandra.username and cassandra.password:
         options["spark.cassandra.auth.username"] = cassandra.username

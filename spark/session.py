@@ -69,7 +69,7 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
 
     In local mode the driver's RPC and block manager bind to loopback only (its UI does through
     ``loopback_environment``); the Avro decoder's size limits keep a hostile length prefix from
-    allocating gigabytes.
+    allocating gigabytes (``jvm_options``).
     """
     master = master or settings.spark.master
     conf = {
@@ -78,8 +78,8 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
         "spark.driver.memory": settings.spark.driver_memory,
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": avro_limit_options(settings),
-        "spark.executor.extraJavaOptions": avro_limit_options(settings),
+        "spark.driver.extraJavaOptions": jvm_options(settings),
+        "spark.executor.extraJavaOptions": jvm_options(settings),
     }
     if is_local(master):
         conf["spark.driver.host"] = LOOPBACK
@@ -87,13 +87,21 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
     return conf
 
 
-def avro_limit_options(settings: Settings) -> str:
-    """JVM options bounding what one Avro value may claim (Avro's SystemLimitException)."""
+COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods"
+"""Let the JIT compile methods over 8,000 bytecodes. The code Spark generates for the decode,
+the projection and fifty contract rules is one such method; left to the interpreter it made
+the rules 2.5x slower (1.3 s against 3.2 s for 150,000 rows, ``docs/performance.md``)."""
+
+
+def jvm_options(settings: Settings) -> str:
+    """The driver's and executors' JVM options: the JIT setting above, and bounds on what one
+    Avro value may claim (Avro's ``SystemLimitException``)."""
     limit = settings.kafka.dlq_max_message_bytes
-    return " ".join(
+    limits = (
         f"-Dorg.apache.avro.limits.{name}.maxLength={limit}"
         for name in ("string", "bytes", "collectionItems")
     )
+    return " ".join((COMPILE_HUGE_METHODS, *limits))
 
 
 def loopback_environment(master: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ so tests running side by side never see each other's data.
 from __future__ import annotations
 
 import gc
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from pyspark.sql import SparkSession
 import stack
 from clients.cassandra import connect
 from config import Settings, load_settings
-from spark.session import session_conf
+from spark.session import loopback_environment, session_conf
 from stack.leases import release_lease, take_lease
 
 _ADMIN_TIMEOUT_S = 30.0
@@ -136,6 +137,7 @@ def spark_conf(settings: Settings) -> dict[str, Any]:
 def spark(local_stack: Settings) -> Iterator[SparkSession]:
     """A local SparkSession (``settings.spark.master``) with the Kafka, Avro and Cassandra
     connectors on its classpath; shared by the whole session."""
+    os.environ.update(loopback_environment(local_stack.spark.master))
     builder = SparkSession.builder.appName("userstream-tests")
     for key, value in spark_conf(local_stack).items():
         builder = builder.config(key, value)

@@ -58,6 +58,11 @@ def _set(path: str, value: Any) -> Spoil:
 # Each spoiled record breaks exactly one rule; the job must name that rule and field.
 SPOILS: dict[str, tuple[Spoil, str, str]] = {
     "not-a-uuid": (_set("id", "not-a-uuid"), "type:uuid", "id"),
+    "uuid-newline": (
+        _set("id", "0b6b2a4e-7c1f-4e6b-9f0e-2d9a8c3b1a5f\n"),
+        "type:uuid",
+        "id",
+    ),
     "latitude": (
         _set("location.coordinates.latitude", 123.4),
         "latitude_in_range",
@@ -82,7 +87,12 @@ SPOILS: dict[str, tuple[Spoil, str, str]] = {
         "UserCreated",
     ),
 }
-BAD_UTF8 = ("bad-utf8", "type:utf8", "name.first")
+# Bytes spliced into name.first and name.last, each breaking type:utf8 on name.first: a malformed
+# sequence, and a sequence split across the two fields (joined, the halves would be valid).
+BAD_UTF8 = {
+    "bad-utf8": (b"\xff\xfeQQ", b"RRRR"),
+    "split-sequence": (b"QQQ\xc3", b"\xa9RRR"),
+}
 
 
 def _now() -> datetime:
@@ -114,13 +124,16 @@ def _read(metrics: MetricsLog) -> int:
     return sum(b["rows_read"] for b in metrics.batches())
 
 
-def _bad_utf8_frame(settings: Settings, topic: str, schema: str, record: dict[str, Any]) -> bytes:
-    """A framed record whose name.first holds bytes that are not UTF-8 (no Python string can
-    hold them, so they are spliced into the Avro binary, length unchanged)."""
-    marked = {**record, "name": {**record["name"], "first": "QQQQ"}}
+def _bad_utf8_frame(
+    settings: Settings, topic: str, schema: str, record: dict[str, Any], first: bytes, last: bytes
+) -> bytes:
+    """A framed record whose name.first and name.last hold ``first`` and ``last``, 4 bytes each
+    that need not be UTF-8 (no Python string can hold them, so they are spliced into the Avro
+    binary, lengths unchanged)."""
+    marked = {**record, "name": {**record["name"], "first": "QQQQ", "last": "RRRR"}}
     frame = serialize(settings, topic, schema, marked)
-    assert frame.count(b"QQQQ") == 1
-    return frame.replace(b"QQQQ", b"\xff\xfeQQ")
+    assert frame.count(b"QQQQ") == 1 and frame.count(b"RRRR") == 1
+    return frame.replace(b"QQQQ", first).replace(b"RRRR", last)
 
 
 def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_lives(
@@ -146,15 +159,12 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
             settings, topic, [(key, serialize(settings, topic, contract.reader_schema, record))]
         )
         bad[key] = (rule, field)
-    utf8_key = f"bad-{BAD_UTF8[0]}".encode()
-    frame = _bad_utf8_frame(
-        settings,
-        topic,
-        contract.reader_schema,
-        contract_record(make_users(1, seed="utf8")[0], ingested),
-    )
-    produce_raw(settings, topic, [(utf8_key, frame)])
-    bad[utf8_key] = BAD_UTF8[1:]
+    for label, (first, last) in BAD_UTF8.items():
+        record = contract_record(make_users(1, seed=label)[0], ingested)
+        key = f"bad-{label}".encode()
+        frame = _bad_utf8_frame(settings, topic, contract.reader_schema, record, first, last)
+        produce_raw(settings, topic, [(key, frame)])
+        bad[key] = ("type:utf8", "name.first")
     produce_avro(settings, topic, contract.reader_schema, good[len(SPOILS) * 4 :])
 
     query, options = _start(spark, settings, contract, stream_names, tmp_path)

@@ -83,20 +83,25 @@ SCHEMA: StructType = StructType([
 #: struct column ``value``; the rule is broken when it is false). Rules the decoder already
 #: guarantees are left out.
 RULES: tuple[tuple[str, str, str, str], ...] = (
-    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)", "(lower(value.`id`) RLIKE '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')"),
-    ('type:utf8', 'label', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`label` AS BINARY) <=> encode(value.`label`, 'UTF-8'))"),
+    ('type:uuid', 'id', "not a UUID (8-4-4-4-12 hexadecimal digits)", "(lower(value.`id`) RLIKE '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\\\z')"),
+    ('type:utf8', 'label', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`label` AS BINARY) <=> encode(value.`label`, 'UTF-8')))"),
     ('type:utf8', 'tags', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(NOT exists(value.`tags`, s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8'))))"),
     ('type:utf8', 'scores', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`scores`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
-    ('type:utf8', 'address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`address`.`street` AS BINARY) <=> encode(value.`address`.`street`, 'UTF-8'))"),
-    ('type:utf8', 'address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`address`.`zip` AS BINARY) <=> encode(value.`address`.`zip`, 'UTF-8'))"),
-    ('type:utf8', 'second_address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`second_address`.`street` AS BINARY) <=> encode(value.`second_address`.`street`, 'UTF-8'))"),
-    ('type:utf8', 'second_address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`second_address`.`zip` AS BINARY) <=> encode(value.`second_address`.`zip`, 'UTF-8'))"),
+    ('type:utf8', 'address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`address`.`street` AS BINARY) <=> encode(value.`address`.`street`, 'UTF-8')))"),
+    ('type:utf8', 'address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`address`.`zip` AS BINARY) <=> encode(value.`address`.`zip`, 'UTF-8')))"),
+    ('type:utf8', 'second_address.street', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`second_address`.`street` AS BINARY) <=> encode(value.`second_address`.`street`, 'UTF-8')))"),
+    ('type:utf8', 'second_address.zip', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`second_address`.`zip` AS BINARY) <=> encode(value.`second_address`.`zip`, 'UTF-8')))"),
     ('type:utf8', 'contact_by_name', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`contact_by_name`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
     ('type:timestamp-range', 'ts_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ts_ms`) BETWEEN -62135596800000000 AND 253402300799999999)'),
     ('type:timestamp-range', 'ts_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ts_us`) BETWEEN -62135596800000000 AND 253402300799999999)'),
     ('type:timestamp-range', 'local_ms', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_ms` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
     ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_us` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
 )
+
+#: True when every single text checked above is valid UTF-8, tested at once: the job computes it
+#: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it
+#: is false. None when no rule checks a single text.
+TEXTS_OK: str | None = "(CAST(concat_ws('|', value.`label`, value.`address`.`street`, value.`address`.`zip`, value.`second_address`.`street`, value.`second_address`.`zip`) AS BINARY) <=> encode(concat_ws('|', value.`label`, value.`address`.`street`, value.`address`.`zip`, value.`second_address`.`street`, value.`second_address`.`zip`), 'UTF-8'))"
 
 SOURCE: str = "schemas/kitchen_sink.avsc"
 KEYSPACE: str = "codegen_test"

@@ -42,7 +42,12 @@ SCHEMA: StructType = StructType([
 #: struct column ``value``; the rule is broken when it is false). Rules the decoder already
 #: guarantees are left out.
 RULES: tuple[tuple[str, str, str, str], ...] = (
-    ('type:utf8', 'string_or_null', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(CAST(value.`string_or_null` AS BINARY) <=> encode(value.`string_or_null`, 'UTF-8'))"),
+    ('type:utf8', 'string_or_null', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`string_or_null` AS BINARY) <=> encode(value.`string_or_null`, 'UTF-8')))"),
     ('type:utf8', 'maybe_values', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`maybe_values`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
     ('type:utf8', 'points', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`points`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
 )
+
+#: True when every single text checked above is valid UTF-8, tested at once: the job computes it
+#: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it
+#: is false. None when no rule checks a single text.
+TEXTS_OK: str | None = "(CAST(concat_ws('|', value.`string_or_null`) AS BINARY) <=> encode(concat_ws('|', value.`string_or_null`), 'UTF-8'))"
