@@ -82,8 +82,10 @@ INFRASTRUCTURE_MARKERS = (
     "Couldn't find",
     "AuthenticationException",
     "Unauthorized",
+    "InterruptedException",
 )
-"""Marks of a write failure that is about Cassandra, not the rows: these fail the batch."""
+"""Marks of a write failure that is about Cassandra (or a query being stopped mid-write), not
+the rows: these fail the batch, which is replayed."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,7 @@ class BatchProcessor:
         try:
             self._save(classified.observe(observation, *figures).where(good), contract)
         except _RowsRefusedError as exc:
+            log.warning("Cassandra refused the write; isolating the rows at fault: %s", exc.message)
             row = classified.agg(*figures).first()
             assert row is not None
             refused = self._isolate(classified, contract, exc.message)
@@ -356,7 +359,7 @@ def _masked(
     """The refusals with every personal-data value of their row masked: the driver's message
     may quote a value, and it goes into the DLQ's headers and the logs."""
     columns = sorted(set(contract.columns) & pii_columns(json.loads(contract.reader_schema)))
-    if not columns:
+    if not columns or not refused:
         return refused
     rows = good.where(_positions(sorted(refused))).select(
         "_kafka_partition", "_kafka_offset", *columns

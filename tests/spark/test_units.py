@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from config.settings import CassandraSettings, KafkaSettings
 from spark.contract import ReaderContract
 from spark.metrics import BatchMetrics, MetricsLog
+from spark.microbatch import is_infrastructure
 from spark.options import cassandra_options, kafka_options
 
 V2_SCHEMA = Path(__file__).parent / "schemas" / "user_created_v2.avsc"
@@ -122,3 +123,18 @@ def test_v2_schema_is_the_contract_plus_one_optional_field() -> None:
 
 def _canonical(schema: dict[str, object]) -> str:
     return str(to_parsing_canonical_form(parse_schema(schema)))
+
+
+@pytest.mark.parametrize(
+    ("message", "about_cassandra"),
+    [
+        # a query stopped mid-write: the batch is replayed, its rows are not dead-lettered
+        ("java.lang.InterruptedException", True),
+        ("com.datastax.oss.driver.api.core.AllNodesFailedException: All 1 node(s) tried", True),
+        ("InvalidQueryException: Invalid UUID string: not-a-uuid", False),
+    ],
+)
+def test_write_failures_about_the_sink_fail_the_batch_and_others_isolate_rows(
+    message: str, about_cassandra: bool
+) -> None:
+    assert is_infrastructure(message) is about_cassandra
