@@ -14,6 +14,8 @@ import os
 
 import pytest
 
+from tests.fixtures.markers import UNREACHABLE, derived_markers
+
 pytest_plugins = [
     "tests.fixtures.local_stack",
     "tests.fixtures.kafka",
@@ -26,29 +28,6 @@ pytest_plugins = [
     "tests.fixtures.airflow_ui",
     "tests.fixtures.browser",
 ]
-
-FIXTURE_MARKERS: dict[str, tuple[str, ...]] = {
-    "local_stack": ("stack",),
-    "private_stack": ("stack",),
-    "secured": ("stack",),
-    "outage_base": ("stack", "outage"),
-    "spark": ("spark",),
-    "pipeline": ("spark",),
-    "supervised_job": ("spark",),
-    "secured_job": ("spark",),
-    "airflow_db": ("airflow",),
-    "airflow_ui": ("airflow",),
-    "browser": ("browser",),
-}
-"""The markers a fixture implies (its dependents' too: ``spark`` needs ``local_stack``)."""
-MARKER_IMPLIES = {"outage": "stack", "restarts_stack": "stack"}
-UNREACHABLE = {
-    "PIPELINE_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:1",
-    "PIPELINE_REGISTRY__URL": "http://127.0.0.1:1",
-    "PIPELINE_CASSANDRA__PORT": "1",
-    "SPARK_HOME": "/nonexistent/spark-home-of-the-service-free-tests",
-}
-"""Where ``--service-free`` points the services (port 1 refuses), and a Spark that cannot start."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,17 +49,6 @@ def service_markers(config: pytest.Config) -> set[str]:
     return {line.split(":", 1)[0].strip() for line in config.getini("markers")}
 
 
-def derived_markers(item: pytest.Item) -> set[str]:
-    """The markers ``item`` gets from the fixtures it uses and from the markers it has."""
-    names = {
-        marker
-        for fixture in getattr(item, "fixturenames", ())
-        for marker in FIXTURE_MARKERS.get(fixture, ())
-    }
-    names |= {m.name for m in item.iter_markers()}
-    return names | {MARKER_IMPLIES[name] for name in names if name in MARKER_IMPLIES}
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test from its fixtures; with ``--service-free`` keep the unmarked ones only.
 
@@ -89,11 +57,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     services = service_markers(config)
     for item in items:
-        for name in sorted(derived_markers(item) - {m.name for m in item.iter_markers()}):
+        has = {m.name for m in item.iter_markers()}
+        for name in sorted(derived_markers(getattr(item, "fixturenames", ()), has) - has):
             item.add_marker(name)
     if config.getoption("--service-free"):
         needing = [i for i in items if {m.name for m in i.iter_markers()} & services]
         if needing:
             config.hook.pytest_deselected(items=needing)
-            items[:] = [i for i in items if i not in set(needing)]
+            items[:] = [i for i in items if not {m.name for m in i.iter_markers()} & services]
     items.sort(key=lambda item: item.get_closest_marker("restarts_stack") is not None)
