@@ -21,7 +21,7 @@ export PIPELINE_REGISTRY__URL := $(patsubst http://%,https://%,$(PIPELINE_REGIST
 endif
 endif
 
-.PHONY: help setup test lint codegen register stack-up stack-down stack-status stack-reset \
+.PHONY: help setup test test-unit lint codegen register stack-up stack-down stack-status stack-reset \
         migrate stream produce offline-source demo airflow inspect redrive screenshots bench up down \
         logs clean
 
@@ -45,6 +45,9 @@ test: setup ## every test, unit to end-to-end, on real services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup ## the tests that need no service (no stack, Spark, Airflow or browser; < 1 min)
+	$(PY) -m pytest --service-free $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check .

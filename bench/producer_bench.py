@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from kafka import KafkaProducer
 
+from clients.kafka import delete_topics, ensure_topics
+from clients.registry import Registry, value_subject
 from config import Settings
 from generated.python.user_created import AVRO_SCHEMA
 from producer.publish import Origin, UserPublisher
@@ -69,21 +68,18 @@ def timed(records: int) -> Iterator[Rate]:
 
 @contextmanager
 def scratch_topic(settings: Settings, register: bool) -> Iterator[str]:
-    """A fresh 3-partition topic (value subject registered if asked), deleted afterwards."""
+    """A fresh topic (value subject registered if asked), deleted afterwards."""
     topic = f"bench_users_{uuid.uuid4().hex[:10]}"
-    admin = AdminClient({**settings.kafka.client_config()})
-    for future in admin.create_topics([NewTopic(topic, settings.kafka.partitions, 1)]).values():
-        future.result(30)
-    registry = SchemaRegistryClient(settings.registry.client_config())
-    if register:
-        registry.register_schema(f"{topic}-value", Schema(AVRO_SCHEMA, "AVRO"))
-    try:
-        yield topic
-    finally:
+    ensure_topics(settings, topic)
+    with Registry(settings.registry) as registry:
         if register:
-            registry.delete_subject(f"{topic}-value")
-        for future in admin.delete_topics([topic]).values():
-            future.result(30)
+            registry.register(value_subject(topic), AVRO_SCHEMA)
+        try:
+            yield topic
+        finally:
+            if register:
+                registry.delete_subject(value_subject(topic))
+            delete_topics(settings, [topic])
 
 
 def project_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:

@@ -1,4 +1,5 @@
-"""Cassandra sessions, opened one way from the settings (local DC, credentials, TLS, timeouts)."""
+"""Cassandra sessions, opened one way from the settings (local DC, credentials, TLS, timeouts),
+and the keyspace a contract's table is in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from cassandra.policies import DCAwareRoundRobinPolicy
 
 from config import Settings
 from config.settings import CassandraTlsSettings
+
+
+def table_keyspace(settings: Settings, contract_keyspace: str) -> str:
+    """The keyspace a contract's table is in: ``cassandra.keyspace`` when it is set (an isolated
+    run, a tenant), else the one the contract's ``x-cassandra`` names."""
+    return settings.cassandra.keyspace or contract_keyspace
 
 
 def ssl_context(tls: CassandraTlsSettings) -> ssl.SSLContext | None:

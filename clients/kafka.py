@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from config import Settings
@@ -29,9 +29,9 @@ class KafkaUnavailableError(RuntimeError):
     """The broker did not answer within the configured timeout; the message names it."""
 
 
-def admin_client(settings: Settings) -> AdminClient:
-    """An admin client on the configured cluster."""
-    return AdminClient(settings.kafka.client_config())
+def admin_client(settings: Settings, **overrides: str | int | float | bool) -> AdminClient:
+    """An admin client on the configured cluster (librdkafka ``overrides`` last)."""
+    return AdminClient({**settings.kafka.client_config(), **overrides})
 
 
 def producer_config(settings: Settings, **overrides: str | int | float | bool) -> ClientConfig:
@@ -188,6 +188,18 @@ class RangeMessage:
     partition: int
     offset: int
 
+    @classmethod
+    def of(cls, message: Message) -> RangeMessage:
+        """A message as confluent-kafka's consumer returned it."""
+        return cls(
+            key=message.key(),
+            value=message.value(),
+            headers=headers_dict(message.headers()),
+            timestamp_ms=message.timestamp()[1],
+            partition=message.partition() or 0,
+            offset=message.offset() or 0,
+        )
+
     def header(self, name: str, default: str = "") -> str:
         """A header as text (undecodable bytes replaced), or ``default`` when absent."""
         raw = self.headers.get(name)
@@ -217,20 +229,11 @@ def read_range(settings: Settings, topic: str, start: Offsets, end: Offsets) -> 
                 error = message.error()
                 if error is not None:
                     raise RuntimeError(f"{topic}: {error.str()}")
-                partition, offset = message.partition() or 0, message.offset() or 0
-                if offset >= wanted[partition][1]:
+                read = RangeMessage.of(message)
+                if read.offset >= wanted[read.partition][1]:
                     continue
                 remaining -= 1
-                messages.append(
-                    RangeMessage(
-                        key=message.key(),
-                        value=message.value(),
-                        headers=headers_dict(message.headers()),
-                        timestamp_ms=message.timestamp()[1],
-                        partition=partition,
-                        offset=offset,
-                    )
-                )
+                messages.append(read)
     finally:
         consumer.close()
     return messages

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx2
 import requests
@@ -52,6 +52,16 @@ class RegisteredVersion:
     version: int
     schema_id: int
     schema: str
+
+
+@dataclass(frozen=True)
+class SubjectListing:
+    """A subject, the compatibility level set on it (None: the global level), and its
+    versions as ``(version, schema id)`` pairs, oldest first."""
+
+    subject: str
+    level: str | None
+    versions: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -145,8 +155,21 @@ class Registry:
             )
         return RegisteredVersion(subject, version, schema_id, schema)
 
-    def subjects(self) -> list[str]:
-        return sorted(self._call("listing subjects", self.client.get_subjects))
+    def subjects(self, prefix: str = "") -> list[str]:
+        """The registry's subjects (those starting with ``prefix``), sorted."""
+        found = self._call("listing subjects", self.client.get_subjects)
+        return sorted(s for s in found if s.startswith(prefix))
+
+    def list_subjects(self, prefix: str = "") -> list[SubjectListing]:
+        """Every subject starting with ``prefix``, with its level and versions."""
+        return [
+            SubjectListing(
+                subject,
+                self.compatibility_level(subject),
+                [(v, self.version(subject, v).schema_id) for v in self.versions(subject)],
+            )
+            for subject in self.subjects(prefix)
+        ]
 
     def versions(self, subject: str) -> list[int]:
         """The subject's versions, oldest first; empty when the subject does not exist."""
@@ -155,7 +178,7 @@ class Registry:
         )
         return sorted(found or [])
 
-    def version(self, subject: str, version: int | Literal["latest"]) -> RegisteredVersion:
+    def version(self, subject: str, version: int) -> RegisteredVersion:
         found = self._call(
             f"version {version} of {subject}", lambda: self.client.get_version(subject, version)
         )

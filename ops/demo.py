@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from clients.cassandra import connect
+from clients.cassandra import connect, table_keyspace
 from clients.kafka import end_offsets, ensure_topics, read_range
 from config import Settings, load_settings
 from config.settings import REPO_ROOT
@@ -114,7 +114,7 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     report.rejected = len(rejected)
     report.fetched = report.produced + report.rejected
     report.rejected_by_rule = dict(Counter(m.header("error.rule", "?") for m in rejected))
-    keyspace = settings.cassandra.keyspace or contract.KEYSPACE
+    keyspace = table_keyspace(settings, contract.KEYSPACE)
     say(f"[6/7] produced {report.produced}, rejected {report.rejected}; waiting for the rows")
     written = _wait_for_rows(settings, keyspace, contract.TABLE, produced_at, options, say)
     report.rows_written = len(written)

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+from clients.cassandra import connect, table_keyspace
 from clients.kafka import list_topics, read_range, watermarks
 from clients.registry import Registry
 from config import Settings, load_settings
@@ -148,14 +149,11 @@ def collect_subjects(settings: Settings) -> list[SubjectRow]:
     with Registry(settings.registry) as registry:
         return [
             SubjectRow(
-                subject,
-                registry.compatibility_level(subject),
-                [
-                    {"version": found.version, "id": found.schema_id}
-                    for found in (registry.version(subject, v) for v in registry.versions(subject))
-                ],
+                listing.subject,
+                listing.level,
+                [{"version": version, "id": schema_id} for version, schema_id in listing.versions],
             )
-            for subject in registry.subjects()
+            for listing in registry.list_subjects()
         ]
 
 
@@ -188,13 +186,11 @@ def generated_tables(settings: Settings) -> list[tuple[str, str]]:
     for module_info in pkgutil.iter_modules(generated_spark.__path__):
         module = importlib.import_module(f"generated.spark.{module_info.name}")
         if hasattr(module, "TABLE"):
-            tables.append((settings.cassandra.keyspace or str(module.KEYSPACE), str(module.TABLE)))
+            tables.append((table_keyspace(settings, str(module.KEYSPACE)), str(module.TABLE)))
     return sorted(tables)
 
 
 def collect_tables(settings: Settings) -> list[TableRow]:
-    from clients.cassandra import connect
-
     with connect(settings) as session:
         return [
             TableRow(

@@ -9,7 +9,8 @@
    applied_at) once it has run. A recorded migration whose file has since changed is an error:
    released migrations are never edited, a new one is added instead.
 
-The keyspace is ``--keyspace``, else the one the contracts' ``x-cassandra`` name.
+The keyspace is ``--keyspace``, else ``cassandra.keyspace`` when set, else the one the contracts'
+``x-cassandra`` name.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from cassandra.cluster import NoHostAvailable
 
-from clients.cassandra import connect
+from clients.cassandra import connect, table_keyspace
 from clients.cassandra_schema import ApplyReport, CqlText, Migration, MigrationError, apply_all
 from codegen.errors import SchemaError
 from config import Settings, load_settings
@@ -92,7 +93,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
     apply.add_argument("--cql-dir", type=Path, default=GENERATED_CQL)
     args = parser.parse_args(argv)
     try:
-        keyspace = args.keyspace or settings.cassandra.keyspace or contracts_keyspace(settings)
+        keyspace = args.keyspace or table_keyspace(settings, contracts_keyspace(settings))
         with connect(settings) as session:
             report = apply_generated(
                 session, keyspace, settings.cassandra.replication, args.cql_dir

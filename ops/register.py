@@ -95,8 +95,8 @@ def register_contract(
             contract, Outcome.UNCHANGED, level, existing.version, existing.schema_id
         )
     result = RegistrationResult(contract, Outcome.WOULD_REGISTER, level)
-    if versions:
-        latest = registry.version(subject, "latest")
+    latest = registry.latest(subject) if versions else None
+    if latest is not None:
         previous = parse_document(json.loads(latest.schema), f"{subject} version {latest.version}")
         result.against_version = latest.version
         result.diff = diff_schemas(previous, contract.record)
@@ -141,25 +141,6 @@ def register_all(
     return [
         register_contract(registry, c, overrides.get(c.subject, default_level), dry_run=dry_run)
         for c in contracts
-    ]
-
-
-@dataclass(frozen=True)
-class SubjectListing:
-    subject: str
-    level: str | None
-    versions: list[tuple[int, int]]  # (version, schema id)
-
-
-def list_subjects(registry: Registry, prefix: str = "") -> list[SubjectListing]:
-    return [
-        SubjectListing(
-            subject,
-            registry.compatibility_level(subject),
-            [(v, registry.version(subject, v).schema_id) for v in registry.versions(subject)],
-        )
-        for subject in registry.subjects()
-        if subject.startswith(prefix)
     ]
 
 
@@ -216,7 +197,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
     try:
         with Registry(settings.registry) as registry:
             if args.command == "list":
-                for listing in list_subjects(registry, args.subject_prefix):
+                for listing in registry.list_subjects(args.subject_prefix):
                     versions = ", ".join(f"v{v} (id {i})" for v, i in listing.versions)
                     print(f"{listing.subject} [{listing.level or 'global level'}]: {versions}")
                 return 0

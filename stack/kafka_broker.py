@@ -11,8 +11,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from confluent_kafka.admin import AdminClient
-
+from clients.kafka import admin_client
 from config import Settings
 from stack import artifacts
 from stack.errors import StackError
@@ -161,7 +160,7 @@ def _healthy(settings: Settings) -> bool:
     if not port_accepts(kafka_port(settings)):
         return False
     client = client_settings(settings)
-    admin = AdminClient({**client.kafka.client_config(), "log_level": 0})
+    admin = admin_client(client, log_level=0)
     try:
         metadata = admin.list_topics(timeout=3)
     except Exception:  # librdkafka raises KafkaException while the broker is starting

@@ -18,12 +18,9 @@ from typing import Any
 import pytest
 
 from config import Settings
-from tests.producer.fixtures import offline_source, stack_settings, topics, unregistered_topics
+from config.settings import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-__all__ = ["offline_source", "stack_settings", "topics", "unregistered_topics"]
-
-DAGS = REPO / "airflow" / "dags"
+DAGS = REPO_ROOT / "airflow" / "dags"
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="userstream-airflow-test-"))
 os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"

@@ -13,13 +13,8 @@ import pytest
 
 from config import Settings
 from stack.offline_source import OfflineSource
-from tests.producer.stack_helpers import (
-    assert_no_credentials,
-    consume,
-    credentials_of,
-    normalized,
-    source_users,
-)
+from tests.fixtures.producer import assert_no_credentials, consume_decoded, credentials_of
+from tests.fixtures.users import normalized, source_users
 
 pytestmark = [pytest.mark.airflow, pytest.mark.stack]
 
@@ -97,7 +92,7 @@ def test_run_produces_exactly_the_source_users_and_reruns_with_the_same_keys(
     expected_counts = {"fetched": count, "produced": count, "rejected": 0, "failed": 0}
     assert first == second == ("success", expected_counts)
 
-    messages = consume(dag_topics, dag_topics.kafka.topic, 2 * count)
+    messages = consume_decoded(dag_topics, dag_topics.kafka.topic, 2 * count)
     assert len(messages) == 2 * count
     users = {u["login"]["uuid"]: u for u in source_users(offline_source.url, count, seed)}
     assert sorted({m.key.decode() for m in messages if m.key}) == sorted(users)
@@ -120,7 +115,7 @@ def test_429_and_5xx_still_complete_the_batch(
     state, counts = run_dag(users_dag, batch_size=25, seed="faulty", source_url=url)
     assert (state, counts["produced"]) == ("success", 25)
     assert offline_source.requests - before > 1, "the faults were injected and retried"
-    assert len(consume(dag_topics, dag_topics.kafka.topic, 25)) == 25
+    assert len(consume_decoded(dag_topics, dag_topics.kafka.topic, 25)) == 25
 
 
 def test_bad_users_land_in_the_dlq_and_counts_add_up(
@@ -131,12 +126,11 @@ def test_bad_users_land_in_the_dlq_and_counts_add_up(
     assert state == "success"
     assert counts["fetched"] == counts["produced"] + counts["rejected"] == 80
     assert counts["rejected"] > 0
-    dlq = consume(dag_topics, dag_topics.kafka.dlq_topic, counts["rejected"])
+    dlq = consume_decoded(dag_topics, dag_topics.kafka.dlq_topic, counts["rejected"])
     assert len(dlq) == counts["rejected"]
     assert all(m.headers["error"] and m.headers["error.field"] for m in dlq)
-    assert (
-        len(consume(dag_topics, dag_topics.kafka.topic, counts["produced"])) == counts["produced"]
-    )
+    produced = consume_decoded(dag_topics, dag_topics.kafka.topic, counts["produced"])
+    assert len(produced) == counts["produced"]
 
 
 def test_source_down_for_good_fails_the_task_clearly(
@@ -155,7 +149,7 @@ def test_source_down_for_good_fails_the_task_clearly(
     assert (state, counts) == ("failed", {})
     assert "unavailable after 2 attempt(s)" in output
     assert "0 of 10 users fetched: 0 produced" in output
-    assert consume(dag_topics, dag_topics.kafka.topic, 0, timeout_s=3) == []
+    assert consume_decoded(dag_topics, dag_topics.kafka.topic, 0, timeout_s=3) == []
 
 
 def test_unregistered_subject_fails_fast_with_the_register_instruction(

@@ -1,17 +1,12 @@
 """The browser tests: real Chromium on the real UIs (Airflow's, the streaming job's Spark UI)
-of a pipeline running on the local stack. Fixtures live by concern in ``tests/fixtures``."""
+of a pipeline running on the local stack. Their fixtures live by concern in ``tests/fixtures``
+(``browser``, ``airflow_ui``, ``pipeline``)."""
 
 from __future__ import annotations
 
 from collections.abc import Generator
 
 import pytest
-
-from tests.fixtures.airflow_ui import airflow_ui
-from tests.fixtures.browser import browser, docs_screenshot, page
-from tests.fixtures.pipeline import pipeline
-
-__all__ = ["airflow_ui", "browser", "docs_screenshot", "page", "pipeline"]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,7 +19,7 @@ from stack.streaming_job import job_log
 from tests.fixtures.browser import Shoot
 from tests.fixtures.pipeline import Pipeline
 from tests.fixtures.procfs import descendants
-from tests.spark.spark_support import make_users, publish
+from tests.fixtures.users import make_users, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.spark]
 

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from codegen.generate import Output, render_all, write
-from tests.codegen.codegen_support import KS_PACKAGE, TEST_SCHEMAS
+from tests.fixtures.codegen import KS_PACKAGE, TEST_SCHEMAS
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,6 @@ from typing import Any
 import fastavro
 import pytest
 
-import tests.codegen.codegen_support as codegen_support
 from codegen.generate import render_all, write
 from contract import avro_binary as _a
 from generated.python import user_created
@@ -33,6 +32,7 @@ from producer.avro import FramedAvroSerializer
 from producer.errors import RecordInvalidError
 from producer.records import build_user
 from stack.offline_source import NATIONALITIES, make_page
+from tests.fixtures import codegen as codegen_samples
 
 UTC = dt.UTC
 PARIS = "CET-1CEST,M3.5.0,M10.5.0/3"  # a POSIX TZ with DST, no time zone database needed
@@ -67,13 +67,13 @@ def assert_refused(module: ModuleType, record: Any) -> None:
 
 @pytest.fixture
 def ks(ks_python: dict[str, ModuleType]) -> Any:
-    return codegen_support.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
+    return codegen_samples.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
 
 
 @pytest.fixture
 def unions(ks_python: dict[str, ModuleType]) -> Any:
     u = ks_python
-    return codegen_support.unions(u["unions"], u["kitchen_sink"], u["point"])
+    return codegen_samples.unions(u["unions"], u["kitchen_sink"], u["point"])
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from cassandra.protocol import SyntaxException
 
-import tests.codegen.codegen_support as codegen_support
 from codegen.generate import render_all, write
 from codegen.model import Array, AvroType, Map, Record, unwrap_nullable
 from codegen.parse import parse_folder
 from codegen.table import RESERVED, VERSION_DEPENDENT, table_for
 from config import Settings
 from ops.migrate import apply_generated
-from tests.codegen.codegen_support import REPO_ROOT
+from tests.fixtures import codegen as codegen_samples
+from tests.fixtures.codegen import REPO_ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -64,7 +64,7 @@ def _columns(record: Any) -> dict[str, Any]:
     avro = record.to_avro()
     table = table_for(
         next(
-            f.record for f in parse_folder(codegen_support.TEST_SCHEMAS) if f.stem == "kitchen_sink"
+            f.record for f in parse_folder(codegen_samples.TEST_SCHEMAS) if f.stem == "kitchen_sink"
         )
     )
     assert table is not None
@@ -88,7 +88,7 @@ def test_every_kitchen_sink_column_is_stored_and_read_back(
     apply_generated(
         cassandra_session, unique_keyspace, replication, cql_dir=kitchen_sink_dir / "cql"
     )
-    record = codegen_support.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
+    record = codegen_samples.kitchen_sink(ks_python["kitchen_sink"], ks_python["point"])
     values = _columns(record)
     names = list(values)
     insert = cassandra_session.prepare(

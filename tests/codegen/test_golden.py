@@ -12,7 +12,7 @@ from codegen.generate import Output, existing, problems, render_all, write
 from codegen.model import Array, AvroType, Map, Record, Union
 from codegen.parse import parse_folder
 from codegen.typemap import TYPE_MAP, type_key
-from tests.codegen.codegen_support import GOLDEN, REPO_ROOT, TEST_SCHEMAS
+from tests.fixtures.codegen import GOLDEN, REPO_ROOT, TEST_SCHEMAS
 
 
 def test_committed_generated_code_is_a_fresh_render_of_the_contract() -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import fastavro
 import pytest
 
-import tests.codegen.codegen_support as codegen_support
 from generated.python import user_created
-from tests.codegen.codegen_support import REPO_ROOT
+from tests.fixtures import codegen as codegen_samples
+from tests.fixtures.codegen import REPO_ROOT
 
 
 def _round_trip(schema_text: str, record: Any) -> Any:
@@ -33,7 +33,7 @@ def _round_trip(schema_text: str, record: Any) -> Any:
 
 def test_kitchen_sink_round_trips_through_fastavro(ks_python: dict[str, ModuleType]) -> None:
     ks, point = ks_python["kitchen_sink"], ks_python["point"]
-    record = codegen_support.kitchen_sink(ks, point)
+    record = codegen_samples.kitchen_sink(ks, point)
     back = _round_trip(ks.AVRO_SCHEMA, record)
     assert back == record
     for f in dataclasses.fields(record):  # equal values of the same Python types
@@ -43,7 +43,7 @@ def test_kitchen_sink_round_trips_through_fastavro(ks_python: dict[str, ModuleTy
 
 def test_unions_round_trip_through_fastavro(ks_python: dict[str, ModuleType]) -> None:
     u, ks, point = ks_python["unions"], ks_python["kitchen_sink"], ks_python["point"]
-    record = codegen_support.unions(u, ks, point)
+    record = codegen_samples.unions(u, ks, point)
     assert _round_trip(u.AVRO_SCHEMA, record) == record
     other = dataclasses.replace(record, string_or_int="seven", null_string_or_long=None)
     assert _round_trip(u.AVRO_SCHEMA, other) == other

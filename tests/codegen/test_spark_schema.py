@@ -15,9 +15,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql.avro.functions import from_avro
 from pyspark.sql.functions import col
 
-import tests.codegen.codegen_support as codegen_support
 from generated.python import user_created as uc_python
 from generated.spark import user_created as uc_spark
+from tests.fixtures import codegen as codegen_samples
 
 pytestmark = pytest.mark.spark
 
@@ -56,7 +56,7 @@ def test_projection_turns_a_decoded_record_into_table_columns(
     utc_session: SparkSession, ks_python: dict[str, ModuleType], ks_spark: dict[str, ModuleType]
 ) -> None:
     ks = ks_python["kitchen_sink"]
-    record = codegen_support.kitchen_sink(ks, ks_python["point"])
+    record = codegen_samples.kitchen_sink(ks, ks_python["point"])
     buffer = io.BytesIO()
     fastavro.schemaless_writer(
         buffer, fastavro.parse_schema(json.loads(ks.AVRO_SCHEMA)), record.to_avro()

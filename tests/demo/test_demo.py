@@ -69,6 +69,8 @@ def _make(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.restarts_stack
+@pytest.mark.spark  # `make demo` starts the streaming job
+@pytest.mark.airflow  # and runs the producer DAG with Airflow
 def test_demo_from_a_stopped_stack_reports_what_cassandra_and_kafka_hold(
     local_stack: Settings, demo_env: dict[str, str]
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.docker.compose_support import COMPOSE_FILE, ENV_EXAMPLE, interpolate, read_env_file
+from tests.fixtures.compose import COMPOSE_FILE, ENV_EXAMPLE, interpolate, read_env_file
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from tests.docker.compose_support import (
+from tests.fixtures.compose import (
     COMPOSE_FILE,
     REPO_ROOT,
     dockerfiles,

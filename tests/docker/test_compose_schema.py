@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs in the lock
 
-from tests.docker.compose_support import COMPOSE_FILE, ENV_EXAMPLE, REPO_ROOT
+from tests.fixtures.compose import COMPOSE_FILE, ENV_EXAMPLE, REPO_ROOT
 
 
 def compose_spec_schema() -> dict[str, Any]:

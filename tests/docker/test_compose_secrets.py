@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.docker.compose_support import ENV_EXAMPLE, read_env_file
+from tests.fixtures.compose import ENV_EXAMPLE, read_env_file
 
 CREDENTIALS = ("POSTGRES_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET")
 _SECRET_PATH = re.compile(r"/run/secrets/(?P<name>[a-z_]+)")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from tests.docker.compose_support import (
+from tests.fixtures.compose import (
     COMPOSE_FILE,
     REPO_ROOT,
     copy_sources,
     dockerfiles,
+    python_modules,
     required_variables,
 )
+from tests.fixtures.imports import main_file
 
 ONE_SHOT_CONDITION = "service_completed_successfully"
 STATEFUL_MOUNTS = {
@@ -153,17 +154,12 @@ def test_airflow_image_holds_the_dag(compose: dict[str, Any]) -> None:
 
 def test_python_modules_run_by_containers_exist(compose: dict[str, Any]) -> None:
     """Every ``python -m pkg.module`` a container runs is a module of this repository."""
-    missing = []
-    for name, service in compose["services"].items():
-        words = " ".join(service.get("command") or []).replace("&&", " ").split()
-        for index, word in enumerate(words[:-1]):
-            if word == "-m" and index > 0 and words[index - 1] == "python":
-                module = Path(*words[index + 1].split("."))
-                if (
-                    not (REPO_ROOT / module.with_suffix(".py")).is_file()
-                    and not (REPO_ROOT / module / "__main__.py").is_file()
-                ):
-                    missing.append(f"{name}: python -m {words[index + 1]}")
+    missing = [
+        f"{name}: python -m {module}"
+        for name, service in compose["services"].items()
+        for module in python_modules(service)
+        if main_file(module) is None
+    ]
     assert not missing, "containers run modules that do not exist:\n" + "\n".join(missing)
 
 

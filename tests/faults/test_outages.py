@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 
 import stack
 from clients.cassandra import connect
@@ -30,8 +27,11 @@ from config import Settings
 from producer.publish import Origin, UserPublisher
 from spark.contract import ReaderContract
 from spark.status import read_status
-from tests.faults.conftest import OutageStack, SupervisedJob
-from tests.spark.spark_support import contract_record, make_users, produce_raw, wait_for
+from tests.fixtures.kafka import produce
+from tests.fixtures.outage import OutageStack, SupervisedJob
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import framing, register
+from tests.fixtures.users import contract_record, make_users
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark, pytest.mark.outage]
 
@@ -156,20 +156,17 @@ def test_registry_down_when_a_new_writer_id_appears_delays_rows_and_loses_none(
         {"name": "outage_note", "type": ["null", "string"], "default": None}
     )
     variant = json.dumps(reader)
-    client = SchemaRegistryClient(settings.registry.client_config())
-    subject = value_subject(settings.kafka.topic)
-    new_id = client.register_schema(subject, Schema(variant, "AVRO"))
-    serializer = AvroSerializer(client, variant, conf={"auto.register.schemas": False})
-    context = SerializationContext(settings.kafka.topic, MessageField.VALUE)
+    new_id = register(settings, value_subject(settings.kafka.topic), variant)
+    frame = framing(settings, settings.kafka.topic, variant)
     records = [
         contract_record(u, datetime.now(UTC).replace(microsecond=0))
         for u in make_users(50, seed="outage-registry")
     ]
-    frames = [(str(r["id"]).encode(), serializer(r, context)) for r in records]
+    frames = [(str(r["id"]).encode(), frame(r)) for r in records]
     assert all(int.from_bytes(f[1][1:5], "big") == new_id for f in frames)
     stack.down(settings, only=["registry"], progress=lambda _: None)
     try:
-        produce_raw(settings, settings.kafka.topic, frames)
+        produce(settings, settings.kafka.topic, frames)
         wait_for(
             lambda: "registry" in str(_status(outage_stack).get("last_failure", "")),
             120,

@@ -18,7 +18,7 @@ from config.settings import REPO_ROOT
 from spark.checkpoint import CheckpointMismatchError, check_fits, written_offsets
 from spark.status import read_status, write_status
 from stack.streaming_job import reset
-from tests.producer.stack_helpers import scratch_topics
+from tests.fixtures.producer import scratch_topics
 
 
 def _checkpoint(folder: Path, topic: str, offsets: dict[int, int], committed: bool = True) -> Path:

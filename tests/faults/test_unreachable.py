@@ -15,21 +15,17 @@ import pytest
 from pyspark.sql import SparkSession
 
 from clients.kafka import end_offsets
-from clients.registry import RegistryUnavailableError
+from clients.registry import RegistryUnavailableError, value_subject
 from config import Settings
 from producer.__main__ import main as producer_main
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
+from spark.job import start_query
 from stack.offline_source import OfflineSource
-from tests.producer.stack_helpers import scratch_topics
-from tests.spark.spark_support import (
-    StreamNames,
-    contract_record,
-    make_users,
-    produce_avro,
-    register,
-)
-from tests.stack.private import free_port
+from tests.fixtures.private_stack import free_port
+from tests.fixtures.producer import scratch_topics
+from tests.fixtures.registry import produce_avro, register
+from tests.fixtures.spark import StreamNames, job_options_for
+from tests.fixtures.users import contract_record, make_users
 
 pytestmark = [pytest.mark.stack, pytest.mark.outage]
 
@@ -133,7 +129,7 @@ def test_the_job_fails_within_the_timeout_on_a_silent_registry(
     start; without it, the batch that must look a writer schema id up fails (to be retried).
     Either way within the timeout, naming the registry, instead of waiting for ever."""
     contract = ReaderContract.current()
-    register(settings, f"{stream_names.topic}-value", contract.reader_schema)
+    register(settings, value_subject(stream_names.topic), contract.reader_schema)
     record = contract_record(
         make_users(1, seed="silent")[0], datetime.now(UTC).replace(microsecond=0)
     )
@@ -150,16 +146,7 @@ def test_the_job_fails_within_the_timeout_on_a_silent_registry(
             "spark": settings.spark.model_copy(update={"live_reader": live_reader}),
         }
     )
-    options = JobOptions.from_settings(
-        hung,
-        contract,
-        topic=stream_names.topic,
-        dlq_topic=stream_names.dlq_topic,
-        keyspace=stream_names.keyspace,
-        checkpoint=str(tmp_path / "checkpoint"),
-        trigger="1 second",
-        metrics_file=tmp_path / "batches.jsonl",
-    )
+    options = job_options_for(hung, contract, stream_names, tmp_path)
     started = time.monotonic()
     failure: Any = None
     try:

@@ -1,5 +1,5 @@
-"""Fixtures of the ops tests, on top of the root ones (``local_stack``, ``cassandra_session``,
-``registry_client``): names the code under test creates itself, cleaned up afterwards."""
+"""Fixtures of the ops tests, on top of the shared ones (``local_stack``, ``cassandra_session``):
+names the code under test creates itself, cleaned up afterwards."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.schema_registry import SchemaRegistryClient
+
+from clients.kafka import delete_topics, list_topics
+from clients.registry import Registry
+from config import Settings
 
 
 @pytest.fixture
@@ -21,20 +23,19 @@ def keyspace(cassandra_session: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def subject_prefix(registry_client: SchemaRegistryClient) -> Iterator[str]:
+def subject_prefix(local_stack: Settings) -> Iterator[str]:
     """A registry subject prefix no other test uses; its subjects are deleted afterwards."""
     prefix = f"ops-{uuid.uuid4().hex[:12]}-"
     yield prefix
-    for subject in registry_client.get_subjects():
-        if subject.startswith(prefix):
-            registry_client.delete_subject(subject)
-            registry_client.delete_subject(subject, permanent=True)
+    with Registry(local_stack.registry) as registry:
+        for subject in registry.subjects(prefix):
+            registry.delete_subject(subject)
 
 
 @pytest.fixture
-def prefixed_topic(subject_prefix: str, kafka_admin: AdminClient) -> Iterator[str]:
+def prefixed_topic(subject_prefix: str, local_stack: Settings) -> Iterator[str]:
     """A topic under ``subject_prefix`` (so its subject is cleaned up too); deleted after."""
     name = f"{subject_prefix}users"
     yield name
-    if name in kafka_admin.list_topics(timeout=30).topics:
-        kafka_admin.delete_topics([name], operation_timeout=30)[name].result(timeout=30)
+    if name in list_topics(local_stack):
+        delete_topics(local_stack, [name])

@@ -14,17 +14,12 @@ import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
-from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 from pyspark.sql import SparkSession
 
 from clients.registry import Registry
@@ -36,9 +31,11 @@ from ops.migrate import apply_generated
 from ops.register import Outcome, register_all
 from producer.records import build_user
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
 from spark.metrics import MetricsLog
 from stack.offline_source import NATIONALITIES, make_page
+from tests.fixtures.registry import produce_avro
+from tests.fixtures.spark import StreamNames, start_job
+from tests.fixtures.users import now_ms
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -92,8 +89,7 @@ def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[Co
 
 
 def _records(seed: str, nickname: bool) -> list[dict[str, Any]]:
-    now = datetime.now(UTC)
-    ingested_at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    ingested_at = now_ms()
     users = make_page(seed, 1, CHUNK, tuple(NATIONALITIES))["results"]
     records = [
         build_user(u, source="offline://ops-walkthrough", ingested_at=ingested_at).to_avro()
@@ -103,22 +99,6 @@ def _records(seed: str, nickname: bool) -> list[dict[str, Any]]:
         for record in records:
             record["nickname"] = f"nick-{str(record['id'])[:8]}"
     return records
-
-
-def _produce(
-    settings: Settings, topic: str, schema: str, records: Iterable[dict[str, Any]]
-) -> None:
-    """Produce like a producer pinned to ``schema`` (already registered; no auto-register)."""
-    serializer = AvroSerializer(
-        SchemaRegistryClient(settings.registry.client_config()),
-        schema,
-        conf={"auto.register.schemas": False},
-    )
-    producer = Producer({**settings.kafka.client_config(), "acks": "all"})
-    context = SerializationContext(topic, MessageField.VALUE)
-    for record in records:
-        producer.produce(topic, key=str(record["id"]).encode(), value=serializer(record, context))
-    assert producer.flush(30) == 0, f"{topic}: messages unacknowledged after 30 s"
 
 
 def _wait_until_read(metrics: MetricsLog, count: int) -> list[dict[str, Any]]:
@@ -160,7 +140,7 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
         v1, registered_v1 = _register(registry, settings, schemas)
         assert (registered_v1.contract.subject, registered_v1.version) == (f"{topic}-value", 1)
         early_v1 = _records("walk-v1-early", nickname=False)
-        _produce(settings, topic, v1.schema, early_v1)
+        produce_avro(settings, topic, v1.schema, early_v1)
 
         # v2: release v1, add the optional field; check, generate, register, migrate (twice).
         (schemas / "history" / STEM).mkdir(parents=True)
@@ -184,23 +164,14 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
     contract = _job_contract(generated)
     assert "nickname" in dict(contract.projection)
     early_v2 = _records("walk-v2-early", nickname=True)
-    _produce(settings, topic, v2.schema, early_v2)
-    options = JobOptions.from_settings(
-        settings,
-        contract,
-        topic=topic,
-        dlq_topic=f"{topic}.dlq",
-        keyspace=keyspace,
-        checkpoint=str(tmp_path / "checkpoint"),
-        trigger="1 second",
-        metrics_file=tmp_path / "batches.jsonl",
-    )
-    query = start_query(spark, settings, contract, options)
+    produce_avro(settings, topic, v2.schema, early_v2)
+    names = StreamNames(topic, f"{topic}.dlq", keyspace)
+    query, options = start_job(spark, settings, contract, names, tmp_path)
     try:
         late_v1 = _records("walk-v1-late", nickname=False)
         late_v2 = _records("walk-v2-late", nickname=True)
-        _produce(settings, topic, v1.schema, late_v1)
-        _produce(settings, topic, v2.schema, late_v2)
+        produce_avro(settings, topic, v1.schema, late_v1)
+        produce_avro(settings, topic, v2.schema, late_v2)
         produced = early_v1 + early_v2 + late_v1 + late_v2
         batches = _wait_until_read(MetricsLog(options.metrics_file), len(produced))
     finally:

@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
 
-from clients.kafka import ensure_topics, producer_config
+from clients.kafka import delete_topics, ensure_topics
 from clients.registry import Registry, value_subject
 from config import Settings
 from config.settings import REPO_ROOT
@@ -34,8 +32,10 @@ from ops.messages import latest_shown, render
 from ops.watch import rates, take_sample, watch
 from spark.metrics import BatchMetrics, MetricsLog
 from spark.status import write_status
+from tests.fixtures.kafka import Outgoing, produce
 from tests.fixtures.pii import tagged
-from tests.spark.spark_support import contract_record, make_users, produce_avro, serialize
+from tests.fixtures.registry import produce_avro, serialize
+from tests.fixtures.users import contract_record, make_users
 
 pytestmark = pytest.mark.stack
 
@@ -47,7 +47,7 @@ MASK = "***"
 
 
 @pytest.fixture
-def flow(local_stack: Settings, kafka_admin: AdminClient, tmp_path: Path) -> Iterator[Settings]:
+def flow(local_stack: Settings, tmp_path: Path) -> Iterator[Settings]:
     """Settings on a fresh topic and DLQ (one partition each), the tagged contract registered,
     and the job's files (checkpoint, metrics, status) in ``tmp_path``."""
     topic = f"inspect_{uuid.uuid4().hex[:10]}"
@@ -73,8 +73,7 @@ def flow(local_stack: Settings, kafka_admin: AdminClient, tmp_path: Path) -> Ite
         finally:
             registry.delete_subject(value_subject(topic))
             gc.collect()  # a producer left in a reference cycle would recreate deleted topics
-            for done in kafka_admin.delete_topics([topic, settings.kafka.dlq_topic]).values():
-                done.result(30)
+            delete_topics(settings, [topic, settings.kafka.dlq_topic])
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -105,10 +104,7 @@ def _expected(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _produce(settings: Settings, topic: str, messages: list[tuple[bytes, dict[str, str]]]) -> None:
-    producer = Producer(producer_config(settings, acks="all"))
-    for value, headers in messages:
-        producer.produce(topic, key=b"k", value=value, headers=list(headers.items()))
-    assert producer.flush(30) == 0
+    produce(settings, topic, [Outgoing(b"k", value, headers) for value, headers in messages])
 
 
 def test_latest_messages_are_decoded_with_their_writer_schema_and_personal_data_masked(

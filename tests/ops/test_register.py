@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from clients.registry import Registry
+from clients.registry import Registry, value_subject
 from codegen.compat import avro_backward_findings, load_schema
 from config import Settings
 from ops.contracts import discover_contracts, schema_text
-from ops.register import Outcome, diff_versions, list_subjects, register_all, run
+from ops.register import Outcome, diff_versions, register_all, run
 
 pytestmark = pytest.mark.stack
 
@@ -59,7 +59,7 @@ def _register(
 def test_registering_twice_is_a_no_op_the_second_time(
     registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
     (first,) = register_all(registry, contracts, "BACKWARD")
     (second,) = register_all(registry, contracts, "BACKWARD")
@@ -87,7 +87,7 @@ def test_a_differently_formatted_identical_schema_is_unchanged(
 def test_a_compatible_change_gets_a_new_version_with_its_diff(
     registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, "added_optional")
     contracts = discover_contracts(local_stack, contract_dir, subject_prefix)
@@ -118,7 +118,7 @@ def test_an_incompatible_change_is_refused_and_nothing_registered(
     rule: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, variant)
 
@@ -138,7 +138,7 @@ def test_dry_run_registers_nothing_and_prints_the_diff(
     subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     argv = ["--dry-run", "--subject-prefix", subject_prefix, "--schemas", str(contract_dir)]
     assert run(argv, local_stack) == 0
     assert f"{subject}: would register a new version over a new subject" in capsys.readouterr().out
@@ -156,7 +156,7 @@ def test_dry_run_registers_nothing_and_prints_the_diff(
 def test_per_subject_compatibility_override(
     registry: Registry, local_stack: Settings, contract_dir: Path, subject_prefix: str
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     _register(registry, local_stack, contract_dir, subject_prefix, overrides={subject: "FULL"})
     assert registry.compatibility_level(subject) == "FULL"
     argv = ["--compatibility", f"{subject}=SIDEWAYS", "--schemas", str(contract_dir)]
@@ -170,13 +170,13 @@ def test_list_and_diff_show_versions_ids_and_field_changes(
     subject_prefix: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    subject = f"{subject_prefix}account-value"
+    subject = subject_prefix + value_subject("account")
     _register(registry, local_stack, contract_dir, subject_prefix)
     _set_contract(contract_dir, "added_optional")
     _register(registry, local_stack, contract_dir, subject_prefix)
     ids = [registry.version(subject, v).schema_id for v in (1, 2)]
 
-    (listing,) = list_subjects(registry, subject_prefix)
+    (listing,) = registry.list_subjects(subject_prefix)
     assert (listing.subject, listing.level, listing.versions) == (
         subject,
         "BACKWARD",
@@ -207,7 +207,7 @@ def test_the_user_contract_subject_follows_the_configured_topic(local_stack: Set
 
 def test_avro_verdicts_agree_with_the_registry(registry: Registry, subject_prefix: str) -> None:
     """The offline Avro rules and the registry's BACKWARD check judge every pair the same."""
-    subject = f"{subject_prefix}verdicts-value"
+    subject = subject_prefix + value_subject("verdicts")
     base_text = schema_text(json.loads(BASE.read_text()))
     registry.register(subject, base_text)
     registry.set_compatibility_level(subject, "BACKWARD")

@@ -11,12 +11,8 @@ from producer.__main__ import main
 from producer.errors import BatchIncompleteError, SubjectNotRegisteredError
 from producer.run import run_batch
 from stack.offline_source import Faults, OfflineSource
-from tests.producer.stack_helpers import (
-    assert_no_credentials,
-    consume,
-    credentials_of,
-    source_users,
-)
+from tests.fixtures.producer import assert_no_credentials, consume_decoded, credentials_of
+from tests.fixtures.users import source_users
 
 pytestmark = pytest.mark.stack
 
@@ -32,8 +28,8 @@ def test_bad_users_go_to_the_dlq_with_reasons_and_counts_add_up(
     assert 10 < counts.rejected < 80
     assert counts.failed == 0
 
-    dlq = consume(topics, topics.kafka.dlq_topic, counts.rejected)
-    produced = consume(topics, topics.kafka.topic, counts.produced)
+    dlq = consume_decoded(topics, topics.kafka.dlq_topic, counts.rejected)
+    produced = consume_decoded(topics, topics.kafka.topic, counts.produced)
     assert len(dlq) == counts.rejected
     assert len(produced) == counts.produced
     reasons = {(m.headers["error.rule"], m.headers["error.field"]) for m in dlq}
@@ -90,7 +86,7 @@ def test_source_down_midway_says_what_was_produced(topics: Settings) -> None:
         "rejected": 0,
         "failed": 0,
     }
-    assert len(consume(settings, settings.kafka.topic, 5000)) == 5000
+    assert len(consume_decoded(settings, settings.kafka.topic, 5000)) == 5000
 
 
 def test_cli_runs_one_batch_twice_with_the_same_keys(
@@ -111,7 +107,7 @@ def test_cli_runs_one_batch_twice_with_the_same_keys(
         == first
         == {"fetched": 25, "produced": 25, "rejected": 0, "failed": 0}
     )
-    messages = consume(topics, topics.kafka.topic, 50)
+    messages = consume_decoded(topics, topics.kafka.topic, 50)
     keys = [m.key for m in messages]
     assert len(keys) == 50
     assert len(set(keys)) == 25  # the second run re-produced exactly the same ids
@@ -151,7 +147,7 @@ def test_hostile_payloads_each_end_clearly_and_good_users_are_delivered(
         run_batch(topics, 5030, seed="hostile", source_url=url)
     counts = err.value.counts
     assert counts.as_dict() == {"fetched": 5000, "produced": 4994, "rejected": 6, "failed": 0}
-    dlq = consume(topics, topics.kafka.dlq_topic, 6)
+    dlq = consume_decoded(topics, topics.kafka.dlq_topic, 6)
     by_index = {int(m.headers["source.index"]): m for m in dlq}
     expected = {
         1: (b"type:utf8", b"location.city"),
@@ -169,7 +165,7 @@ def test_hostile_payloads_each_end_clearly_and_good_users_are_delivered(
     assert len(by_index[4].value) < topics.kafka.dlq_max_message_bytes
     assert by_index[4].headers["error.body_truncated_from"]
     assert b"\\ud800" in by_index[1].value  # the lone surrogate kept as its JSON escape
-    produced = consume(topics, topics.kafka.topic, counts.produced)
+    produced = consume_decoded(topics, topics.kafka.topic, counts.produced)
     good = source_users(offline_source.url, 5000, "hostile")
     hostile_ids = {good[i]["login"]["uuid"].encode() for i in expected}
     assert {m.key for m in produced} == {u["login"]["uuid"].encode() for u in good} - hostile_ids

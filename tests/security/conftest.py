@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -25,22 +22,8 @@ from clients.kafka import ensure_topics
 from config import Settings
 from config.settings import REPO_ROOT
 from ops import migrate, register
-from stack import secure
-from tests.stack.private import private_settings
-
-_SETTING_VARIABLE = re.compile(r"PIPELINE_[A-Z]+__")
-
-
-@dataclass(frozen=True)
-class SecuredStack:
-    """The stack's own settings (``stack``) and those of a client of it (``client``)."""
-
-    stack: Settings
-    client: Settings
-
-    @property
-    def secrets(self) -> secure.SecureStack:
-        return secure.load(self.stack)
+from tests.fixtures.private_stack import private_settings
+from tests.fixtures.secured_stack import SecuredJob, SecuredStack, client_environment
 
 
 @pytest.fixture(scope="module")
@@ -52,24 +35,6 @@ def secured(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield SecuredStack(own, stack.client_settings(own))
     finally:
         stack.down(own, fresh=True, progress=lambda _: None)
-
-
-def client_environment(secured: SecuredStack) -> dict[str, str]:
-    """This process's environment without its ``PIPELINE_<GROUP>__*`` settings, plus the
-    stack's client file: a subprocess then reaches the secured stack through that file only."""
-    env = {k: v for k, v in os.environ.items() if not _SETTING_VARIABLE.match(k)}
-    return {**env, "PIPELINE_ENV_FILE": str(secured.secrets.client_env)}
-
-
-@dataclass(frozen=True)
-class SecuredJob:
-    """The streaming job running on the secured stack, and its log."""
-
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from pydantic import SecretStr
 
 import generated.spark.user_created as contract
-from clients.cassandra import connect
-from clients.kafka import end_offsets, read_range
+from clients.cassandra import connect, table_keyspace
+from clients.kafka import admin_client, end_offsets, read_range
 from clients.registry import Registry, schema_registry_client, value_subject
 from config import Settings
 from config.settings import CassandraSettings, RegistrySettings
@@ -37,15 +37,15 @@ from stack.owner_only import DIR_MODE, FILE_MODE
 from stack.ports import listening_sockets_of
 from stack.procs import process_tree
 from stack.service import registry_port
-from tests.security.conftest import SecuredJob, SecuredStack
-from tests.stack.loopback import assert_listens_on_loopback_only
+from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.secured_stack import SecuredJob, SecuredStack
 
 USERS = 200
 WAIT_S = 180.0
 
 
 def _rows(client: Settings, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    keyspace = client.cassandra.keyspace or contract.KEYSPACE
+    keyspace = table_keyspace(client, contract.KEYSPACE)
     found: set[uuid.UUID] = set()
     with connect(client) as session:
         for start in range(0, len(ids), 100):
@@ -112,7 +112,7 @@ def _kafka_refusal(conf: dict[str, Any]) -> list[KafkaError]:
 
 def test_kafka_refuses_clients_without_the_right_login_tls_or_ca(secured: SecuredStack) -> None:
     conf = secured.client.kafka.client_config()
-    assert AdminClient(conf).list_topics(timeout=10).brokers  # the right client is served
+    assert admin_client(secured.client).list_topics(timeout=10).brokers  # the right client
 
     wrong_password = _kafka_refusal({**conf, "sasl.password": "not-the-password"})
     assert KafkaError._AUTHENTICATION in {e.code() for e in wrong_password}, wrong_password

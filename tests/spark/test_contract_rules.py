@@ -17,26 +17,18 @@ from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
-from pyspark.sql.streaming.query import StreamingQuery
 
+from clients.registry import value_subject
 from config import Settings
 from producer.publish import Origin, UserPublisher
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
 from spark.metrics import MetricsLog
-from tests.spark.spark_support import (
-    StreamNames,
-    consume_all,
-    contract_record,
-    headers_of,
-    make_users,
-    produce_avro,
-    produce_raw,
-    register,
-    serialize,
-    table_rows,
-    wait_for,
-)
+from tests.fixtures.cassandra import table_rows
+from tests.fixtures.kafka import consume, produce, text_headers
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import produce_avro, register, serialize
+from tests.fixtures.spark import StreamNames, start_job
+from tests.fixtures.users import contract_record, make_users, now_ms
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -95,31 +87,6 @@ BAD_UTF8 = {
 }
 
 
-def _now() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _start(
-    spark: SparkSession,
-    settings: Settings,
-    contract: ReaderContract,
-    names: StreamNames,
-    workdir: Path,
-) -> tuple[StreamingQuery, JobOptions]:
-    options = JobOptions.from_settings(
-        settings,
-        contract,
-        topic=names.topic,
-        dlq_topic=names.dlq_topic,
-        keyspace=names.keyspace,
-        checkpoint=str(workdir / "checkpoint"),
-        trigger="1 second",
-        metrics_file=workdir / "batches.jsonl",
-    )
-    return start_query(spark, settings, contract, options), options
-
-
 def _read(metrics: MetricsLog) -> int:
     return sum(b["rows_read"] for b in metrics.batches())
 
@@ -145,8 +112,8 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
 ) -> None:
     contract = ReaderContract.current()
     topic = stream_names.topic
-    register(settings, f"{topic}-value", contract.reader_schema)
-    ingested = _now()
+    register(settings, value_subject(topic), contract.reader_schema)
+    ingested = now_ms()
     good = [contract_record(u, ingested) for u in make_users(40, seed="foreign")]
     bad: dict[bytes, tuple[str, str]] = {}
     spoiled = [contract_record(u, ingested) for u in make_users(len(SPOILS), seed="spoiled")]
@@ -155,7 +122,7 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
         record = spoiled[i]
         spoil(record)
         key = f"bad-{name}".encode()
-        produce_raw(
+        produce(
             settings, topic, [(key, serialize(settings, topic, contract.reader_schema, record))]
         )
         bad[key] = (rule, field)
@@ -163,11 +130,11 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
         record = contract_record(make_users(1, seed=label)[0], ingested)
         key = f"bad-{label}".encode()
         frame = _bad_utf8_frame(settings, topic, contract.reader_schema, record, first, last)
-        produce_raw(settings, topic, [(key, frame)])
+        produce(settings, topic, [(key, frame)])
         bad[key] = ("type:utf8", "name.first")
     produce_avro(settings, topic, contract.reader_schema, good[len(SPOILS) * 4 :])
 
-    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
     metrics = MetricsLog(options.metrics_file)
     total = len(good) + len(bad)
     try:
@@ -178,8 +145,8 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
 
     rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
     assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
-    dlq = consume_all(settings, stream_names.dlq_topic, len(bad), timeout_s=60)
-    seen = {m.key(): (headers_of(m)["error.rule"], headers_of(m)["error.field"]) for m in dlq}
+    dlq = consume(settings, stream_names.dlq_topic, len(bad), timeout_s=60)
+    seen = {m.key: (m.header("error.rule"), m.header("error.field")) for m in dlq}
     assert seen == bad
     batches = metrics.batches()
     assert sum(b["rows_rejected"] for b in batches) == len(bad)
@@ -188,7 +155,7 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
     # restarted from its checkpoint, the query goes on: one more good record lands
     more = [contract_record(u, ingested) for u in make_users(1, seed="after-restart")]
     produce_avro(settings, topic, contract.reader_schema, more)
-    query, _ = _start(spark, settings, contract, stream_names, tmp_path)
+    query, _ = start_job(spark, settings, contract, stream_names, tmp_path)
     try:
         wait_for(lambda: _read(metrics) >= total + 1, TIMEOUT_S, "the restarted query to read")
         assert query.isActive, query.exception()
@@ -209,25 +176,25 @@ def test_the_same_rule_has_the_same_name_at_both_ends(
     both DLQ entries name the same rule and field."""
     contract = ReaderContract.current()
     topic = stream_names.topic
-    register(settings, f"{topic}-value", contract.reader_schema)
+    register(settings, value_subject(topic), contract.reader_schema)
     user = make_users(1, seed="both-ends")[0]
     user["location"]["coordinates"]["latitude"] = "123.4"
     publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.producer-dlq")
     publisher.publish([user], Origin("offline://tests", "both-ends", 1))
     assert publisher.flush().rejected == 1
-    (producer_entry,) = consume_all(settings, f"{topic}.producer-dlq", 1, timeout_s=60)
+    (producer_entry,) = consume(settings, f"{topic}.producer-dlq", 1, timeout_s=60)
 
-    record = contract_record(make_users(1, seed="both-ends-foreign")[0], _now())
+    record = contract_record(make_users(1, seed="both-ends-foreign")[0], now_ms())
     record["location"]["coordinates"]["latitude"] = 123.4
     produce_avro(settings, topic, contract.reader_schema, [record])
-    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
     try:
         wait_for(lambda: _read(MetricsLog(options.metrics_file)) >= 1, TIMEOUT_S, "the job")
     finally:
         query.stop()
-    (job_entry,) = consume_all(settings, stream_names.dlq_topic, 1, timeout_s=60)
+    (job_entry,) = consume(settings, stream_names.dlq_topic, 1, timeout_s=60)
     names = ("error.rule", "error.field", "error")
-    producer_headers, job_headers = headers_of(producer_entry), headers_of(job_entry)
+    producer_headers, job_headers = text_headers(producer_entry), text_headers(job_entry)
     assert [producer_headers[n] for n in names] == [job_headers[n] for n in names]
     assert producer_headers["error.rule"] == "latitude_in_range"
     assert (producer_headers["error.stage"], job_headers["error.stage"]) == ("producer", "job")
@@ -244,18 +211,18 @@ def test_rows_cassandra_refuses_are_isolated_and_dead_lettered(
     failing write is split until that row is alone, the others are written."""
     contract = dataclasses.replace(ReaderContract.current(), rules=())
     topic = stream_names.topic
-    register(settings, f"{topic}-value", contract.reader_schema)
-    ingested = _now()
+    register(settings, value_subject(topic), contract.reader_schema)
+    ingested = now_ms()
     good = [contract_record(u, ingested) for u in make_users(30, seed="sink")]
     refused = contract_record(make_users(1, seed="sink-bad")[0], ingested)
     refused["id"] = "not-a-uuid"
     produce_avro(settings, topic, contract.reader_schema, good[:15])
-    produce_raw(
+    produce(
         settings, topic, [(b"refused", serialize(settings, topic, contract.reader_schema, refused))]
     )
     produce_avro(settings, topic, contract.reader_schema, good[15:])
 
-    query, options = _start(spark, settings, contract, stream_names, tmp_path)
+    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
     metrics = MetricsLog(options.metrics_file)
     try:
         wait_for(lambda: _read(metrics) >= 31, TIMEOUT_S, "the job to read 31 messages")
@@ -264,9 +231,9 @@ def test_rows_cassandra_refuses_are_isolated_and_dead_lettered(
         query.stop()
     rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
     assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
-    (entry,) = consume_all(settings, stream_names.dlq_topic, 1, timeout_s=60)
-    headers = headers_of(entry)
-    assert entry.key() == b"refused"
+    (entry,) = consume(settings, stream_names.dlq_topic, 1, timeout_s=60)
+    headers = text_headers(entry)
+    assert entry.key == b"refused"
     assert headers["error.rule"] == "sink:rejected"
     assert "not-a-uuid" in headers["error"] or "UUID" in headers["error"], headers["error"]
     assert sum(b["rejected_by_rule"].get("sink:rejected", 0) for b in metrics.batches()) == 1

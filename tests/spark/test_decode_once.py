@@ -31,7 +31,7 @@ from spark.contract import ReaderContract
 from spark.microbatch import ERROR, classify, frame
 from spark.reader import StaticReader
 from spark.writer_schemas import WriterSchema
-from tests.spark.spark_support import make_users
+from tests.fixtures.users import make_users
 
 pytestmark = pytest.mark.spark
 

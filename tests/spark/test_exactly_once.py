@@ -12,20 +12,16 @@ from typing import Any
 
 import pytest
 
+from clients.registry import value_subject
 from config import Settings
 from config.settings import REPO_ROOT
 from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
-from tests.spark.spark_support import (
-    StreamNames,
-    contract_record,
-    expected_row,
-    make_users,
-    publish,
-    register,
-    table_rows,
-    wait_for,
-)
+from tests.fixtures.cassandra import expected_row, table_rows
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import register
+from tests.fixtures.spark import StreamNames
+from tests.fixtures.users import contract_record, make_users, publish
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -74,7 +70,7 @@ def test_sigkill_mid_stream_then_restart_gives_exactly_the_produced_set(
 ) -> None:
     contract = ReaderContract.current()
     topic, keyspace = stream_names.topic, stream_names.keyspace
-    register(settings, f"{topic}-value", contract.reader_schema)
+    register(settings, value_subject(topic), contract.reader_schema)
     users = make_users(USERS, seed="once")
     ingested_at = datetime.now(UTC).replace(microsecond=0)
     half = USERS // 2

@@ -8,35 +8,27 @@ import importlib.util
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
-from clients.kafka import producer_config
 from clients.registry import Registry, value_subject
 from codegen.generate import render_all, write
 from config import Settings
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
+from spark.job import start_query
 from spark.metrics import MetricsLog
 from spark.status import read_status
-from tests.spark.spark_support import (
-    StreamNames,
-    consume_all,
-    contract_record,
-    headers_of,
-    make_users,
-    produce_avro,
-    serialize,
-    table_rows,
-    wait_for,
-)
+from tests.fixtures.cassandra import table_rows
+from tests.fixtures.kafka import Outgoing, consume, produce
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import produce_avro, serialize
+from tests.fixtures.spark import StreamNames, job_options_for
+from tests.fixtures.users import contract_record, make_users, now_ms
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -48,11 +40,6 @@ def _v2_adding(field: dict[str, Any]) -> str:
     schema = json.loads(HEAD.read_text(encoding="utf-8"))
     schema["fields"].append(field)
     return json.dumps(schema)
-
-
-def _now() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _load(path: Path) -> ModuleType:
@@ -78,16 +65,7 @@ class Streaming:
             }
         )
         contract = ReaderContract.current()
-        self.options = JobOptions.from_settings(
-            self.settings,
-            contract,
-            topic=names.topic,
-            dlq_topic=names.dlq_topic,
-            keyspace=names.keyspace,
-            checkpoint=str(workdir / "checkpoint"),
-            trigger="1 second",
-            metrics_file=workdir / "batches.jsonl",
-        )
+        self.options = job_options_for(self.settings, contract, names, workdir)
         self.query: StreamingQuery = start_query(spark, self.settings, contract, self.options)
         self.metrics = MetricsLog(self.options.metrics_file)
 
@@ -132,7 +110,7 @@ def test_a_new_optional_field_goes_live_without_a_restart(
             "default": None,
         }
     )
-    ingested = _now()
+    ingested = now_ms()
     old = [contract_record(u, ingested) for u in make_users(20, seed="live-v1")]
     produce_avro(settings, topic, v1, old[:10])
     streaming.wait_read(10)
@@ -184,18 +162,18 @@ def test_a_version_the_check_refuses_does_not_go_live(
     with Registry(settings.registry) as registry:
         registry.set_compatibility_level(value_subject(topic), "NONE")
         assert registry.register(value_subject(topic), v2).version == 2
-    ingested = _now()
+    ingested = now_ms()
     good = [contract_record(u, ingested) for u in make_users(5, seed="refused-v1")]
     refused = [contract_record(u, ingested) for u in make_users(5, seed="refused-v2")]
     produce_avro(settings, topic, ReaderContract.current().reader_schema, good)
     produce_avro(settings, topic, v2, refused)
     streaming.wait_read(10)
 
-    dlq = consume_all(settings, stream_names.dlq_topic, 5, timeout_s=60)
-    reasons = {headers_of(m)["error.rule"] for m in dlq}
+    dlq = consume(settings, stream_names.dlq_topic, 5, timeout_s=60)
+    reasons = {m.header("error.rule") for m in dlq}
     assert reasons == {"contract:refused-version"}
-    assert "cassandra:type-not-alterable" in headers_of(dlq[0])["error"]
-    assert {m.key() for m in dlq} == {str(r["id"]).encode() for r in refused}
+    assert "cassandra:type-not-alterable" in dlq[0].header("error")
+    assert {m.key for m in dlq} == {str(r["id"]).encode() for r in refused}
     status = streaming.status()
     assert status["reader_version"] == 1
     assert "cassandra:type-not-alterable" in status["refused_versions"]["2"]
@@ -203,10 +181,7 @@ def test_a_version_the_check_refuses_does_not_go_live(
 
 def _produce_at(settings: Settings, topic: str, frames: list[tuple[bytes, bytes, int]]) -> None:
     """Produce (key, value, Kafka timestamp ms) in order, one partition per key."""
-    producer = Producer(producer_config(settings, acks="all"))
-    for key, value, timestamp in frames:
-        producer.produce(topic, value, key, timestamp=timestamp)
-    assert producer.flush(30) == 0
+    produce(settings, topic, [Outgoing(key, value, timestamp_ms=ts) for key, value, ts in frames])
 
 
 def test_upserts_keep_the_newest_version_whatever_the_write_order(
@@ -214,7 +189,7 @@ def test_upserts_keep_the_newest_version_whatever_the_write_order(
 ) -> None:
     topic, keyspace = stream_names.topic, stream_names.keyspace
     schema = ReaderContract.current().reader_schema
-    user = contract_record(make_users(1, seed="versions")[0], _now())
+    user = contract_record(make_users(1, seed="versions")[0], now_ms())
     versions = []
     for n in (1, 2, 3):
         record = {**user, "name": {**user["name"], "first": f"Version{n}"}}
@@ -232,7 +207,7 @@ def test_upserts_keep_the_newest_version_whatever_the_write_order(
     assert row["name_first"] == "Version3"
 
     # two versions of another key in one millisecond: the later offset wins
-    other = contract_record(make_users(1, seed="same-ms")[0], _now())
+    other = contract_record(make_users(1, seed="same-ms")[0], now_ms())
     first = serialize(settings, topic, schema, {**other, "name": {**other["name"], "first": "A"}})
     later = serialize(settings, topic, schema, {**other, "name": {**other["name"], "first": "B"}})
     other_key, same_ms = str(other["id"]).encode(), int(time.time() * 1000)

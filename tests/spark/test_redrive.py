@@ -15,23 +15,18 @@ import fastavro
 import pytest
 from pyspark.sql import SparkSession
 
+from clients.registry import value_subject
 from config import Settings
 from ops.redrive import redrive
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
+from spark.job import start_query
 from spark.metrics import MetricsLog
-from tests.spark.spark_support import (
-    StreamNames,
-    consume_all,
-    contract_record,
-    headers_of,
-    make_users,
-    produce_avro,
-    produce_raw,
-    register,
-    table_rows,
-    wait_for,
-)
+from tests.fixtures.cassandra import table_rows
+from tests.fixtures.kafka import consume, produce
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import produce_avro, register
+from tests.fixtures.spark import StreamNames, job_options_for
+from tests.fixtures.users import contract_record, make_users
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -60,28 +55,19 @@ def test_records_with_a_late_registered_schema_are_redriven_once(
 ) -> None:
     contract = ReaderContract.current()
     topic = stream_names.topic
-    register(settings, f"{topic}-value", contract.reader_schema)
-    newest = register(settings, f"{topic}-scratch-value", _variant(contract))
+    register(settings, value_subject(topic), contract.reader_schema)
+    newest = register(settings, value_subject(f"{topic}-scratch"), _variant(contract))
     future_id = newest + 1  # the id the registry gives the next new schema
     ingested = datetime.now(UTC).replace(microsecond=0)
     good = [contract_record(u, ingested) for u in make_users(5, seed="redrive-good")]
     late = [contract_record(u, ingested) for u in make_users(5, seed="redrive-late")]
     produce_avro(settings, topic, contract.reader_schema, good)
-    produce_raw(
+    produce(
         settings,
         topic,
         [(str(r["id"]).encode(), _frame(future_id, contract.reader_schema, r)) for r in late],
     )
-    options = JobOptions.from_settings(
-        settings,
-        contract,
-        topic=topic,
-        dlq_topic=stream_names.dlq_topic,
-        keyspace=stream_names.keyspace,
-        checkpoint=str(tmp_path / "checkpoint"),
-        trigger="1 second",
-        metrics_file=tmp_path / "batches.jsonl",
-    )
+    options = job_options_for(settings, contract, stream_names, tmp_path)
     metrics = MetricsLog(options.metrics_file)
 
     def read() -> int:
@@ -97,13 +83,13 @@ def test_records_with_a_late_registered_schema_are_redriven_once(
     query = start_query(spark, settings, contract, options)
     try:
         wait_for(lambda: read() >= 10, TIMEOUT_S, "the job to read 10 records")
-        dlq = consume_all(settings, stream_names.dlq_topic, 5, timeout_s=60)
-        assert {headers_of(m)["error.rule"] for m in dlq} == {"wire:unknown-schema"}
+        dlq = consume(settings, stream_names.dlq_topic, 5, timeout_s=60)
+        assert {m.header("error.rule") for m in dlq} == {"wire:unknown-schema"}
         assert redrive(names, rules=["wire:unknown-schema"]).still_failing == {
             f"wire:unknown-schema (id {future_id})": 5
         }
 
-        assert register(settings, f"{topic}-late-value", _variant(contract)) == future_id
+        assert register(settings, value_subject(f"{topic}-late"), _variant(contract)) == future_id
         report = redrive(names, rules=["wire:unknown-schema"])
         assert (report.redriven, report.already_redriven) == (5, 0), report.lines()
         wait_for(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,17 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
+from clients.registry import value_subject
 from config import Settings
 from spark.contract import ReaderContract
-from spark.job import JobOptions, start_query
+from spark.job import JobOptions
 from spark.metrics import MetricsLog
-from tests.spark.spark_support import (
-    StreamNames,
-    consume_all,
-    contract_record,
-    expected_row,
-    headers_of,
-    make_users,
-    produce_avro,
-    produce_raw,
-    publish,
-    register,
-    serialize,
-    table_rows,
-    wait_for,
-)
+from tests.fixtures.cassandra import expected_row, table_rows
+from tests.fixtures.kafka import consume, produce, text_headers
+from tests.fixtures.polling import wait_for
+from tests.fixtures.registry import produce_avro, register, serialize
+from tests.fixtures.spark import StreamNames, start_job
+from tests.fixtures.users import contract_record, make_users, now_ms, publish
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -56,32 +47,6 @@ class StreamRun:
     """What the producer made of the users it was given."""
     poison: dict[bytes, tuple[bytes | None, str, str]]
     """Poison key -> (value, the DLQ rule and the start of the message expected for it)."""
-
-
-def _now_ms() -> datetime:
-    """Now, at the millisecond precision that timestamp-millis keeps."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _start(
-    spark: SparkSession,
-    settings: Settings,
-    contract: ReaderContract,
-    names: StreamNames,
-    workdir: Path,
-) -> tuple[StreamingQuery, JobOptions]:
-    options = JobOptions.from_settings(
-        settings,
-        contract,
-        topic=names.topic,
-        dlq_topic=names.dlq_topic,
-        keyspace=names.keyspace,
-        checkpoint=str(workdir / "checkpoint"),
-        trigger="1 second",
-        metrics_file=workdir / "batches.jsonl",
-    )
-    return start_query(spark, settings, contract, options), options
 
 
 def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str, str]]:
@@ -120,18 +85,18 @@ def poisoned_run(
     contract = ReaderContract.current()
     names = module_stream_names
     name = names.topic
-    register(settings, f"{name}-value", contract.reader_schema)
+    register(settings, value_subject(name), contract.reader_schema)
     users = make_users(GOOD_USERS, seed="poison")
-    ingested_at = _now_ms()
+    ingested_at = now_ms()
     records = [contract_record(u, ingested_at) for u in users]
     poison = _poison(serialize(settings, name, contract.reader_schema, records[0]))
     chunk = GOOD_USERS // len(poison)
     for i, (key, (value, _, _)) in enumerate(poison.items()):
         publish(settings, name, users[i * chunk : (i + 1) * chunk], ingested_at)
-        produce_raw(settings, name, [(key, value)])
+        produce(settings, name, [(key, value)])
     publish(settings, name, users[len(poison) * chunk :], ingested_at)
 
-    query, options = _start(spark, settings, contract, names, tmp_path_factory.mktemp("poison"))
+    query, options = start_job(spark, settings, contract, names, tmp_path_factory.mktemp("poison"))
     try:
         metrics = MetricsLog(options.metrics_file)
         total = GOOD_USERS + len(poison)
@@ -161,14 +126,14 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_query_keeps_running(
     poisoned_run: StreamRun, settings: Settings
 ) -> None:
     run = poisoned_run
-    dlq = consume_all(settings, run.options.dlq_topic, len(run.poison), timeout_s=60)
+    dlq = consume(settings, run.options.dlq_topic, len(run.poison), timeout_s=60)
     assert len(dlq) == len(run.poison)
     for message in dlq:
-        key = message.key()
+        key = message.key
         assert isinstance(key, bytes)
         value, rule, reason = run.poison[key]
-        headers = headers_of(message)
-        assert message.value() == value, key
+        headers = text_headers(message)
+        assert message.value == value, key
         assert headers["error.rule"] == rule, (key, headers)
         assert headers["error"].startswith(reason), (key, headers["error"])
         assert headers["error.stage"] == "job"
@@ -197,10 +162,10 @@ def test_two_compatible_schema_versions_land_side_by_side(
     )
     name, keyspace = stream_names.topic, stream_names.keyspace
     cassandra_session.execute(f"ALTER TABLE {keyspace}.{current.table} ADD preferred_language text")
-    v1_id = register(settings, f"{name}-value", current.reader_schema)
-    v2_id = register(settings, f"{name}-value", v2_schema)
+    v1_id = register(settings, value_subject(name), current.reader_schema)
+    v2_id = register(settings, value_subject(name), v2_schema)
     assert v1_id != v2_id
-    ingested_at = _now_ms()
+    ingested_at = now_ms()
     old = [contract_record(u, ingested_at) for u in make_users(20, seed="evolve-v1")]
     new = [contract_record(u, ingested_at) for u in make_users(20, seed="evolve-v2")]
     for record in new:
@@ -209,7 +174,7 @@ def test_two_compatible_schema_versions_land_side_by_side(
         produce_avro(settings, name, current.reader_schema, old[i : i + 5])
         produce_avro(settings, name, v2_schema, new[i : i + 5])
 
-    query, options = _start(spark, settings, v2, stream_names, tmp_path)
+    query, options = start_job(spark, settings, v2, stream_names, tmp_path)
     metrics = MetricsLog(options.metrics_file)
     try:
         wait_for(

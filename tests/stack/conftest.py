@@ -9,7 +9,7 @@ import pytest
 
 import stack
 from config import Settings
-from tests.stack.private import private_settings
+from tests.fixtures.private_stack import private_settings
 
 
 @pytest.fixture

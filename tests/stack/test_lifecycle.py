@@ -9,30 +9,27 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from cassandra.cluster import Cluster
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.admin import NewTopic
+from confluent_kafka.schema_registry import Schema
 
 import stack
+from clients.cassandra import connect
+from clients.kafka import admin_client
+from clients.registry import schema_registry_client, value_subject
 from config import Settings
 from stack.__main__ import main
 from stack.control import running_pid, services
-from tests.stack.kafka_io import consume, produce
+from tests.fixtures.kafka import consume, produce
 
 _SCHEMA = '{"type": "record", "name": "Kept", "fields": [{"name": "a", "type": "int"}]}'
 
 
 def _cql(settings: Settings, *statements: str) -> list[tuple[object, ...]]:
-    cluster = Cluster(["127.0.0.1"], port=settings.cassandra.port, protocol_version=5)
-    try:
-        session = cluster.connect()
-        rows: list[tuple[object, ...]] = []
+    rows: list[tuple[object, ...]] = []
+    with connect(settings) as session:
         for statement in statements:
             rows = [tuple(row) for row in session.execute(statement)]
-        return rows
-    finally:
-        cluster.shutdown()
+    return rows
 
 
 def test_data_survives_down_then_up(private_stack: Settings) -> None:
@@ -40,16 +37,15 @@ def test_data_survives_down_then_up(private_stack: Settings) -> None:
     assert first.started == ("kafka", "registry", "cassandra")
     assert stack.up(private_stack, progress=lambda _: None).started == ()  # idempotent
 
-    topic, subject = "kept", "kept-value"
-    admin = AdminClient(private_stack.kafka.client_config())
+    topic, subject = "kept", value_subject("kept")
+    admin = admin_client(private_stack)
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(
         timeout=30
     )
     sent = [(f"k{i}".encode(), uuid.uuid4().bytes) for i in range(3)]
     produce(private_stack, topic, sent)
-    schema_id = SchemaRegistryClient(private_stack.registry.client_config()).register_schema(
-        subject, Schema(_SCHEMA, "AVRO")
-    )
+    registry = schema_registry_client(private_stack.registry)
+    schema_id = registry.register_schema(subject, Schema(_SCHEMA, "AVRO"))
     _cql(
         private_stack,
         "CREATE KEYSPACE kept WITH replication = "
@@ -68,8 +64,8 @@ def test_data_survives_down_then_up(private_stack: Settings) -> None:
         "registry",
         "cassandra",
     )
-    assert consume(private_stack, topic, len(sent)) == sent
-    registry = SchemaRegistryClient(private_stack.registry.client_config())
+    assert [(m.key, m.value) for m in consume(private_stack, topic, len(sent))] == sent
+    registry = schema_registry_client(private_stack.registry)
     assert registry.get_latest_version(subject).schema_id == schema_id
     assert '"Kept"' in str(registry.get_schema(schema_id).schema_str)
     assert sorted(_cql(private_stack, "SELECT id, v FROM kept.rows")) == [(1, "one"), (2, "two")]

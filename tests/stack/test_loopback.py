@@ -24,8 +24,8 @@ from spark.session import loopback_environment
 from stack.control import running_pid, services
 from stack.ports import ListeningSocket, listening_sockets_of, port_accepts
 from stack.procs import process_tree
-from tests.stack.loopback import assert_listens_on_loopback_only
-from tests.stack.private import free_port
+from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.private_stack import free_port
 
 
 def test_stack_services_listen_on_loopback_only(local_stack: Settings) -> None:

@@ -9,8 +9,9 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients.registry import Registry, value_subject
 from config import Settings
-from tests.stack.kafka_io import consume, produce
+from tests.fixtures.kafka import consume, produce
 
 _AVRO_SCHEMA = """{
   "type": "record", "name": "Probe", "namespace": "userstream.tests",
@@ -25,7 +26,7 @@ _AVRO_SCHEMA = """{
 def test_kafka_produce_then_consume(local_stack: Settings, unique_topic: str) -> None:
     sent = [(f"k{i}".encode(), f"value {i} {uuid.uuid4()}".encode()) for i in range(5)]
     produce(local_stack, unique_topic, sent)
-    assert consume(local_stack, unique_topic, len(sent)) == sent
+    assert [(m.key, m.value) for m in consume(local_stack, unique_topic, len(sent))] == sent
 
 
 def test_schema_registered_is_fetched_back_by_id(
@@ -45,7 +46,7 @@ def test_avro_serializer_round_trip_through_kafka(
     registry_client: SchemaRegistryClient,
     unique_topic: str,
 ) -> None:
-    subject = f"{unique_topic}-value"  # TopicNameStrategy, as the pipeline uses
+    subject = value_subject(unique_topic)  # TopicNameStrategy, as the pipeline uses
     schema_id = registry_client.register_schema(subject, Schema(_AVRO_SCHEMA, "AVRO"))
     try:
         serializer = AvroSerializer(
@@ -58,12 +59,12 @@ def test_avro_serializer_round_trip_through_kafka(
         assert payload is not None
         assert payload[0] == 0 and int.from_bytes(payload[1:5], "big") == schema_id
         produce(local_stack, unique_topic, [(user_id.encode(), payload)])
-        [(_key, value)] = consume(local_stack, unique_topic, 1)
-        decoded = AvroDeserializer(registry_client)(value, ctx)
+        [message] = consume(local_stack, unique_topic, 1)
+        decoded = AvroDeserializer(registry_client)(message.value, ctx)
         assert decoded == {**record, "id": uuid.UUID(user_id)}  # uuid logical type
     finally:
-        registry_client.delete_subject(subject)
-        registry_client.delete_subject(subject, permanent=True)
+        with Registry(local_stack.registry) as registry:
+            registry.delete_subject(subject)
 
 
 def test_cassandra_keyspace_table_write_read(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from cassandra.cluster import Session
-from confluent_kafka import Producer
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 
 from config import Settings
+from tests.fixtures.kafka import produce
 
 
 def test_spark_reads_kafka_and_writes_cassandra(
@@ -20,10 +20,7 @@ def test_spark_reads_kafka_and_writes_cassandra(
     cassandra_session: Session,
 ) -> None:
     expected = {str(uuid.uuid4()): f"user {i}" for i in range(20)}
-    producer = Producer(local_stack.kafka.client_config())
-    for key, name in expected.items():
-        producer.produce(unique_topic, key=key.encode(), value=name.encode())
-    assert producer.flush(30) == 0
+    produce(local_stack, unique_topic, [(k.encode(), v.encode()) for k, v in expected.items()])
 
     cassandra_session.execute(
         f"CREATE TABLE {unique_keyspace}.names (id text PRIMARY KEY, name text, part int)"
