@@ -5,8 +5,8 @@ Two paths over the same users, one process each, on fresh scratch topics:
   serializer (the generated ``avro_binary()``; the schema id looked up in the registry, never
   registered by the producer), confluent-kafka idempotent producer with acks=all, lz4 and
   batching; timed until every delivery report is in;
-- the seed's path: the user dict as JSON through kafka-python, one ``send`` per record, no
-  registry; timed until ``flush`` returns.
+- a JSON baseline with a hand-written schema: the user dict as JSON through kafka-python, one
+  ``send`` per record, no registry; timed until ``flush`` returns.
 Users come from the offline source's generator (no HTTP), so fetching is not measured.
 """
 
@@ -96,7 +96,7 @@ def project_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:
 
 
 def seed_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:
-    """Records per second the seed's way: JSON, kafka-python, one send per record."""
+    """Records per second the JSON baseline's way: JSON, kafka-python, one send per record."""
     with scratch_topic(settings, register=False) as topic:
         producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
         with timed(len(users)) as rate:
@@ -129,7 +129,7 @@ def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
     labels = (
         "project (validate + own framed serializer, schema id looked up in the registry"
         " + confluent-kafka acks=all):",
-        "seed-style (JSON + kafka-python, one send per record, no registry):",
+        "JSON baseline (JSON + kafka-python, one send per record, no registry):",
     )
     width = max(map(len, labels))
     print(
