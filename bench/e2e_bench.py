@@ -271,21 +271,60 @@ def _start_job(bench: Bench, name: str) -> StreamingQuery:
     )
 
 
-def _drained(query: StreamingQuery, settings: Settings, table: str, rows: int) -> dict[str, Any]:
-    """Wait until the query has processed ``rows`` rows, check they are in ``table``; the
-    drain's rate from the query's progress (first batch start to last batch end)."""
+def _job_read(bench: Bench, name: str) -> Counter:
+    """The rows the job has read, from its own batch figures (exact however often it reads a
+    batch)."""
+    log = MetricsLog(_job_options(bench, name).metrics_file)
+
+    def read() -> tuple[int, int]:
+        batches = log.batches()
+        return sum(b["rows_read"] for b in batches), max(
+            (b["batch_id"] for b in batches if b["rows_read"]), default=-1
+        )
+
+    return read
+
+
+def _drained_job(bench: Bench, name: str, rows: int) -> dict[str, Any]:
+    """Start the job on topic ``name`` and wait until it has read and written ``rows`` rows."""
+    query = _start_job(bench, name)
+    table = f"{name}.{bench.contract.table}"
+    return _drained(query, bench.settings, table, rows, _job_read(bench, name))
+
+
+Counter = Callable[[], tuple[int, int]]
+"""Rows a query has read so far, and the id of the last batch counted."""
+
+
+def _drained(
+    query: StreamingQuery, settings: Settings, table: str, rows: int, read: Counter | None = None
+) -> dict[str, Any]:
+    """Wait until the query has read ``rows`` rows, check they are in ``table``; the drain's
+    rate from the query's progress (first batch start to last batch end).
+
+    ``read`` counts the rows read; by default the progress's ``numInputRows``, which counts a
+    batch's rows once per read of the batch, so right only for a job that reads each batch once.
+    """
     started = time.time()
     batches: dict[int, dict[str, Any]] = {}
+
+    def from_progress() -> tuple[int, int]:
+        return sum(b["numInputRows"] for b in batches.values()), max(batches, default=-1)
+
+    counter = read or from_progress
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     try:
-        while sum(b["numInputRows"] for b in batches.values()) < rows:
+        while True:
+            for progress in query.recentProgress:
+                if progress["numInputRows"]:
+                    batches[progress["batchId"]] = progress
+            seen, last_batch = counter()
+            if seen >= rows and last_batch in batches:
+                break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{table}: fewer than {rows} rows after {DRAIN_TIMEOUT_S} s")
             if not query.isActive:
                 raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
-            for progress in query.recentProgress:
-                if progress["numInputRows"]:
-                    batches[progress["batchId"]] = progress
             time.sleep(0.5)
     finally:
         query.stop()
@@ -318,8 +357,7 @@ def _batch_start(progress: Mapping[str, Any]) -> float:
 
 def _drain_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
     _produce_project(bench.settings, name, users)
-    query = _start_job(bench, name)
-    return _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    return _drained_job(bench, name, len(users))
 
 
 def _produce_json(
@@ -473,9 +511,8 @@ def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> 
             _produce_retrying(producer, topic, str(record["id"]).encode(), frame(record))
         if producer.flush(120):
             raise RuntimeError(f"{topic}: records still undelivered after 120 s")
-    table = bench.contract.table
-    spread = _drained(_start_job(bench, many), bench.settings, f"{many}.{table}", len(users))
-    single = _drained(_start_job(bench, one), bench.settings, f"{one}.{table}", len(users))
+    spread = _drained_job(bench, many, len(users))
+    single = _drained_job(bench, one, len(users))
     return {
         "versions": VERSIONS,
         "rows_per_s": spread["rows_per_s"],
@@ -516,7 +553,8 @@ def _latency_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[
     for chunk in _paced(users, _ignore):
         publisher.publish(chunk, Origin(SOURCE, "bench", 1), ingested_at=datetime.now(UTC))
     publisher.flush()
-    _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    table = f"{name}.{bench.contract.table}"
+    _drained(query, bench.settings, table, len(users), _job_read(bench, name))
     batches = MetricsLog(_job_options(bench, name).metrics_file).batches()
     p50, p95, worst = latency_percentiles(batches) or [float("nan")] * 3
     return {

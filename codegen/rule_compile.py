@@ -13,8 +13,10 @@ type, whether it may be null, and its text in both targets. The two texts mean t
 
 Python text uses helpers of :mod:`contract.rules` (imported as ``_r``) only where a plain
 operator would differ (nulls, NaN); Spark text is a SQL expression over the decoded struct
-column ``value``. Literals are re-rendered from their parsed values, so no rule text ever
-reaches either interpreter as code.
+column ``value`` and, for ``now``, the column ``NOW_COLUMN`` that the job provides (not
+``current_timestamp()``: Spark folds it into a literal written into its generated code, which
+then differed, and was compiled again, in every micro-batch). Literals are re-rendered from
+their parsed values, so no rule text ever reaches either interpreter as code.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from codegen.model import (
 )
 from codegen.rule_regex import RegexSubsetError, portable_pattern
 from codegen.rule_syntax import Binary, Call, ListLiteral, Literal, Member, Name, Node, Unary
+
+NOW_COLUMN = "_now"
+"""The Spark column, a timestamp, that rules read as ``now`` (``spark.microbatch.rule_clock``)."""
 
 NUMBERS = frozenset({"int", "double", "decimal"})
 ORDERED = NUMBERS | {"string", "timestamp", "local_timestamp", "date", "time", "bytes"}
@@ -226,7 +231,7 @@ def _reference(node: Name | Member, scope: Scope) -> Expr:
     if path is None:
         raise RuleError("only fields have members ('a.b'); functions are called as 'x.f()'")
     if path == ("now",):
-        return Expr(RuleType("timestamp"), "now", "current_timestamp()")
+        return Expr(RuleType("timestamp"), "now", f"`{NOW_COLUMN}`")
     if scope.value is not None:
         if path[0] != "value":
             raise RuleError(

@@ -26,6 +26,8 @@ from pyspark.sql import functions as fn
 from pyspark.sql.types import IntegerType, StructField, StructType
 
 from codegen.generate import render_all, write
+from codegen.rule_compile import NOW_COLUMN
+from spark.microbatch import rule_clock
 
 pytestmark = pytest.mark.spark
 
@@ -243,7 +245,11 @@ def _spark_broken(spark: SparkSession, modules: list[tuple[ModuleType, ModuleTyp
     frame = spark.createDataFrame(
         rows, StructType([StructField("case", IntegerType()), StructField("value", schema)])
     )
-    verdicts = frame.select("case", fn.coalesce(*columns).alias("broken")).collect()
+    verdicts = (
+        frame.withColumn(NOW_COLUMN, rule_clock())
+        .select("case", fn.coalesce(*columns).alias("broken"))
+        .collect()
+    )
     return [bool(row["broken"]) for row in sorted(verdicts, key=lambda r: r["case"])]
 
 
