@@ -106,9 +106,10 @@ def start_query(
     if settings.spark.max_offsets_per_trigger is not None:
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
     reader = reader.options(**kafka_source_timeouts(settings.kafka))
+    schemas = WriterSchemas.from_settings(settings)
     processor = BatchProcessor(
         reader_source(spark, settings, contract, options),
-        WriterSchemas.from_settings(settings),
+        schemas,
         Targets(
             keyspace=options.keyspace,
             dlq_topic=options.dlq_topic,
@@ -117,6 +118,7 @@ def start_query(
             sink_probe=lambda: probe(settings),
         ),
         MetricsLog(options.metrics_file),
+        expected_ids=schemas.recent_ids(value_subject(options.topic)),
     )
     query = (
         reader.load()

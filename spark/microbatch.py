@@ -5,8 +5,8 @@ Runs in ``foreachBatch`` on the driver; everything per row is a Spark SQL expres
 1. The batch is framed (magic byte, schema id). Its writer ids are expected to be those of the
    previous batch, resolved through the registry (cached): the batch is decoded, checked and
    written in one pass, which also counts the rows of other ids. Only when there are such rows
-   (a new writer version, a producer's first record) does a second pass list their ids and
-   handle them (the first batch after a start lists its ids ahead).
+   (a new writer version, another producer's first record) does a second pass list their ids
+   and handle them. A starting job expects the ids of the subject's newest versions.
 2. Each listed id gets its own ``from_avro(body, writer, {"avroSchema": reader})``, chosen by
    one ``CASE`` on the row's id, in one pass over the batch (a union of per-id groups re-scanned
    the batch once per id: 36x slower with 50 ids, ``docs/performance.md``). A listed id the batch
@@ -131,13 +131,15 @@ class BatchProcessor:
         schemas: WriterSchemas,
         targets: Targets,
         metrics: MetricsLog,
+        expected_ids: Sequence[int] = (),
     ) -> None:
         self._reader = reader
         self._schemas = schemas
         self._targets = targets
         self._metrics = metrics
-        self._listed: list[int] = []
-        """The writer ids of the last batch, decoded in the first pass of the next."""
+        self._listed = sorted(expected_ids)
+        """The writer ids of the last batch (at first those expected, for example the subject's
+        newest versions), decoded in the first pass of the next."""
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         self._metrics.record(self.process(batch, batch_id))
@@ -149,7 +151,7 @@ class BatchProcessor:
         listed = self._listed
         if listed:
             passes = [self._pass(framed, batch_id, listed)]
-        else:  # the first batch lists its ids ahead, over a cached batch: read from Kafka once
+        else:  # no id expected: the batch lists its ids ahead, cached so Kafka is read once
             cached = framed.persist(StorageLevel.MEMORY_AND_DISK)
             try:
                 listed = _schema_ids(cached)

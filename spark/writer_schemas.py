@@ -10,15 +10,18 @@ most ``MAX_LOOKUPS_PER_BATCH`` new ids per batch (the others are unknown for tha
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TypeVar
 
-from clients.registry import Registry
+from clients.registry import Registry, RegistryError
 from config import Settings
 
 MAX_CACHED = 1024
 MAX_LOOKUPS_PER_BATCH = 64
+RECENT_VERSIONS = 16
+log = logging.getLogger(__name__)
 V = TypeVar("V")
 
 
@@ -58,6 +61,17 @@ class WriterSchemas:
                 )
                 resolved.append(WriterSchema(schema_id, None, reason))
         return resolved
+
+    def recent_ids(self, subject: str, count: int = RECENT_VERSIONS) -> list[int]:
+        """The schema ids of the subject's newest ``count`` versions: the ids a starting job
+        expects in its first batch. Empty when the subject has none or the registry does not
+        answer (the first batch then lists its ids itself)."""
+        try:
+            versions = self._registry.versions(subject)[-count:]
+            return sorted({self._registry.version(subject, v).schema_id for v in versions})
+        except RegistryError as exc:
+            log.warning("the first batch will list its writer ids itself: %s", exc)
+            return []
 
     def resolve(self, schema_id: int) -> WriterSchema:
         """The writer schema of ``schema_id``; raises only on registry failures."""
