@@ -229,7 +229,6 @@ class SourceSettings(BaseModel):
     """The randomuser-compatible HTTP source and how patiently it is called."""
 
     url: str = "https://randomuser.me/api/1.4/"
-    batch_size: int = Field(default=1000, ge=1, le=5000)
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
     max_attempts: int = Field(default=6, ge=1)
