@@ -43,6 +43,7 @@ test: setup ## every test, unit to end-to-end, on real services
 	$(PY) -m codegen --check
 	$(PY) -m codegen --check-compat
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -312,9 +312,7 @@ class BatchProcessor:
         return {str(row["rule"]): int(row["count"]) for row in counts}
 
 
-def classify(
-    framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice
-) -> DataFrame:
+def classify(framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice) -> DataFrame:
     """Every row: Kafka metadata, its projected columns, and its reject reason (or null)."""
     contract = choice.contract
     reader = contract.reader_schema
@@ -351,7 +349,7 @@ def classify(
         fn.when(~fn.col(SCHEMA_ID).isin(listed), _reason(UNLISTED, "", "left for another pass")),
         _writer_problems(writers, choice),
         _undecodable(contract),
-        _first_broken_rule(contract),
+        first_broken_rule(contract),
     )
     return projected.withColumn(ERROR, _kept_above_filters(error)).drop(
         "value", _FRAMING, TEXTS_OK_COLUMN, NOW_COLUMN
@@ -533,7 +531,7 @@ def _undecodable(contract: ReaderContract) -> Column:
     return fn.when(undecodable, _reason("wire:undecodable", "", message))
 
 
-def _first_broken_rule(contract: ReaderContract) -> Column:
+def first_broken_rule(contract: ReaderContract) -> Column:
     """The first rule the decoded row breaks (false, not null), in the contract's order."""
     if not contract.rules:
         return fn.lit(None)
