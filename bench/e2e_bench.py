@@ -27,7 +27,6 @@ import io
 import json
 import os
 import statistics
-import struct
 import tempfile
 import time
 import uuid
@@ -59,6 +58,7 @@ from clients.kafka import delete_topics, ensure_topics, producer_config
 from clients.registry import Registry, value_subject
 from config import Settings
 from ops.migrate import apply_generated
+from producer.avro import wire_header
 from producer.publish import Origin, UserPublisher
 from producer.records import build_user
 from spark import wire
@@ -480,7 +480,7 @@ def _version_schemas(contract: ReaderContract) -> list[str]:
 
 def _framer(schema: str, schema_id: int) -> Callable[[dict[str, Any]], bytes]:
     parsed = fastavro.parse_schema(json.loads(schema))
-    header = b"\x00" + struct.pack(">I", schema_id)
+    header = wire_header(schema_id)
 
     def frame(record: dict[str, Any]) -> bytes:
         out = io.BytesIO(header)

@@ -24,6 +24,7 @@ from bench.e2e_bench import QUIET
 from codegen.rule_compile import NOW_COLUMN
 from codegen.rules import TEXTS_OK_COLUMN
 from config import load_settings
+from producer.avro import wire_header
 from producer.records import build_user
 from spark import wire
 from spark.contract import ReaderContract
@@ -45,7 +46,7 @@ def framed_users(count: int) -> list[tuple[bytes]]:
     for page in range(1, -(-count // _PAGE) + 1):
         for user in make_page("rules-bench", page, _PAGE, tuple(NATIONALITIES))["results"]:
             record = build_user(user, source="offline://rules-bench", ingested_at=now)
-            rows.append((b"\x00\x00\x00\x00\x01" + record.avro_binary(),))
+            rows.append((wire_header(1) + record.avro_binary(),))
     return rows[:count]
 
 

@@ -14,6 +14,11 @@ from typing import Protocol
 MAGIC = b"\x00"
 
 
+def wire_header(schema_id: int) -> bytes:
+    """The five bytes before the Avro body: the magic byte and the big-endian schema id."""
+    return MAGIC + struct.pack(">I", schema_id)
+
+
 class AvroRecord(Protocol):
     """A generated record class: it encodes itself."""
 
@@ -25,7 +30,7 @@ class FramedAvroSerializer:
 
     def __init__(self, schema_id: int) -> None:
         self.schema_id = schema_id
-        self._header = MAGIC + struct.pack(">I", schema_id)
+        self._header = wire_header(schema_id)
 
     def __call__(self, record: AvroRecord) -> bytes:
         """The framed value of ``record``; a value it cannot encode raises (any type)."""

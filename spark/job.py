@@ -29,7 +29,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.listener import StreamingQueryListener
 from pyspark.sql.streaming.query import StreamingQuery
 
-from clients.cassandra import connect, probe
+from clients.cassandra import connect, probe, table_keyspace
 from clients.cassandra_schema import ApplyReport, Migration, apply_migrations, prepare_keyspace
 from clients.kafka import end_offsets
 from clients.registry import Registry, value_subject
@@ -84,7 +84,7 @@ class JobOptions:
         return cls(
             topic=topic or settings.kafka.topic,
             dlq_topic=dlq_topic or settings.kafka.dlq_topic,
-            keyspace=keyspace or settings.cassandra.keyspace or contract.keyspace,
+            keyspace=keyspace or table_keyspace(settings, contract.keyspace),
             checkpoint=checkpoint or str(settings.spark.checkpoint_dir),
             trigger=trigger or settings.spark.trigger_interval,
             metrics_file=metrics_file or settings.spark.metrics_file,
