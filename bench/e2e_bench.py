@@ -143,12 +143,12 @@ def run(settings: Settings, say: Say = print) -> dict[str, Any]:
     results: dict[str, Any] = {"master": settings.spark.master, "backlog_users": len(backlog)}
     with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _scratch(settings) as names:
         bench = Bench(spark, settings, contract, Path(tmp), say)
-        say(f"e2e [0/6] warm-up: {WARMUP_USERS:,} users through each job (JIT, connections)")
         warm = backlog[:WARMUP_USERS]
+        say(f"e2e [0/6] warm-up: {len(warm):,} users through each job (JIT, connections)")
         _drain_avro(bench, names.new(bench, "warm_avro"), warm)
         _drain_seed(bench, names.new(bench, "warm_seed"), warm)
         warm_versions = names.new(bench, "warm_versions")
-        _produce_versions(bench, warm_versions, warm, spread=True)
+        _produce_versions(bench, warm_versions, _avro_records(warm), spread=True)
         _drained_job(bench, warm_versions, len(warm))
         avro_topic = names.new(bench, "avro")
         say("e2e [1/6] avro: producing the backlog, then draining it with the job")
@@ -500,8 +500,9 @@ def _live_migrated(bench: Bench, name: str) -> None:
 
 def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> dict[str, Any]:
     many, one = names.new(bench, "versions"), names.new(bench, "one_version")
-    _produce_versions(bench, many, users, spread=True)
-    _produce_versions(bench, one, users, spread=False)
+    records = _avro_records(users)
+    _produce_versions(bench, many, records, spread=True)
+    _produce_versions(bench, one, records, spread=False)
     spread = _drained_job(bench, many, len(users))
     single = _drained_job(bench, one, len(users))
     return {
@@ -512,19 +513,22 @@ def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> 
     }
 
 
+def _avro_records(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [build_user(u, source=SOURCE, ingested_at=_NOW).to_avro() for u in users]
+
+
 def _produce_versions(
-    bench: Bench, topic: str, users: list[dict[str, Any]], *, spread: bool
+    bench: Bench, topic: str, records: list[dict[str, Any]], *, spread: bool
 ) -> None:
     """Register versions 1..VERSIONS+1 for ``topic``, take its table to the newest, and produce
-    ``users`` spread over versions 2..VERSIONS+1 in turn, or all with the newest."""
+    ``records`` spread over versions 2..VERSIONS+1 in turn, or all with the newest."""
     schemas = _version_schemas(bench.contract)
     with Registry(bench.settings.registry) as registry:
         ids = [registry.register(value_subject(topic), s).schema_id for s in schemas]
     _live_migrated(bench, topic)
     framers = [_framer(s, i) for s, i in zip(schemas[1:], ids[1:], strict=True)]
     producer = Producer(producer_config(bench.settings, **BATCHING))
-    for index, user in enumerate(users):
-        record = build_user(user, source=SOURCE, ingested_at=_NOW).to_avro()
+    for index, record in enumerate(records):
         frame = framers[index % VERSIONS] if spread else framers[-1]
         _produce_retrying(producer, topic, str(record["id"]).encode(), frame(record))
     if producer.flush(120):

@@ -21,14 +21,12 @@ from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
 from bench.e2e_bench import QUIET
-from codegen.rule_compile import NOW_COLUMN
-from codegen.rules import TEXTS_OK_COLUMN
 from config import load_settings
 from producer.avro import wire_header
 from producer.records import build_user
 from spark import wire
 from spark.contract import ReaderContract
-from spark.microbatch import first_broken_rule, rule_clock
+from spark.microbatch import first_broken_rule, rule_broken, rule_inputs
 from spark.session import build_session
 from stack.offline_source import NATIONALITIES, make_page
 
@@ -68,18 +66,12 @@ def run(count: int = USERS) -> dict[str, float]:
     contract = ReaderContract.current()
     frames = spark.createDataFrame(framed_users(count), "value binary")
     value = from_avro(wire.avro_body(fn.col("value")), contract.reader_schema)
-    decoded = (
-        frames.select(value.alias("value"))
-        .withColumn(TEXTS_OK_COLUMN, fn.expr(contract.texts_ok or "true"))
-        .withColumn(NOW_COLUMN, rule_clock())
-        .cache()
-    )
+    decoded = frames.select(value.alias("value")).select("value", *rule_inputs(contract)).cache()
     decoded.count()
     decoded = reduce(DataFrame.unionAll, [decoded] * REPEAT)  # the cache, read REPEAT times
     rows = decoded.count()
     checks = {
-        f"{name}:{field}": fn.when(~fn.coalesce(fn.expr(sql), fn.lit(True)), 1)
-        for name, field, _, sql in contract.rules
+        f"{name}:{field}": fn.when(rule_broken(sql), 1) for name, field, _, sql in contract.rules
     }
     checks["all rules"] = first_broken_rule(contract)
     for check in checks.values():  # warm-up: the JIT compiles what the figures then measure

@@ -340,8 +340,7 @@ def classify(framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderC
         _FRAMING,
         "value",
         *(fn.expr(sql).alias(column) for column, sql in contract.projection),
-        fn.expr(contract.texts_ok or "true").alias(TEXTS_OK_COLUMN),
-        rule_clock().alias(NOW_COLUMN),
+        *rule_inputs(contract),
     )
     listed = [w.schema_id for w in writers]
     error = fn.coalesce(
@@ -531,12 +530,27 @@ def _undecodable(contract: ReaderContract) -> Column:
     return fn.when(undecodable, _reason("wire:undecodable", "", message))
 
 
+def rule_inputs(contract: ReaderContract) -> list[Column]:
+    """The columns the contract's rules read beside ``value``: the check of all texts at once,
+    and ``now``."""
+    return [
+        fn.expr(contract.texts_ok or "true").alias(TEXTS_OK_COLUMN),
+        rule_clock().alias(NOW_COLUMN),
+    ]
+
+
+def rule_broken(sql: str) -> Column:
+    """Whether a row breaks the rule whose Spark SQL is ``sql``: only false breaks it, null
+    (unknown) lets the row through, like a SQL ``CHECK``."""
+    return ~fn.coalesce(fn.expr(sql), fn.lit(True))
+
+
 def first_broken_rule(contract: ReaderContract) -> Column:
     """The first rule the decoded row breaks (false, not null), in the contract's order."""
     if not contract.rules:
         return fn.lit(None)
     branches = [
-        (~fn.coalesce(fn.expr(sql), fn.lit(True)), _reason(name, field, message))
+        (rule_broken(sql), _reason(name, field, message))
         for name, field, message, sql in contract.rules
     ]
     # one flat CASE: Spark splits its branches into methods small enough for the JIT (a nest

@@ -27,7 +27,7 @@ from pyspark.sql.types import IntegerType, StructField, StructType
 
 from codegen.generate import render_all, write
 from codegen.rule_compile import NOW_COLUMN
-from spark.microbatch import rule_clock
+from spark.microbatch import rule_broken, rule_clock
 
 pytestmark = pytest.mark.spark
 
@@ -240,7 +240,7 @@ def _spark_broken(spark: SparkSession, modules: list[tuple[ModuleType, ModuleTyp
         rows.append((index, tuple(data[f.name] for f in schema.fields)))
         rules = [r for r in modules[index][1].RULES if r[0] == "case"]
         assert len(rules) == 1, modules[index][1].RULES
-        broken = fn.expr(f"NOT coalesce({rules[0][3]}, TRUE)")
+        broken = rule_broken(rules[0][3])
         columns.append(fn.when(fn.col("case") == index, broken))
     frame = spark.createDataFrame(
         rows, StructType([StructField("case", IntegerType()), StructField("value", schema)])

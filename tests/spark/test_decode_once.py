@@ -9,7 +9,6 @@ plans below must hold one decoder per writer schema present, whatever the filter
 from __future__ import annotations
 
 import dataclasses
-import struct
 from datetime import UTC, datetime
 
 import pytest
@@ -26,6 +25,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from producer.avro import wire_header
 from producer.records import build_user
 from spark.contract import ReaderContract
 from spark.microbatch import ERROR, classify, frame
@@ -63,7 +63,7 @@ def _batch(spark: SparkSession) -> DataFrame:
         for u in make_users(4, "once")
     ]
     records[-1] = dataclasses.replace(records[-1], email="no-at-sign")
-    header = b"\x00" + struct.pack(">I", SCHEMA_ID)
+    header = wire_header(SCHEMA_ID)
     rows = [
         (r.id.bytes, header + r.avro_binary(), "t", 0, offset, now, 0, None)
         for offset, r in enumerate(records)

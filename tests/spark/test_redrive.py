@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from pyspark.sql import SparkSession
 from clients.registry import value_subject
 from config import Settings
 from ops.redrive import redrive
+from producer.avro import wire_header
 from spark.contract import ReaderContract
 from spark.job import start_query
 from spark.metrics import MetricsLog
@@ -43,7 +43,7 @@ def _variant(contract: ReaderContract) -> str:
 def _frame(schema_id: int, schema: str, record: dict[str, Any]) -> bytes:
     body = io.BytesIO()
     fastavro.schemaless_writer(body, fastavro.parse_schema(json.loads(schema)), record)
-    return b"\x00" + struct.pack(">I", schema_id) + body.getvalue()
+    return wire_header(schema_id) + body.getvalue()
 
 
 def test_records_with_a_late_registered_schema_are_redriven_once(
