@@ -203,7 +203,9 @@ class SparkSettings(BaseModel):
     jars: list[str] = []
     packages: list[str] = []
     checkpoint_dir: Path = REPO_ROOT / ".stack" / "checkpoints" / "users_created"
-    trigger_interval: str = "2 seconds"
+    trigger_interval: str = "1 second"
+    """How often a micro-batch starts when data waits: the floor of produce-to-queryable latency
+    (``docs/performance.md``). A backlog runs its batches back to back."""
     max_offsets_per_trigger: int | None = Field(default=50_000, ge=1)
     """Bound on one micro-batch (also the first one after an outage); None: no bound."""
     restart_backoff_max_s: float = Field(default=60.0, gt=0)

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dlq-topic", help="Kafka topic for rejected messages")
     parser.add_argument("--keyspace", help="Cassandra keyspace of the table")
     parser.add_argument("--checkpoint", help="checkpoint directory or URI")
-    parser.add_argument("--trigger", help="micro-batch interval, e.g. '2 seconds'")
+    parser.add_argument("--trigger", help="micro-batch interval, e.g. '1 second'")
     parser.add_argument("--metrics-file", type=Path, help="JSON-lines file of batch figures")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

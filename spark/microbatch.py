@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any
 
 from py4j.protocol import Py4JJavaError
@@ -106,6 +106,10 @@ class Targets:
     """Rows Cassandra may refuse in one batch before the failure is treated as systemic."""
 
 
+CLASSIFIERS_KEPT = 8
+"""Classifiers kept for reuse: a batch usually has the writers of the one before, and a second
+pass those of a new version."""
+
 PERCENTS = [i / 100 for i in range(101)]
 """Quantiles of each batch's latency that the metrics keep (enough to merge batches)."""
 
@@ -140,14 +144,21 @@ class BatchProcessor:
         self._listed = sorted(expected_ids)
         """The writer ids of the last batch (at first those expected, for example the subject's
         newest versions), decoded in the first pass of the next."""
+        self._classifiers: dict[tuple[object, ...], Classifier] = {}
+        """The classifiers of recent passes, by writers and reader (see ``Classifier``)."""
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         self._metrics.record(self.process(batch, batch_id))
 
+    @cached_property
+    def _columns(self) -> _BatchColumns:
+        """Built at the first batch (a column needs a running Spark), then reused."""
+        return _BatchColumns.build()
+
     def process(self, batch: DataFrame, batch_id: int) -> BatchMetrics:
         """Write the good rows of ``batch`` to Cassandra and the rejects to the DLQ."""
         started = time.time()
-        framed = frame(batch)
+        framed = batch.select(*self._columns.frame)
         listed = self._listed
         if listed:
             passes = [self._pass(framed, batch_id, listed)]
@@ -186,12 +197,20 @@ class BatchProcessor:
         not frame); the others are left for another pass, and counted."""
         writers = self._schemas.resolve_batch(listed)
         choice = self._reader.reader_for(writers)
-        classified = classify(framed, writers, choice)
+        classified = self._classifier(writers, choice).apply(framed)
         figures, refused = self._write_good(classified, batch_id, choice.contract)
         by_rule = self._reject(classified) if figures.read > figures.good else {}
         if refused:
             by_rule["sink:rejected"] = refused
         return _Pass(figures, refused, by_rule, choice.contract.version)
+
+    def _classifier(self, writers: list[WriterSchema], choice: ReaderChoice) -> Classifier:
+        key = (tuple(writers), choice.contract, tuple(sorted(choice.refused.items())))
+        found = self._classifiers.pop(key, None) or Classifier.build(writers, choice)
+        self._classifiers[key] = found  # newest last; the oldest goes beyond CLASSIFIERS_KEPT
+        while len(self._classifiers) > CLASSIFIERS_KEPT:
+            del self._classifiers[next(iter(self._classifiers))]
+        return found
 
     def _write_good(
         self, classified: DataFrame, batch_id: int, contract: ReaderContract
@@ -201,27 +220,7 @@ class BatchProcessor:
         The figures are observed during the write (one Spark job). When Cassandra refuses rows,
         they are computed by a job of their own, and the refused rows isolated.
         """
-        good = fn.col(ERROR).isNull()
-        unlisted = fn.coalesce(fn.col(ERROR)["rule"] == UNLISTED, fn.lit(False))
-        kafka_ms = fn.when(good, fn.col("_kafka_timestamp").cast("double") * 1000.0)
-        figures = (
-            fn.count_if(~unlisted).alias("read"),
-            fn.count_if(good).alias("good"),
-            fn.count_if(unlisted).alias("unlisted"),
-            fn.array_join(
-                fn.array_sort(fn.collect_set(fn.when(~unlisted, fn.col(SCHEMA_ID)))).cast(
-                    "array<string>"
-                ),
-                ",",
-            ).alias("present"),
-            # an array does not survive Observation.get (it comes back as a Java object): text
-            fn.array_join(
-                fn.percentile_approx(kafka_ms, fn.array(*map(fn.lit, PERCENTS))).cast(
-                    "array<string>"
-                ),
-                ",",
-            ).alias("kafka_ms"),
-        )
+        good, figures = fn.col(ERROR).isNull(), self._columns.figures
         observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
         try:
             self._save(classified.observe(observation, *figures).where(good), contract)
@@ -239,7 +238,7 @@ class BatchProcessor:
         try:
             rows.select(
                 *contract.columns,
-                write_time(fn.col("_kafka_timestamp"), fn.col("_kafka_offset")).alias(WRITETIME),
+                self._columns.write_time,
             ).write.format("org.apache.spark.sql.cassandra").options(
                 **self._targets.cassandra_options
             ).options(
@@ -312,47 +311,125 @@ class BatchProcessor:
         return {str(row["rule"]): int(row["count"]) for row in counts}
 
 
+@dataclass(frozen=True)
+class _BatchColumns:
+    """The columns every batch uses the same: built once, as each costs calls into the JVM."""
+
+    frame: tuple[Column, ...]
+    figures: tuple[Column, ...]
+    write_time: Column
+
+    @classmethod
+    def build(cls) -> _BatchColumns:
+        return cls(
+            frame=frame_columns(),
+            figures=_figure_columns(),
+            write_time=write_time(fn.col("_kafka_timestamp"), fn.col("_kafka_offset")).alias(
+                WRITETIME
+            ),
+        )
+
+
+def _figure_columns() -> tuple[Column, ...]:
+    """What a pass observes during its write: rows read, good and left for another pass, the
+    writer ids present, and the good rows' Kafka timestamps at ``PERCENTS``."""
+    good = fn.col(ERROR).isNull()
+    unlisted = fn.coalesce(fn.col(ERROR)["rule"] == UNLISTED, fn.lit(False))
+    kafka_ms = fn.when(good, fn.col("_kafka_timestamp").cast("double") * 1000.0)
+    return (
+        fn.count_if(~unlisted).alias("read"),
+        fn.count_if(good).alias("good"),
+        fn.count_if(unlisted).alias("unlisted"),
+        fn.array_join(
+            fn.array_sort(fn.collect_set(fn.when(~unlisted, fn.col(SCHEMA_ID)))).cast(
+                "array<string>"
+            ),
+            ",",
+        ).alias("present"),
+        # an array does not survive Observation.get (it comes back as a Java object): text
+        fn.array_join(
+            fn.percentile_approx(kafka_ms, fn.array(*map(fn.lit, PERCENTS))).cast("array<string>"),
+            ",",
+        ).alias("kafka_ms"),
+    )
+
+
 def classify(framed: DataFrame, writers: Sequence[WriterSchema], choice: ReaderChoice) -> DataFrame:
     """Every row: Kafka metadata, its projected columns, and its reject reason (or null)."""
-    contract = choice.contract
-    reader = contract.reader_schema
+    return Classifier.build(writers, choice).apply(framed)
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """The columns that classify a pass's rows, for one set of writer schemas and one reader.
+
+    Built once and kept while the batches hold the same writers: building them takes about
+    2,500 calls from Python into the JVM, 0.4 s of every micro-batch when it was done per batch
+    (``docs/performance.md``). Only the rules' clock is made per batch.
+    """
+
+    value: Column
+    projected: tuple[Column, ...]
+    projected_names: tuple[str, ...]
+    texts_ok: Column
+    error: Column
+
+    @classmethod
+    def build(cls, writers: Sequence[WriterSchema], choice: ReaderChoice) -> Classifier:
+        """The classifier of ``writers`` decoded into ``choice``'s reader."""
+        contract = choice.contract
+        listed = [w.schema_id for w in writers]
+        error = fn.coalesce(
+            fn.col(_FRAMING),
+            fn.when(
+                ~fn.col(SCHEMA_ID).isin(listed), _reason(UNLISTED, "", "left for another pass")
+            ),
+            _writer_problems(writers, choice),
+            _undecodable(contract),
+            first_broken_rule(contract),
+        )
+        return cls(
+            value=_decoded(writers, choice),
+            projected=tuple(fn.expr(sql).alias(column) for column, sql in contract.projection),
+            projected_names=tuple(column for column, _ in contract.projection),
+            texts_ok=texts_ok(contract),
+            error=_kept_above_filters(error),
+        )
+
+    def apply(self, framed: DataFrame) -> DataFrame:
+        """``framed`` (see :func:`frame`) classified."""
+        decoded = framed.select(*META, SCHEMA_ID, _FRAMING, self.value.alias("value"))
+        checked = decoded.select(
+            *META,
+            SCHEMA_ID,
+            _FRAMING,
+            "value",
+            *self.projected,
+            self.texts_ok,
+            rule_clock().alias(NOW_COLUMN),  # per batch: the rest is built once
+        )
+        return checked.select(*META, SCHEMA_ID, *self.projected_names, self.error.alias(ERROR))
+
+
+def _decoded(writers: Sequence[WriterSchema], choice: ReaderChoice) -> Column:
+    """The row's value in the reader schema: one ``from_avro`` per decodable writer, chosen by
+    the row's writer id; null for the others."""
+    reader = choice.contract.reader_schema
     options = {"avroSchema": reader, "mode": "PERMISSIVE"}
     body = wire.avro_body(fn.col("_kafka_value"))
     null_value = from_avro(fn.lit(None).cast("binary"), reader, options)  # typed null
     decodable = {
         w.schema_id: w for w in writers if w.avro_json and w.schema_id not in choice.refused
     }
-    value = null_value
-    if decodable:
-        branches = [
-            (fn.col(SCHEMA_ID) == schema_id, from_avro(body, writer.avro_json or "", options))
-            for schema_id, writer in sorted(decodable.items())
-        ]
-        value = reduce(
-            lambda case, branch: case.when(*branch),
-            branches[1:],
-            fn.when(*branches[0]),
-        ).otherwise(null_value)
-    decoded = framed.withColumn("value", value)
-    projected = decoded.select(
-        *META,
-        SCHEMA_ID,
-        _FRAMING,
-        "value",
-        *(fn.expr(sql).alias(column) for column, sql in contract.projection),
-        *rule_inputs(contract),
-    )
-    listed = [w.schema_id for w in writers]
-    error = fn.coalesce(
-        fn.col(_FRAMING),
-        fn.when(~fn.col(SCHEMA_ID).isin(listed), _reason(UNLISTED, "", "left for another pass")),
-        _writer_problems(writers, choice),
-        _undecodable(contract),
-        first_broken_rule(contract),
-    )
-    return projected.withColumn(ERROR, _kept_above_filters(error)).drop(
-        "value", _FRAMING, TEXTS_OK_COLUMN, NOW_COLUMN
-    )
+    if not decodable:
+        return null_value
+    branches = [
+        (fn.col(SCHEMA_ID) == schema_id, from_avro(body, writer.avro_json or "", options))
+        for schema_id, writer in sorted(decodable.items())
+    ]
+    return reduce(
+        lambda case, branch: case.when(*branch), branches[1:], fn.when(*branches[0])
+    ).otherwise(null_value)
 
 
 class _RowsRefusedError(Exception):
@@ -509,12 +586,14 @@ def _kept_above_filters(column: Column) -> Column:
 
 def rule_clock() -> Column:
     """What the contract's rules read as ``now``: this moment, as a column whose value stays
-    out of Spark's generated code. ``current_timestamp()`` is folded into a long literal that
-    is written into the code, so each micro-batch's code differed and was compiled again (about
-    0.4 s a batch, ``docs/performance.md``); a string literal is passed to the code by
-    reference, and the fence keeps the optimizer from folding it."""
-    micros = str(time.time_ns() // 1000)
-    return fn.timestamp_micros(_kept_above_filters(fn.lit(micros)).cast("long"))
+    out of Spark's generated code, so every micro-batch runs the same compiled (and
+    JIT-compiled) code. A literal timestamp (``current_timestamp()`` included) is written into
+    the code, so each batch compiled its code again, twice, and ran it cold (about 0.3 s a
+    batch, ``docs/performance.md``); an array literal is passed to the code by reference, and
+    the fence keeps the optimizer from folding the element out of it (it pushes a cast into a
+    ``CASE``, and folded the string literal this used before)."""
+    micros = time.time_ns() // 1000
+    return fn.timestamp_micros(_kept_above_filters(fn.array(fn.lit(micros)))[0])
 
 
 def _undecodable(contract: ReaderContract) -> Column:
@@ -533,10 +612,12 @@ def _undecodable(contract: ReaderContract) -> Column:
 def rule_inputs(contract: ReaderContract) -> list[Column]:
     """The columns the contract's rules read beside ``value``: the check of all texts at once,
     and ``now``."""
-    return [
-        fn.expr(contract.texts_ok or "true").alias(TEXTS_OK_COLUMN),
-        rule_clock().alias(NOW_COLUMN),
-    ]
+    return [texts_ok(contract), rule_clock().alias(NOW_COLUMN)]
+
+
+def texts_ok(contract: ReaderContract) -> Column:
+    """Whether all the row's texts are valid UTF-8, checked at once (a rule input)."""
+    return fn.expr(contract.texts_ok or "true").alias(TEXTS_OK_COLUMN)
 
 
 def rule_broken(sql: str) -> Column:
@@ -560,11 +641,17 @@ def first_broken_rule(contract: ReaderContract) -> Column:
 
 def frame(batch: DataFrame) -> DataFrame:
     """The Kafka rows, renamed, with their framing reason (or null) and schema id."""
-    renamed = batch.select(*(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS))
-    problem = wire.framing_error(fn.col("_kafka_value"))
-    return renamed.withColumn(
-        _FRAMING, fn.when(problem.isNotNull(), _reason("wire:framing", "", problem))
-    ).withColumn(SCHEMA_ID, fn.when(problem.isNull(), wire.schema_id(fn.col("_kafka_value"))))
+    return batch.select(*frame_columns())
+
+
+def frame_columns() -> tuple[Column, ...]:
+    """The columns of :func:`frame`, over the Kafka source's columns."""
+    problem = wire.framing_error(fn.col("value"))
+    return (
+        *(fn.col(c).alias(f"_kafka_{c}") for c in _KAFKA_COLUMNS),
+        fn.when(problem.isNotNull(), _reason("wire:framing", "", problem)).alias(_FRAMING),
+        fn.when(problem.isNull(), wire.schema_id(fn.col("value"))).alias(SCHEMA_ID),
+    )
 
 
 def _schema_ids(framed: DataFrame) -> list[int]:

@@ -20,7 +20,9 @@ from config import Settings
 
 MAX_CACHED = 1024
 MAX_LOOKUPS_PER_BATCH = 64
-RECENT_VERSIONS = 16
+RECENT_VERSIONS = MAX_LOOKUPS_PER_BATCH
+"""Versions whose ids a starting job expects (one pass over a backlog of as many versions; 16
+left a 50-version backlog's first batch to a second pass over two thirds of its rows)."""
 log = logging.getLogger(__name__)
 V = TypeVar("V")
 
