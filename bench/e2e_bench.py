@@ -54,6 +54,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from bench.cpu import CpuMeter
 from clients.cassandra import connect
 from clients.kafka import delete_topics, ensure_topics, producer_config
 from clients.registry import Registry, value_subject
@@ -130,6 +131,7 @@ class Bench:
     contract: ReaderContract
     workdir: Path
     say: Say
+    cpu: CpuMeter
 
 
 def run(settings: Settings, say: Say = print) -> dict[str, Any]:
@@ -143,7 +145,7 @@ def run(settings: Settings, say: Say = print) -> dict[str, Any]:
     steady = _api_users(steady_users, "bench-steady")
     results: dict[str, Any] = {"master": settings.spark.master, "backlog_users": len(backlog)}
     with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _scratch(settings) as names:
-        bench = Bench(spark, settings, contract, Path(tmp), say)
+        bench = Bench(spark, settings, contract, Path(tmp), say, CpuMeter.of(spark, settings))
         warm = backlog[:WARMUP_USERS]
         say(f"e2e [0/6] warm-up: {len(warm):,} users through each job (JIT, connections)")
         _drain_avro(bench, names.new(bench, "warm_avro"), warm)
@@ -193,8 +195,15 @@ def summary(results: Mapping[str, Any]) -> str:
         f"{many['one_version_rows_per_s']:,.0f})\n"
         f"  latency p50/p95 at {STEADY_RATE:,} rows/s: avro {avro['latency_s_p50']}/"
         f"{avro['latency_s_p95']} s, JSON baseline {seed['latency_s_p50']}/"
-        f"{seed['latency_s_p95']} s"
+        f"{seed['latency_s_p95']} s\n"
+        f"  CPU µs a row, Spark JVM/Cassandra: avro job {_cpu(avro)}, sink ceiling "
+        f"{_cpu(ceiling)}, JSON baseline {_cpu(seed)}"
     )
+
+
+def _cpu(result: Mapping[str, Any]) -> str:
+    used = result.get("cpu_us_per_row", {})
+    return f"{used.get('spark', '?')}/{used.get('cassandra', '?')}"
 
 
 def _api_users(count: int, seed: str) -> list[dict[str, Any]]:
@@ -293,9 +302,11 @@ def _job_read(bench: Bench, name: str) -> Counter:
 
 def _drained_job(bench: Bench, name: str, rows: int) -> dict[str, Any]:
     """Start the job on topic ``name`` and wait until it has read and written ``rows`` rows."""
+    before = bench.cpu.read()
     query = _start_job(bench, name)
     table = f"{name}.{bench.contract.table}"
-    return _drained(query, bench.settings, table, rows, _job_read(bench, name))
+    drained = _drained(query, bench.settings, table, rows, _job_read(bench, name))
+    return {**drained, "cpu_us_per_row": bench.cpu.per_row(before, rows)}
 
 
 Counter = Callable[[], tuple[int, int]]
@@ -426,8 +437,10 @@ def _start_seed(bench: Bench, name: str) -> StreamingQuery:
 
 def _drain_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
     _produce_json(bench.settings, name, users, _ignore)
+    before = bench.cpu.read()
     query = _start_seed(bench, name)
-    return _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    drained = _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    return {**drained, "cpu_us_per_row": bench.cpu.per_row(before, len(users))}
 
 
 # -- the sink alone -------------------------------------------------------------------------------
@@ -454,13 +467,15 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
         .cache()
     )
     count = rows.count()
+    before = bench.cpu.read()
     started = time.perf_counter()
     rows.write.format("org.apache.spark.sql.cassandra").options(
         **cassandra_options(bench.settings.cassandra)
     ).options(keyspace=name, table=bench.contract.table, writetime=WRITETIME).mode("append").save()
     seconds = time.perf_counter() - started
+    cpu = bench.cpu.per_row(before, count)
     rows.unpersist()
-    return {"rows": count, "rows_per_s": round(count / seconds, 1)}
+    return {"rows": count, "rows_per_s": round(count / seconds, 1), "cpu_us_per_row": cpu}
 
 
 # -- many writer versions -------------------------------------------------------------------------

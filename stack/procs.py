@@ -103,6 +103,15 @@ def process_tree(pid: int) -> set[int]:
     return tree
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user and system) ``pid`` has used so far, or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float | None:
     """Resident memory of ``pid`` in MiB (VmRSS), or None when it is gone."""
     try:

@@ -1,0 +1,50 @@
+"""CPU time of the end-to-end benchmark's processes per row written: where a drain's time goes.
+
+On a machine where Spark and Cassandra share the cores, a drain is as fast as the CPU-seconds
+both spend per row allow; these figures show which side grew when a rate moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+
+from config import Settings
+from stack.control import status
+from stack.procs import cpu_seconds
+
+MEASURED = ("cassandra", "kafka")
+"""The stack's services measured beside the Spark JVM (driver and executors, local master)."""
+
+
+@dataclass(frozen=True)
+class CpuMeter:
+    """The processes to measure, by name."""
+
+    pids: dict[str, int]
+
+    @classmethod
+    def of(cls, spark: SparkSession, settings: Settings) -> CpuMeter:
+        """The Spark JVM of ``spark`` and the local stack's Cassandra and Kafka."""
+        jvm = spark._jvm
+        assert jvm is not None
+        pids = {"spark": int(jvm.java.lang.ProcessHandle.current().pid())}
+        for row in status(settings):
+            if row.name in MEASURED and row.pid is not None:
+                pids[row.name] = row.pid
+        return cls(pids)
+
+    def read(self) -> dict[str, float]:
+        """CPU-seconds used so far by each process that is still there."""
+        used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return {name: seconds for name, seconds in used.items() if seconds is not None}
+
+    def per_row(self, before: dict[str, float], rows: int) -> dict[str, float]:
+        """Microseconds of CPU per row each process used since ``before`` (a ``read``)."""
+        now = self.read()
+        return {
+            name: round((now[name] - before[name]) * 1e6 / rows, 1)
+            for name in before
+            if name in now
+        }
