@@ -197,7 +197,8 @@ def summary(results: Mapping[str, Any]) -> str:
         f"{avro['latency_s_p95']} s, JSON baseline {seed['latency_s_p50']}/"
         f"{seed['latency_s_p95']} s\n"
         f"  CPU µs a row, Spark JVM/Cassandra: avro job {_cpu(avro)}, sink ceiling "
-        f"{_cpu(ceiling)}, JSON baseline {_cpu(seed)}"
+        f"{_cpu(ceiling)}, JSON baseline {_cpu(seed)}, {many['versions']} versions {_cpu(many)} "
+        f"(one version {_cpu({'cpu_us_per_row': many['one_version_cpu_us_per_row']})})"
     )
 
 
@@ -521,10 +522,14 @@ def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> 
     order cancels a drift."""
     records = _avro_records(users)
     seconds = {True: 0.0, False: 0.0}
+    cpu: dict[bool, dict[str, float]] = {True: {}, False: {}}
     for spread in (False, True, True, False):
         name = names.new(bench, "versions" if spread else "one_version")
         _produce_versions(bench, name, records, spread=spread)
-        seconds[spread] += len(users) / _drained_job(bench, name, len(users))["rows_per_s"]
+        drained = _drained_job(bench, name, len(users))
+        seconds[spread] += len(users) / drained["rows_per_s"]
+        for process, used in drained["cpu_us_per_row"].items():
+            cpu[spread][process] = cpu[spread].get(process, 0.0) + used / 2
     many, one = 2 * len(users) / seconds[True], 2 * len(users) / seconds[False]
     return {
         "versions": VERSIONS,
@@ -532,6 +537,8 @@ def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> 
         "rows_per_s": round(many, 1),
         "one_version_rows_per_s": round(one, 1),
         "share_of_one_version": round(many / one, 2),
+        "cpu_us_per_row": {p: round(v, 1) for p, v in cpu[True].items()},
+        "one_version_cpu_us_per_row": {p: round(v, 1) for p, v in cpu[False].items()},
     }
 
 
