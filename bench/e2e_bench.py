@@ -76,6 +76,9 @@ BACKLOG_USERS = int(os.environ.get("BENCH_BACKLOG_USERS", "200000"))
 STEADY_RATE = 1_000
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
 VERSIONS = 50
+VERSION_DRAIN_ORDER = (False, True, True, False)
+"""The 50-version comparison's drains, one version (False) or many (True): each kind twice, in
+an order that cancels a drift over the four."""
 WARMUP_USERS = 50_000
 COUNT_PAGE_ROWS = 1_000
 TICK_S = 0.1
@@ -196,14 +199,14 @@ def summary(results: Mapping[str, Any]) -> str:
         f"  latency p50/p95 at {STEADY_RATE:,} rows/s: avro {avro['latency_s_p50']}/"
         f"{avro['latency_s_p95']} s, JSON baseline {seed['latency_s_p50']}/"
         f"{seed['latency_s_p95']} s\n"
-        f"  CPU µs a row, Spark JVM/Cassandra: avro job {_cpu(avro)}, sink ceiling "
-        f"{_cpu(ceiling)}, JSON baseline {_cpu(seed)}, {many['versions']} versions {_cpu(many)} "
-        f"(one version {_cpu({'cpu_us_per_row': many['one_version_cpu_us_per_row']})})"
+        f"  CPU µs a row, Spark JVM/Cassandra: avro job {_cpu(avro['cpu_us_per_row'])}, "
+        f"sink ceiling {_cpu(ceiling['cpu_us_per_row'])}, JSON baseline "
+        f"{_cpu(seed['cpu_us_per_row'])}, {many['versions']} versions "
+        f"{_cpu(many['cpu_us_per_row'])} (one version {_cpu(many['one_version_cpu_us_per_row'])})"
     )
 
 
-def _cpu(result: Mapping[str, Any]) -> str:
-    used = result.get("cpu_us_per_row", {})
+def _cpu(used: Mapping[str, float]) -> str:
     return f"{used.get('spark', '?')}/{used.get('cassandra', '?')}"
 
 
@@ -330,20 +333,16 @@ def _drained(
         return sum(b["numInputRows"] for b in batches.values()), max(batches, default=-1)
 
     counter = read or from_progress
-    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+
+    def drained() -> bool:
+        for progress in query.recentProgress:
+            if progress["numInputRows"]:
+                batches[progress["batchId"]] = progress
+        seen, last_batch = counter()
+        return seen >= rows and last_batch in batches
+
     try:
-        while True:
-            for progress in query.recentProgress:
-                if progress["numInputRows"]:
-                    batches[progress["batchId"]] = progress
-            seen, last_batch = counter()
-            if seen >= rows and last_batch in batches:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{table}: fewer than {rows} rows after {DRAIN_TIMEOUT_S} s")
-            if not query.isActive:
-                raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
-            time.sleep(0.5)
+        _wait_until(query, drained, f"{table}: fewer than {rows} rows", 0.5)
     finally:
         query.stop()
     written = _count_rows(settings, table)
@@ -521,24 +520,36 @@ def _many_versions(bench: Bench, names: _Names, users: list[dict[str, Any]]) -> 
     Cassandra's own background work lands on either), so each rate is over two drains whose
     order cancels a drift."""
     records = _avro_records(users)
-    seconds = {True: 0.0, False: 0.0}
-    cpu: dict[bool, dict[str, float]] = {True: {}, False: {}}
-    for spread in (False, True, True, False):
+    drains: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for spread in VERSION_DRAIN_ORDER:
         name = names.new(bench, "versions" if spread else "one_version")
         _produce_versions(bench, name, records, spread=spread)
-        drained = _drained_job(bench, name, len(users))
-        seconds[spread] += len(users) / drained["rows_per_s"]
-        for process, used in drained["cpu_us_per_row"].items():
-            cpu[spread][process] = cpu[spread].get(process, 0.0) + used / 2
-    many, one = 2 * len(users) / seconds[True], 2 * len(users) / seconds[False]
+        drains[spread].append(_drained_job(bench, name, len(users)))
+    many, one = _overall_rate(drains[True]), _overall_rate(drains[False])
     return {
         "versions": VERSIONS,
-        "drains_each": 2,
+        "drains_each": len(drains[True]),
         "rows_per_s": round(many, 1),
         "one_version_rows_per_s": round(one, 1),
         "share_of_one_version": round(many / one, 2),
-        "cpu_us_per_row": {p: round(v, 1) for p, v in cpu[True].items()},
-        "one_version_cpu_us_per_row": {p: round(v, 1) for p, v in cpu[False].items()},
+        "cpu_us_per_row": _mean_cpu(drains[True]),
+        "one_version_cpu_us_per_row": _mean_cpu(drains[False]),
+    }
+
+
+def _overall_rate(drains: list[dict[str, Any]]) -> float:
+    """Rows per second over several drains: all their rows over all their time."""
+    rows: int = sum(d["rows"] for d in drains)
+    seconds: float = sum(d["rows"] / d["rows_per_s"] for d in drains)
+    return rows / seconds
+
+
+def _mean_cpu(drains: list[dict[str, Any]]) -> dict[str, float]:
+    """Each process's CPU per row, averaged over drains of the same size."""
+    processes = set.intersection(*(set(d["cpu_us_per_row"]) for d in drains))
+    return {
+        p: round(statistics.fmean(d["cpu_us_per_row"][p] for d in drains), 1)
+        for p in sorted(processes)
     }
 
 
@@ -593,13 +604,22 @@ def _running(query: StreamingQuery) -> float:
     produces only then, so its figures are the running pipeline's, not the query's start-up
     (reported apart, as ``start_s``)."""
     started = time.monotonic()
-    while query.lastProgress is None:
+    _wait_until(query, lambda: query.lastProgress is not None, f"query {query.name}: no trigger")
+    return round(time.monotonic() - started, 2)
+
+
+def _wait_until(
+    query: StreamingQuery, done: Callable[[], bool], timeout: str, tick: float = TICK_S
+) -> None:
+    """Poll ``done`` every ``tick`` seconds; fail when the query stops, or with ``timeout`` after
+    DRAIN_TIMEOUT_S."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{timeout} after {DRAIN_TIMEOUT_S} s")
         if not query.isActive:
             raise RuntimeError(f"query {query.name} stopped: {query.exception()}")
-        if time.monotonic() - started > DRAIN_TIMEOUT_S:
-            raise TimeoutError(f"query {query.name}: no trigger after {DRAIN_TIMEOUT_S} s")
-        time.sleep(TICK_S)
-    return round(time.monotonic() - started, 2)
+        time.sleep(tick)
 
 
 def _latency_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:

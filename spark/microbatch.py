@@ -405,8 +405,7 @@ class Classifier:
             _FRAMING,
             "value",
             *self.projected,
-            self.texts_ok,
-            rule_clock().alias(NOW_COLUMN),  # per batch: the rest is built once
+            *rule_inputs(self.texts_ok),
         )
         return checked.select(*META, SCHEMA_ID, *self.projected_names, self.error.alias(ERROR))
 
@@ -609,10 +608,10 @@ def _undecodable(contract: ReaderContract) -> Column:
     return fn.when(undecodable, _reason("wire:undecodable", "", message))
 
 
-def rule_inputs(contract: ReaderContract) -> list[Column]:
-    """The columns the contract's rules read beside ``value``: the check of all texts at once,
-    and ``now``."""
-    return [texts_ok(contract), rule_clock().alias(NOW_COLUMN)]
+def rule_inputs(texts: Column) -> list[Column]:
+    """The columns the contract's rules read beside ``value``: ``texts`` (:func:`texts_ok`,
+    built once by a job) and ``now``, this batch's."""
+    return [texts, rule_clock().alias(NOW_COLUMN)]
 
 
 def texts_ok(contract: ReaderContract) -> Column:
