@@ -107,6 +107,9 @@ def start_query(
         reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
     reader = reader.options(**kafka_source_timeouts(settings.kafka))
     schemas = WriterSchemas.from_settings(settings)
+    # the connector's cached sessions may predate the keyspace or table (created just before,
+    # by another client): their metadata does not know it, and the first write would fail
+    forget_cassandra_sessions(spark)
     processor = BatchProcessor(
         reader_source(spark, settings, contract, options),
         schemas,
