@@ -12,10 +12,14 @@ from pyspark.sql import SparkSession
 
 from config import Settings
 from stack.control import status
-from stack.procs import cpu_seconds
+from stack.procs import cpu_seconds, thread_cpu_seconds
 
 MEASURED = ("cassandra", "kafka")
 """The stack's services measured beside the Spark JVM (driver and executors, local master)."""
+JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
+"""The HotSpot compiler threads' names, as /proc shows them (cut to 15 characters)."""
+JIT = "spark_jit"
+"""The part of the Spark JVM's CPU its JIT compilers used: what a drain still pays for warm-up."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class CpuMeter:
     def read(self) -> dict[str, float]:
         """CPU-seconds used so far by each process that is still there."""
         used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        used[JIT] = thread_cpu_seconds(self.pids["spark"], JIT_THREADS)
         return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def per_row(self, before: dict[str, float], rows: int) -> dict[str, float]:

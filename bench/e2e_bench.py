@@ -8,16 +8,20 @@ job on (contract rules, live reader, ordered writes, DLQ routing):
    with the same settings: the most the sink takes on this machine, so the job's share of it.
 3. ``seed``: a JSON baseline with a hand-written schema: JSON values parsed with
    ``from_json`` and a hand-written StructType, the same projection and sink.
-4. ``many_versions``: a backlog spread over 50 registered writer versions (each adding an
+4. ``decoding``: each job's Spark work per row without the sink, from the same Kafka rows
+   cached: the job's framing, decoding, rules, figures and projection against the baseline's
+   JSON parsing and projection, into Spark's ``noop`` sink.
+5. ``many_versions``: a backlog spread over 50 registered writer versions (each adding an
    optional field), against the same backlog written by one version with the same (widest)
    table, each drained twice: the cost per row must not grow with the number of writer
    versions.
-5. latency at a steady rate, produce to queryable, for ``avro`` and ``seed``.
+6. latency at a steady rate, produce to queryable, for ``avro`` and ``seed``.
 
-A warm-up drains 50,000 users (one full micro-batch) through the job, the JSON baseline and
-the job on a 50-version topic, so none pays the JVM's warm-up (JIT compilation of the generated
-code, connector sessions, Cassandra's own) in its figures: a long-running job does not
-(``docs/performance.md``, findings).
+A warm-up drains the whole backlog through the job and the JSON baseline, and 50,000 users
+through the job on a 50-version topic, so none pays the JVM's warm-up (JIT compilation of the
+generated code and of Spark's planner, connector sessions, Cassandra's own) in its figures: a
+long-running job does not. What the JIT still compiles during a drain is in its CPU figures
+(``spark_jit``; ``docs/performance.md``, findings).
 
 Sizes come from ``BENCH_BACKLOG_USERS`` (200,000) and ``BENCH_STEADY_SECONDS`` (30).
 """
@@ -41,7 +45,7 @@ from typing import Any
 import fastavro
 from cassandra.query import SimpleStatement
 from confluent_kafka import Producer
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 from pyspark.sql.streaming.query import StreamingQuery
@@ -54,7 +58,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from bench.cpu import CpuMeter
+from bench.cpu import JIT, CpuMeter
 from clients.cassandra import connect
 from clients.kafka import delete_topics, ensure_topics, producer_config
 from clients.registry import Registry, value_subject
@@ -67,9 +71,17 @@ from spark import wire
 from spark.contract import ReaderContract
 from spark.job import JobOptions, reader_source, start_query
 from spark.metrics import MetricsLog, latency_percentiles
-from spark.microbatch import WRITETIME, forget_cassandra_sessions, write_time
+from spark.microbatch import (
+    WRITETIME,
+    BatchColumns,
+    Classifier,
+    forget_cassandra_sessions,
+    write_time,
+)
 from spark.options import cassandra_options, kafka_options
+from spark.reader import StaticReader
 from spark.session import build_session
+from spark.writer_schemas import WriterSchemas
 from stack.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 
 BACKLOG_USERS = int(os.environ.get("BENCH_BACKLOG_USERS", "200000"))
@@ -79,7 +91,12 @@ VERSIONS = 50
 VERSION_DRAIN_ORDER = (False, True, True, False)
 """The 50-version comparison's drains, one version (False) or many (True): each kind twice, in
 an order that cancels a drift over the four."""
-WARMUP_USERS = 50_000
+WARMUP_USERS = BACKLOG_USERS
+"""Users drained through the job and the baseline before measuring: after one 50,000-row
+micro-batch, the JIT's compilers still took a third of the Spark JVM's CPU in the next drain."""
+VERSIONS_WARMUP_USERS = 50_000
+DECODE_ROUNDS = 3
+"""Rounds of each path in the decoding run; the last is measured, the others warm it up."""
 COUNT_PAGE_ROWS = 1_000
 TICK_S = 0.1
 DRAIN_TIMEOUT_S = 1800.0
@@ -150,30 +167,37 @@ def run(settings: Settings, say: Say = print) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp, _scratch(settings) as names:
         bench = Bench(spark, settings, contract, Path(tmp), say, CpuMeter.of(spark, settings))
         warm = backlog[:WARMUP_USERS]
-        say(f"e2e [0/6] warm-up: {len(warm):,} users through each job (JIT, connections)")
+        say(f"e2e [0/7] warm-up: {len(warm):,} users through each job (JIT, connections)")
         _drain_avro(bench, names.new(bench, "warm_avro"), warm)
         _drain_seed(bench, names.new(bench, "warm_seed"), warm)
         warm_versions = names.new(bench, "warm_versions")
-        _produce_versions(bench, warm_versions, _avro_records(warm), spread=True)
-        _drained_job(bench, warm_versions, len(warm))
-        avro_topic = names.new(bench, "avro")
-        say("e2e [1/6] avro: producing the backlog, then draining it with the job")
+        versions_warm = backlog[:VERSIONS_WARMUP_USERS]
+        _produce_versions(bench, warm_versions, _avro_records(versions_warm), spread=True)
+        _drained_job(bench, warm_versions, len(versions_warm))
+        avro_topic, seed_topic = names.new(bench, "avro"), names.new(bench, "seed")
+        say("e2e [1/7] avro: producing the backlog, then draining it with the job")
         results["avro"] = _drain_avro(bench, avro_topic, backlog)
         say(f"  {results['avro']['rows_per_s']:,.0f} rows/s")
-        say("e2e [2/6] sink ceiling: the same rows, decoded and cached, written by the connector")
+        say("e2e [2/7] sink ceiling: the same rows, decoded and cached, written by the connector")
         results["sink_ceiling"] = _sink_ceiling(bench, avro_topic, names.new(bench, "ceiling"))
         say(f"  {results['sink_ceiling']['rows_per_s']:,.0f} rows/s")
-        say("e2e [3/6] JSON baseline job: producing the backlog, then draining it")
-        results["seed"] = _drain_seed(bench, names.new(bench, "seed"), backlog)
+        say("e2e [3/7] JSON baseline job: producing the backlog, then draining it")
+        results["seed"] = _drain_seed(bench, seed_topic, backlog)
         say(f"  {results['seed']['rows_per_s']:,.0f} rows/s")
-        say(f"e2e [4/6] {VERSIONS} writer versions: backlog spread over them vs one version")
+        say("e2e [4/7] decoding alone: each job's Spark work on the cached rows, no sink")
+        results["decoding"] = _decoding(bench, avro_topic, seed_topic)
+        say(
+            f"  avro {results['decoding']['avro']['rows_per_s']:,.0f} rows/s, JSON baseline "
+            f"{results['decoding']['seed']['rows_per_s']:,.0f}"
+        )
+        say(f"e2e [5/7] {VERSIONS} writer versions: backlog spread over them vs one version")
         results["many_versions"] = _many_versions(bench, names, backlog)
         many = results["many_versions"]
         one = many["one_version_rows_per_s"]
         say(f"  {many['rows_per_s']:,.0f} rows/s, one version {one:,.0f}")
-        say(f"e2e [5/6] avro latency at a steady {STEADY_RATE:,} rows/s for {STEADY_SECONDS} s")
+        say(f"e2e [6/7] avro latency at a steady {STEADY_RATE:,} rows/s for {STEADY_SECONDS} s")
         results["avro"].update(_latency_avro(bench, names.new(bench, "avro_steady"), steady))
-        say(f"e2e [6/6] JSON baseline latency at a steady {STEADY_RATE:,} rows/s")
+        say(f"e2e [7/7] JSON baseline latency at a steady {STEADY_RATE:,} rows/s")
         results["seed"].update(_latency_seed(bench, names.new(bench, "seed_steady"), steady))
     avro, seed, ceiling = results["avro"], results["seed"], results["sink_ceiling"]
     results["avro_over_seed"] = round(avro["rows_per_s"] / seed["rows_per_s"], 2)
@@ -185,7 +209,7 @@ def run(settings: Settings, say: Say = print) -> dict[str, Any]:
 def summary(results: Mapping[str, Any]) -> str:
     """The end-to-end figures in a few lines."""
     avro, seed, ceiling = results["avro"], results["seed"], results["sink_ceiling"]
-    many = results["many_versions"]
+    many, decoding = results["many_versions"], results["decoding"]
     return (
         f"e2e, {results['backlog_users']:,} users, Spark {results['master']}:\n"
         f"  avro job         {avro['rows_per_s']:>8,.0f} rows/s "
@@ -193,13 +217,17 @@ def summary(results: Mapping[str, Any]) -> str:
         f"x{results['avro_over_seed']} the JSON baseline)\n"
         f"  sink ceiling     {ceiling['rows_per_s']:>8,.0f} rows/s\n"
         f"  JSON baseline    {seed['rows_per_s']:>8,.0f} rows/s\n"
+        f"  decoding alone   avro {decoding['avro']['rows_per_s']:,.0f} rows/s "
+        f"({decoding['avro']['spark_us_per_row']} µs a row), JSON baseline "
+        f"{decoding['seed']['rows_per_s']:,.0f} ({decoding['seed']['spark_us_per_row']} µs), "
+        f"x{decoding['avro_over_seed']}\n"
         f"  {many['versions']} versions      {many['rows_per_s']:>8,.0f} rows/s "
         f"({many['share_of_one_version']:.0%} of one version, "
         f"{many['one_version_rows_per_s']:,.0f})\n"
         f"  latency p50/p95 at {STEADY_RATE:,} rows/s: avro {avro['latency_s_p50']}/"
         f"{avro['latency_s_p95']} s, JSON baseline {seed['latency_s_p50']}/"
         f"{seed['latency_s_p95']} s\n"
-        f"  CPU µs a row, Spark JVM/Cassandra: avro job {_cpu(avro['cpu_us_per_row'])}, "
+        f"  CPU µs a row, Spark JVM (its JIT)/Cassandra: avro job {_cpu(avro['cpu_us_per_row'])}, "
         f"sink ceiling {_cpu(ceiling['cpu_us_per_row'])}, JSON baseline "
         f"{_cpu(seed['cpu_us_per_row'])}, {many['versions']} versions "
         f"{_cpu(many['cpu_us_per_row'])} (one version {_cpu(many['one_version_cpu_us_per_row'])})"
@@ -207,7 +235,7 @@ def summary(results: Mapping[str, Any]) -> str:
 
 
 def _cpu(used: Mapping[str, float]) -> str:
-    return f"{used.get('spark', '?')}/{used.get('cassandra', '?')}"
+    return f"{used.get('spark', '?')} ({used.get(JIT, '?')})/{used.get('cassandra', '?')}"
 
 
 def _api_users(count: int, seed: str) -> list[dict[str, Any]]:
@@ -414,12 +442,9 @@ def _start_seed(bench: Bench, name: str) -> StreamingQuery:
     }
 
     def write(batch: DataFrame, _batch_id: int) -> None:
-        parsed = batch.select(
-            fn.from_json(fn.col("value").cast("string"), SEED_SCHEMA).alias("value")
-        )
-        parsed.select(*columns).write.format("org.apache.spark.sql.cassandra").options(**sink).mode(
-            "append"
-        ).save()
+        _seed_rows(batch, columns).write.format("org.apache.spark.sql.cassandra").options(
+            **sink
+        ).mode("append").save()
 
     return (
         bench.spark.readStream.format("kafka")
@@ -433,6 +458,12 @@ def _start_seed(bench: Bench, name: str) -> StreamingQuery:
         .trigger(processingTime=bench.settings.spark.trigger_interval)
         .start()
     )
+
+
+def _seed_rows(batch: DataFrame, columns: list[Column]) -> DataFrame:
+    """The baseline's work on a batch of Kafka rows: parse the JSON, project the columns."""
+    parsed = batch.select(fn.from_json(fn.col("value").cast("string"), SEED_SCHEMA).alias("value"))
+    return parsed.select(*columns)
 
 
 def _drain_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[str, Any]:
@@ -450,16 +481,9 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
     """The avro backlog, decoded and projected like the job does, cached, then written alone."""
     reader = bench.contract.reader_schema
     options = {"avroSchema": reader, "mode": "PERMISSIVE"}
-    raw = (
-        bench.spark.read.format("kafka")
-        .options(**kafka_options(bench.settings.kafka))
-        .option("subscribe", source_topic)
-        .option("startingOffsets", "earliest")
-        .option("endingOffsets", "latest")
-        .load()
-    )
     rows = (
-        raw.select(
+        _kafka_rows(bench, source_topic)
+        .select(
             from_avro(wire.avro_body(fn.col("value")), reader, options).alias("value"),
             write_time(fn.col("timestamp"), fn.col("offset")).alias(WRITETIME),
         )
@@ -476,6 +500,66 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
     cpu = bench.cpu.per_row(before, count)
     rows.unpersist()
     return {"rows": count, "rows_per_s": round(count / seconds, 1), "cpu_us_per_row": cpu}
+
+
+def _kafka_rows(bench: Bench, topic: str, headers: bool = False) -> DataFrame:
+    """All of ``topic`` as the Kafka source reads it (a batch read)."""
+    return (
+        bench.spark.read.format("kafka")
+        .options(**kafka_options(bench.settings.kafka))
+        .option("subscribe", topic)
+        .option("startingOffsets", "earliest")
+        .option("endingOffsets", "latest")
+        .option("includeHeaders", str(headers).lower())
+        .load()
+    )
+
+
+# -- decoding alone -------------------------------------------------------------------------------
+
+
+def _decoding(bench: Bench, avro_topic: str, seed_topic: str) -> dict[str, Any]:
+    """Each job's Spark work per row, from its backlog's Kafka rows cached, into ``noop``: the
+    job's pass as it writes (framing, the writers' ``from_avro``, rules, figures, projection,
+    write time), and the baseline's JSON parsing and projection."""
+    schemas = WriterSchemas.from_settings(bench.settings)
+    writers = schemas.resolve_batch(schemas.recent_ids(value_subject(avro_topic)))
+    classifier = Classifier.build(writers, StaticReader(bench.contract).reader_for(writers))
+    columns = BatchColumns.build()
+    projection = [fn.expr(sql).alias(c) for c, sql in bench.contract.projection]
+
+    def avro(rows: DataFrame) -> DataFrame:
+        classified = classifier.apply(rows.select(*columns.frame))
+        observation = Observation(f"decoding_{uuid.uuid4().hex}")
+        return columns.to_write(columns.observed_good(classified, observation), bench.contract)
+
+    runs = {
+        "avro": (_kafka_rows(bench, avro_topic, headers=True), avro),
+        "seed": (_kafka_rows(bench, seed_topic), lambda rows: _seed_rows(rows, projection)),
+    }
+    results = {kind: _decoded_alone(bench, *run) for kind, run in runs.items()}
+    avro_rate, seed_rate = results["avro"]["rows_per_s"], results["seed"]["rows_per_s"]
+    return {**results, "avro_over_seed": round(avro_rate / seed_rate, 2)}
+
+
+def _decoded_alone(
+    bench: Bench, raw: DataFrame, work: Callable[[DataFrame], DataFrame]
+) -> dict[str, Any]:
+    """``work`` over ``raw`` cached, into ``noop``, ``DECODE_ROUNDS`` times; the last measured."""
+    cached = raw.cache()
+    rows = cached.count()
+    try:
+        for _ in range(DECODE_ROUNDS):
+            before, started = bench.cpu.read(), time.perf_counter()
+            work(cached).write.format("noop").mode("overwrite").save()
+            seconds = time.perf_counter() - started
+    finally:
+        cached.unpersist()
+    return {
+        "rows": rows,
+        "rows_per_s": round(rows / seconds, 1),
+        "spark_us_per_row": bench.cpu.per_row(before, rows)["spark"],
+    }
 
 
 # -- many writer versions -------------------------------------------------------------------------

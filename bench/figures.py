@@ -107,6 +107,16 @@ HEADLINE: tuple[Figure, ...] = (
         "rows/s",
     ),
     Figure(
+        lambda r: "Spark's work alone, no sink: the job's decoding, rules and projection",
+        "end_to_end.decoding.avro.rows_per_s",
+        "rows/s",
+    ),
+    Figure(
+        lambda r: f"Spark's work alone, no sink: {BASELINE}, JSON parsing and projection",
+        "end_to_end.decoding.seed.rows_per_s",
+        "rows/s",
+    ),
+    Figure(
         lambda r: (
             "Kafka to Cassandra, the backlog spread over "
             f"{_count(r, 'end_to_end.many_versions.versions', 'many')} writer versions"

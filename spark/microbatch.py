@@ -151,9 +151,9 @@ class BatchProcessor:
         self._metrics.record(self.process(batch, batch_id))
 
     @cached_property
-    def _columns(self) -> _BatchColumns:
+    def _columns(self) -> BatchColumns:
         """Built at the first batch (a column needs a running Spark), then reused."""
-        return _BatchColumns.build()
+        return BatchColumns.build()
 
     def process(self, batch: DataFrame, batch_id: int) -> BatchMetrics:
         """Write the good rows of ``batch`` to Cassandra and the rejects to the DLQ."""
@@ -220,13 +220,12 @@ class BatchProcessor:
         The figures are observed during the write (one Spark job). When Cassandra refuses rows,
         they are computed by a job of their own, and the refused rows isolated.
         """
-        good, figures = fn.col(ERROR).isNull(), self._columns.figures
         observation = Observation(f"batch_{batch_id}_{uuid.uuid4().hex}")
         try:
-            self._save(classified.observe(observation, *figures).where(good), contract)
+            self._save(self._columns.observed_good(classified, observation), contract)
         except _RowsRefusedError as exc:
             log.warning("Cassandra refused the write; isolating the rows at fault: %s", exc.message)
-            row = classified.agg(*figures).first()
+            row = classified.agg(*self._columns.figures).first()
             assert row is not None
             refused = self._isolate(classified, contract, exc.message)
             return _Figures.of(row.asDict()), refused
@@ -236,12 +235,9 @@ class BatchProcessor:
         """Write ``rows``; a refusal about the rows raises ``_RowsRefusedError``, others raise
         ``SinkFailureError`` (the batch fails and is replayed)."""
         try:
-            rows.select(
-                *contract.columns,
-                self._columns.write_time,
-            ).write.format("org.apache.spark.sql.cassandra").options(
-                **self._targets.cassandra_options
-            ).options(
+            self._columns.to_write(rows, contract).write.format(
+                "org.apache.spark.sql.cassandra"
+            ).options(**self._targets.cassandra_options).options(
                 keyspace=self._targets.keyspace, table=contract.table, writetime=WRITETIME
             ).mode("append").save()
         except Py4JJavaError as exc:
@@ -312,7 +308,7 @@ class BatchProcessor:
 
 
 @dataclass(frozen=True)
-class _BatchColumns:
+class BatchColumns:
     """The columns every batch uses the same: built once, as each costs calls into the JVM."""
 
     frame: tuple[Column, ...]
@@ -320,7 +316,7 @@ class _BatchColumns:
     write_time: Column
 
     @classmethod
-    def build(cls) -> _BatchColumns:
+    def build(cls) -> BatchColumns:
         return cls(
             frame=frame_columns(),
             figures=_figure_columns(),
@@ -328,6 +324,14 @@ class _BatchColumns:
                 WRITETIME
             ),
         )
+
+    def observed_good(self, classified: DataFrame, observation: Observation) -> DataFrame:
+        """The good rows of a pass (see ``Classifier``), its figures observed on the way."""
+        return classified.observe(observation, *self.figures).where(fn.col(ERROR).isNull())
+
+    def to_write(self, rows: DataFrame, contract: ReaderContract) -> DataFrame:
+        """What the connector gets of ``rows``: the contract's columns, then the write time."""
+        return rows.select(*contract.columns, self.write_time)
 
 
 def _figure_columns() -> tuple[Column, ...]:

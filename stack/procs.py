@@ -106,9 +106,31 @@ def process_tree(pid: int) -> set[int]:
 def cpu_seconds(pid: int) -> float | None:
     """CPU time (user and system) ``pid`` has used so far, or None when it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return _stat_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
     except (OSError, IndexError):
         return None
+
+
+def thread_cpu_seconds(pid: int, name_prefixes: Sequence[str]) -> float | None:
+    """CPU time used so far by the threads of ``pid`` whose name starts with one of
+    ``name_prefixes`` (threads that have exited are not counted), or None when it is gone."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    total = 0.0
+    for task in tasks:
+        with contextlib.suppress(OSError, IndexError):
+            stat = (task / "stat").read_text()
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if name.startswith(tuple(name_prefixes)):
+                total += _stat_cpu_seconds(stat)
+    return total
+
+
+def _stat_cpu_seconds(stat: str) -> float:
+    """User plus system time from a ``/proc/.../stat`` line (the name may hold spaces)."""
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -68,6 +68,7 @@ RESULTS: dict[str, Any] = {
         "avro": {"rows_per_s": 3_456.7, "latency_s_p95": 2.345, "steady_rate_per_s": 1_000},
         "sink_ceiling": {"rows_per_s": 4_000.0},
         "seed": {"rows_per_s": 2_900.0},
+        "decoding": {"avro": {"rows_per_s": 51_234.6}, "seed": {"rows_per_s": 40_000.0}},
         "many_versions": {"versions": 50, "rows_per_s": 3_300.0},
     },
 }
@@ -86,6 +87,10 @@ def test_render_names_the_run_links_its_file_and_formats_each_figure() -> None:
         "| 4,000 rows/s |",
         "| Kafka to Cassandra, a JSON baseline with a hand-written schema, same backlog and sink "
         "| 2,900 rows/s |",
+        "| Spark's work alone, no sink: the job's decoding, rules and projection "
+        "| 51,235 rows/s |",
+        "| Spark's work alone, no sink: a JSON baseline with a hand-written schema, JSON parsing "
+        "and projection | 40,000 rows/s |",
         "| Kafka to Cassandra, the backlog spread over 50 writer versions | 3,300 rows/s |",
         "| Produce to queryable, p95, at a steady 1,000 rows/s | 2.3 s |",
     ]
@@ -97,7 +102,8 @@ def test_a_missing_figure_says_so_and_a_provisional_run_is_marked() -> None:
     partial["run"] = {"name": "x", "provisional": "stand-in figures"}
     block = render(partial, "r.json")
     assert block.startswith("**Provisional figures:** stand-in figures")
-    assert block.count(f"| {NOT_MEASURED} |") == 4  # ceiling, baseline, versions, latency
+    # ceiling, baseline, both decoding figures, versions, latency
+    assert block.count(f"| {NOT_MEASURED} |") == 6
 
 
 def test_an_unnamed_results_file_is_named_by_its_date() -> None:

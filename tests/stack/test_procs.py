@@ -1,12 +1,14 @@
-"""Process figures read from /proc: CPU time (the benchmark's CPU per row) and its absence."""
+"""Process figures read from /proc: CPU time of a process or of some of its threads (the
+benchmark's CPU per row and its JIT share), and their absence."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from stack.procs import cpu_seconds
+from stack.procs import cpu_seconds, thread_cpu_seconds
 
 
 def test_cpu_seconds_grow_with_work_done() -> None:
@@ -26,3 +28,28 @@ def test_cpu_seconds_of_a_process_that_is_gone_is_none() -> None:
     assert gone.wait() == 0
 
     assert cpu_seconds(gone.pid) is None
+
+
+def _busy() -> int:
+    total = 0
+    for n in range(3_000_000):
+        total += n * n
+    return total
+
+
+def test_thread_cpu_seconds_count_only_the_named_threads() -> None:
+    main_thread = Path(f"/proc/self/task/{os.getpid()}/comm").read_text().strip()
+    before = thread_cpu_seconds(os.getpid(), [main_thread])
+    assert _busy() > 0
+    after = thread_cpu_seconds(os.getpid(), [main_thread])
+
+    assert before is not None and after is not None
+    assert after > before
+    assert thread_cpu_seconds(os.getpid(), ["no thread is named like this"]) == 0.0
+
+
+def test_thread_cpu_seconds_of_a_process_that_is_gone_is_none() -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    assert gone.wait() == 0
+
+    assert thread_cpu_seconds(gone.pid, ["python"]) is None
