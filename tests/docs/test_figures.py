@@ -87,8 +87,7 @@ def test_render_names_the_run_links_its_file_and_formats_each_figure() -> None:
         "| 4,000 rows/s |",
         "| Kafka to Cassandra, a JSON baseline with a hand-written schema, same backlog and sink "
         "| 2,900 rows/s |",
-        "| Spark's work alone, no sink: the job's decoding, rules and projection "
-        "| 51,235 rows/s |",
+        "| Spark's work alone, no sink: the job's decoding, rules and projection | 51,235 rows/s |",
         "| Spark's work alone, no sink: a JSON baseline with a hand-written schema, JSON parsing "
         "and projection | 40,000 rows/s |",
         "| Kafka to Cassandra, the backlog spread over 50 writer versions | 3,300 rows/s |",
