@@ -36,6 +36,7 @@ from typing import Any
 
 from py4j.protocol import Py4JJavaError
 from pyspark import StorageLevel
+from pyspark.errors.exceptions.captured import AnalysisException, CapturedException
 from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
@@ -240,12 +241,11 @@ class BatchProcessor:
             ).options(**self._targets.cassandra_options).options(
                 keyspace=self._targets.keyspace, table=contract.table, writetime=WRITETIME
             ).mode("append").save()
-        except Py4JJavaError as exc:
-            message = sink_message(exc)
-            if is_infrastructure(message):
+        except (Py4JJavaError, CapturedException) as exc:
+            failure = write_failure(exc)
+            if isinstance(failure, SinkFailureError):
                 forget_cassandra_sessions(rows.sparkSession)
-                raise SinkFailureError(f"Cassandra write failed: {message}") from exc
-            raise _RowsRefusedError(message) from exc
+            raise failure from exc
 
     def _isolate(self, classified: DataFrame, contract: ReaderContract, message: str) -> int:
         """Split the failed write until the refused rows are alone; write every other row,
@@ -487,8 +487,25 @@ def forget_cassandra_sessions(spark: SparkSession) -> None:
     jvm.com.datastax.spark.connector.cql.CassandraConnector.evictCache()
 
 
-def sink_message(exc: Py4JJavaError) -> str:
+def write_failure(exc: Py4JJavaError | CapturedException) -> Exception:
+    """What a failed write means: ``SinkFailureError`` when it is about Cassandra or was refused
+    before any row was sent (the batch fails and is replayed), else a refusal of (some of) the
+    rows, to isolate.
+
+    PySpark raises the JVM's analysis errors as its own classes (``AnalysisException`` for a
+    keyspace or table the connector cannot find): they come from planning the write, never from
+    a row, so they are never taken for refused rows.
+    """
+    message = _sink_message(exc)
+    if isinstance(exc, AnalysisException) or is_infrastructure(message):
+        return SinkFailureError(f"Cassandra write failed: {message}")
+    return _RowsRefusedError(message)
+
+
+def _sink_message(exc: Py4JJavaError | CapturedException) -> str:
     """The Java exception chain of a failed write, as one bounded line."""
+    if isinstance(exc, CapturedException):
+        return " ".join(str(exc).split())[:_MESSAGE_LIMIT]
     text = " ".join(str(exc.java_exception).split())
     cause = exc.java_exception.getCause()
     while cause is not None:
