@@ -35,7 +35,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +76,7 @@ from spark.microbatch import (
     BatchColumns,
     Classifier,
     forget_cassandra_sessions,
+    projected_columns,
     write_time,
 )
 from spark.options import cassandra_options, kafka_options
@@ -434,7 +435,7 @@ def _ignore(_count: int) -> None:
 
 
 def _start_seed(bench: Bench, name: str) -> StreamingQuery:
-    columns = [fn.expr(sql).alias(column) for column, sql in bench.contract.projection]
+    columns = projected_columns(bench.contract)
     sink = {
         **cassandra_options(bench.settings.cassandra),
         "keyspace": name,
@@ -460,7 +461,7 @@ def _start_seed(bench: Bench, name: str) -> StreamingQuery:
     )
 
 
-def _seed_rows(batch: DataFrame, columns: list[Column]) -> DataFrame:
+def _seed_rows(batch: DataFrame, columns: Sequence[Column]) -> DataFrame:
     """The baseline's work on a batch of Kafka rows: parse the JSON, project the columns."""
     parsed = batch.select(fn.from_json(fn.col("value").cast("string"), SEED_SCHEMA).alias("value"))
     return parsed.select(*columns)
@@ -487,7 +488,7 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
             from_avro(wire.avro_body(fn.col("value")), reader, options).alias("value"),
             write_time(fn.col("timestamp"), fn.col("offset")).alias(WRITETIME),
         )
-        .select(*(fn.expr(sql).alias(c) for c, sql in bench.contract.projection), WRITETIME)
+        .select(*projected_columns(bench.contract), WRITETIME)
         .cache()
     )
     count = rows.count()
@@ -526,7 +527,7 @@ def _decoding(bench: Bench, avro_topic: str, seed_topic: str) -> dict[str, Any]:
     writers = schemas.resolve_batch(schemas.recent_ids(value_subject(avro_topic)))
     classifier = Classifier.build(writers, StaticReader(bench.contract).reader_for(writers))
     columns = BatchColumns.build()
-    projection = [fn.expr(sql).alias(c) for c, sql in bench.contract.projection]
+    projection = projected_columns(bench.contract)
 
     def avro(rows: DataFrame) -> DataFrame:
         classified = classifier.apply(rows.select(*columns.frame))

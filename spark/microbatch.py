@@ -394,7 +394,7 @@ class Classifier:
         )
         return cls(
             value=_decoded(writers, choice),
-            projected=tuple(fn.expr(sql).alias(column) for column, sql in contract.projection),
+            projected=projected_columns(contract),
             projected_names=tuple(column for column, _ in contract.projection),
             texts_ok=texts_ok(contract),
             error=_kept_above_filters(error),
@@ -412,6 +412,11 @@ class Classifier:
             *rule_inputs(self.texts_ok),
         )
         return checked.select(*META, SCHEMA_ID, *self.projected_names, self.error.alias(ERROR))
+
+
+def projected_columns(contract: ReaderContract) -> tuple[Column, ...]:
+    """The contract's table columns, each computed from the decoded ``value``."""
+    return tuple(fn.expr(sql).alias(column) for column, sql in contract.projection)
 
 
 def _decoded(writers: Sequence[WriterSchema], choice: ReaderChoice) -> Column:
