@@ -338,8 +338,7 @@ def _drained_job(bench: Bench, name: str, rows: int) -> dict[str, Any]:
     before = bench.cpu.read()
     query = _start_job(bench, name)
     table = f"{name}.{bench.contract.table}"
-    drained = _drained(query, bench.settings, table, rows, _job_read(bench, name))
-    return {**drained, "cpu_us_per_row": bench.cpu.per_row(before, rows)}
+    return _drained(query, bench, table, rows, _job_read(bench, name), cpu_since=before)
 
 
 Counter = Callable[[], tuple[int, int]]
@@ -347,13 +346,21 @@ Counter = Callable[[], tuple[int, int]]
 
 
 def _drained(
-    query: StreamingQuery, settings: Settings, table: str, rows: int, read: Counter | None = None
+    query: StreamingQuery,
+    bench: Bench,
+    table: str,
+    rows: int,
+    read: Counter | None = None,
+    cpu_since: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Wait until the query has read ``rows`` rows, check they are in ``table``; the drain's
     rate from the query's progress (first batch start to last batch end).
 
     ``read`` counts the rows read; by default the progress's ``numInputRows``, which counts a
     batch's rows once per read of the batch, so right only for a job that reads each batch once.
+    With ``cpu_since`` (a ``CpuMeter`` reading), the figures hold the CPU per row from then to
+    the query's stop: the check of ``table`` after it reads every row back, work that is not the
+    drain's.
     """
     started = time.time()
     batches: dict[int, dict[str, Any]] = {}
@@ -374,7 +381,8 @@ def _drained(
         _wait_until(query, drained, f"{table}: fewer than {rows} rows", 0.5)
     finally:
         query.stop()
-    written = _count_rows(settings, table)
+    cpu = {} if cpu_since is None else {"cpu_us_per_row": bench.cpu.per_row(cpu_since, rows)}
+    written = _count_rows(bench.settings, table)
     if written != rows:
         raise RuntimeError(f"{table}: {written} rows after the drain, expected {rows}")
     first = min(_batch_start(b) for b in batches.values())
@@ -386,6 +394,7 @@ def _drained(
         "rows_per_s": round(rows / (last - first), 1),
         "drain_s_incl_query_start": round(last - started, 2),
         "batches": len(batches),
+        **cpu,
     }
 
 
@@ -471,8 +480,8 @@ def _drain_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[st
     _produce_json(bench.settings, name, users, _ignore)
     before = bench.cpu.read()
     query = _start_seed(bench, name)
-    drained = _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
-    return {**drained, "cpu_us_per_row": bench.cpu.per_row(before, len(users))}
+    table = f"{name}.{bench.contract.table}"
+    return _drained(query, bench, table, len(users), cpu_since=before)
 
 
 # -- the sink alone -------------------------------------------------------------------------------
@@ -554,13 +563,10 @@ def _decoded_alone(
             before, started = bench.cpu.read(), time.perf_counter()
             work(cached).write.format("noop").mode("overwrite").save()
             seconds = time.perf_counter() - started
+            spark_us = bench.cpu.per_row(before, rows)["spark"]
     finally:
         cached.unpersist()
-    return {
-        "rows": rows,
-        "rows_per_s": round(rows / seconds, 1),
-        "spark_us_per_row": bench.cpu.per_row(before, rows)["spark"],
-    }
+    return {"rows": rows, "rows_per_s": round(rows / seconds, 1), "spark_us_per_row": spark_us}
 
 
 # -- many writer versions -------------------------------------------------------------------------
@@ -717,7 +723,7 @@ def _latency_avro(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[
         publisher.publish(chunk, Origin(SOURCE, "bench", 1), ingested_at=datetime.now(UTC))
     publisher.flush()
     table = f"{name}.{bench.contract.table}"
-    _drained(query, bench.settings, table, len(users), _job_read(bench, name))
+    _drained(query, bench, table, len(users), _job_read(bench, name))
     batches = MetricsLog(_job_options(bench, name).metrics_file).batches()
     p50, p95, worst = latency_percentiles(batches) or [float("nan")] * 3
     return {
@@ -744,7 +750,7 @@ def _latency_seed(bench: Bench, name: str, users: list[dict[str, Any]]) -> dict[
             produced_at[next(ids)] = now
 
     _produce_json(bench.settings, name, users, stamp)
-    _drained(query, bench.settings, f"{name}.{bench.contract.table}", len(users))
+    _drained(query, bench, f"{name}.{bench.contract.table}", len(users))
     with connect(bench.settings) as session:
         rows = session.execute(f"SELECT id, WRITETIME(email) AS written FROM {name}.created_users")
         latencies = [row.written / 1e6 - produced_at[str(row.id)] for row in rows]

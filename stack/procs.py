@@ -118,12 +118,12 @@ def thread_cpu_seconds(pid: int, name_prefixes: Sequence[str]) -> float | None:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return None
-    total = 0.0
+    total, prefixes = 0.0, tuple(name_prefixes)
     for task in tasks:
         with contextlib.suppress(OSError, IndexError):
             stat = (task / "stat").read_text()
             name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            if name.startswith(tuple(name_prefixes)):
+            if name.startswith(prefixes):
                 total += _stat_cpu_seconds(stat)
     return total
 
