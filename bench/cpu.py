@@ -20,6 +20,18 @@ JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 """The HotSpot compiler threads' names, as /proc shows them (cut to 15 characters)."""
 JIT = "spark_jit"
 """The part of the Spark JVM's CPU its JIT compilers used: what a drain still pays for warm-up."""
+THREAD_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "spark": {JIT: JIT_THREADS},
+    "cassandra": {
+        "cassandra_compaction": ("CompactionExecu",),
+        "cassandra_flush": ("PerDiskMemtable", "MemtableFlushWr", "MemtablePostFlu"),
+        "cassandra_gc": ("GC Thread", "G1 ", "VM Thread"),
+        "cassandra_jit": JIT_THREADS,
+    },
+}
+"""Parts of a process's CPU, by the names of the threads that use it. Cassandra's request work
+(its request stages' and network threads) is the rest: its pool threads take the name of the
+stage they serve, so they cannot be told apart by name."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,10 @@ class CpuMeter:
     def read(self) -> dict[str, float]:
         """CPU-seconds used so far by each process that is still there."""
         used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        used[JIT] = thread_cpu_seconds(self.pids["spark"], JIT_THREADS)
+        for process, groups in THREAD_GROUPS.items():
+            if process in self.pids:
+                for group, prefixes in groups.items():
+                    used[group] = thread_cpu_seconds(self.pids[process], prefixes)
         return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def per_row(self, before: dict[str, float], rows: int) -> dict[str, float]:

@@ -1,0 +1,71 @@
+"""How the end-to-end benchmark combines repeated drains and prints its figures (no services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.e2e_bench import HEADLINE_ORDER, combined, summary
+
+
+def _drain(rows: int, rate: float, **cpu: float) -> dict[str, Any]:
+    return {"rows": rows, "rows_per_s": rate, "cpu_us_per_row": cpu}
+
+
+def test_each_headline_kind_is_drained_twice_in_an_order_that_cancels_a_drift() -> None:
+    assert {kind: HEADLINE_ORDER.count(kind) for kind in HEADLINE_ORDER} == {
+        "avro": 2,
+        "sink_ceiling": 2,
+        "seed": 2,
+    }
+    assert tuple(reversed(HEADLINE_ORDER)) == HEADLINE_ORDER
+
+
+def test_combined_rate_is_all_rows_over_all_time_not_the_mean_of_rates() -> None:
+    figures = combined(
+        [_drain(1_000, 500.0, spark=100.0, cassandra=50.0), _drain(1_000, 1_000.0, spark=80.0)]
+    )
+    assert figures["rows_per_s"] == round(2_000 / 3, 1)  # 2 s + 1 s, not (500 + 1000) / 2
+    assert figures["rows_per_s_each"] == [500.0, 1_000.0]
+    assert figures["drains"] == 2
+    assert figures["cpu_us_per_row"] == {"spark": 90.0}  # only what both drains measured
+
+
+def _cpu(spark: float, cassandra: float) -> dict[str, float]:
+    return {
+        "spark": spark,
+        "spark_jit": 10.0,
+        "cassandra": cassandra,
+        "cassandra_compaction": 21.5,
+        "cassandra_gc": 7.25,
+    }
+
+
+def test_summary_prints_each_drain_and_where_cassandra_spent_its_cpu() -> None:
+    kind = {"rows_per_s_each": [7_000.0, 8_000.0], "cpu_us_per_row": _cpu(110.0, 140.0)}
+    results = {
+        "backlog_users": 200_000,
+        "master": "local[2]",
+        "avro": {**kind, "rows_per_s": 7_466.7, "latency_s_p50": 1.2, "latency_s_p95": 2.1},
+        "seed": {**kind, "rows_per_s": 7_000.0, "latency_s_p50": 0.9, "latency_s_p95": 1.5},
+        "sink_ceiling": {**kind, "rows_per_s": 15_000.0},
+        "avro_share_of_ceiling": 0.5,
+        "avro_over_seed": 1.07,
+        "decoding": {
+            "avro": {"rows_per_s": 100_000.0, "spark_us_per_row": 16.0},
+            "seed": {"rows_per_s": 60_000.0, "spark_us_per_row": 25.0},
+            "avro_over_seed": 1.6,
+        },
+        "many_versions": {
+            "versions": 50,
+            "rows_per_s": 4_000.0,
+            "one_version_rows_per_s": 5_000.0,
+            "share_of_one_version": 0.8,
+            "cpu_us_per_row": _cpu(200.0, 300.0),
+            "one_version_cpu_us_per_row": _cpu(150.0, 250.0),
+        },
+    }
+    text = summary(results)
+    assert "7,467 rows/s [7,000, 8,000] (50% of the sink ceiling, x1.07 the JSON baseline)" in text
+    assert "110.0 (10.0)" in text
+    assert "140.0 (21.5, ?, 7.25, ?)" in text  # flush and JIT not measured: shown as unknown
+    assert "300.0 (21.5, ?, 7.25, ?)" in text
