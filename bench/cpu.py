@@ -6,6 +6,7 @@ both spend per row allow; these figures show which side grew when a rate moved.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
@@ -15,7 +16,8 @@ from stack.control import status
 from stack.procs import cpu_seconds, thread_cpu_seconds
 
 MEASURED = ("cassandra", "kafka")
-"""The stack's services measured beside the Spark JVM (driver and executors, local master)."""
+"""The stack's services measured beside the Spark JVM (driver and executors, local master) and
+this Python process (the driver's Python side, which runs the job's ``foreachBatch``)."""
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 """The HotSpot compiler threads' names, as /proc shows them (cut to 15 characters)."""
 JIT = "spark_jit"
@@ -42,10 +44,11 @@ class CpuMeter:
 
     @classmethod
     def of(cls, spark: SparkSession, settings: Settings) -> CpuMeter:
-        """The Spark JVM of ``spark`` and the local stack's Cassandra and Kafka."""
+        """The Spark JVM of ``spark``, this Python process, and the local stack's Cassandra and
+        Kafka."""
         jvm = spark._jvm
         assert jvm is not None
-        pids = {"spark": int(jvm.java.lang.ProcessHandle.current().pid())}
+        pids = {"spark": int(jvm.java.lang.ProcessHandle.current().pid()), "python": os.getpid()}
         for row in status(settings):
             if row.name in MEASURED and row.pid is not None:
                 pids[row.name] = row.pid

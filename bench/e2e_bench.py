@@ -529,14 +529,15 @@ def _headline(
 
 
 def combined(drains: list[dict[str, Any]]) -> dict[str, Any]:
-    """One kind's figures over its drains of the same rows: the rate over all of them, each
-    drain's rate, and the mean CPU per row."""
+    """One kind's figures over its drains of the same rows: the rate over all of them, and the
+    CPU per row averaged over them, beside each drain's own."""
     return {
         "rows": drains[0]["rows"],
         "drains": len(drains),
         "rows_per_s": round(_overall_rate(drains), 1),
         "rows_per_s_each": [d["rows_per_s"] for d in drains],
         "cpu_us_per_row": _mean_cpu(drains),
+        "cpu_us_per_row_each": [d["cpu_us_per_row"] for d in drains],
     }
 
 

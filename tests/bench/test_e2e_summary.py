@@ -28,6 +28,7 @@ def test_combined_rate_is_all_rows_over_all_time_not_the_mean_of_rates() -> None
     assert figures["rows_per_s_each"] == [500.0, 1_000.0]
     assert figures["drains"] == 2
     assert figures["cpu_us_per_row"] == {"spark": 90.0}  # only what both drains measured
+    assert figures["cpu_us_per_row_each"][0] == {"spark": 100.0, "cassandra": 50.0}
 
 
 def _cpu(spark: float, cassandra: float) -> dict[str, float]:
