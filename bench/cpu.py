@@ -7,6 +7,7 @@ both spend per row allow; these figures show which side grew when a rate moved.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
@@ -18,6 +19,11 @@ from stack.procs import cpu_seconds, thread_cpu_seconds
 MEASURED = ("cassandra", "kafka")
 """The stack's services measured beside the Spark JVM (driver and executors, local master) and
 this Python process (the driver's Python side, which runs the job's ``foreachBatch``)."""
+QUIET_CORE_SHARE = 0.05
+QUIET_HOLD_S = 3
+QUIET_LIMIT_S = 120.0
+"""A node is quiet once it has used under QUIET_CORE_SHARE of one core each second for
+QUIET_HOLD_S seconds in a row; no run waits longer than QUIET_LIMIT_S for it."""
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 """The HotSpot compiler threads' names, as /proc shows them (cut to 15 characters)."""
 JIT = "spark_jit"
@@ -71,3 +77,19 @@ class CpuMeter:
             for name in before
             if name in now
         }
+
+    def wait_quiet(self, process: str = "cassandra") -> float:
+        """Wait until ``process`` is quiet; the seconds waited (QUIET_LIMIT_S at most, then the
+        run starts anyway and the figure shows it). A run that starts while the node still
+        flushes and compacts what the run before wrote pays for that run's work."""
+        pid = self.pids.get(process)
+        started, calm = time.monotonic(), 0
+        last = None if pid is None else cpu_seconds(pid)
+        while last is not None and calm < QUIET_HOLD_S:
+            if time.monotonic() - started > QUIET_LIMIT_S:
+                break
+            time.sleep(1.0)
+            now = cpu_seconds(pid) if pid is not None else None
+            calm = calm + 1 if now is not None and now - last < QUIET_CORE_SHARE else 0
+            last = now
+        return round(time.monotonic() - started, 1)

@@ -1,7 +1,8 @@
 """End-to-end benchmark of the streaming job: Kafka -> Spark (local master) -> Cassandra.
 
-On the same users, each run into its own fresh keyspace (dropped once its rows are checked),
-with every feature of the job on (contract rules, live reader, ordered writes, DLQ routing):
+On the same users, each run into its own fresh keyspace (dropped once its rows are checked) and
+started once Cassandra is quiet, with every feature of the job on (contract rules, live reader,
+ordered writes, DLQ routing):
 
 1. ``avro``: this project's job draining a pre-produced backlog (sustained rows/s).
 2. ``sink_ceiling``: the same rows, already decoded and cached, written by the same connector
@@ -353,13 +354,14 @@ def _job_read(bench: Bench, name: str) -> Counter:
 
 def _drained_job(bench: Bench, name: str, rows: int, topic: str | None = None) -> dict[str, Any]:
     """Start the job of run ``name`` on ``topic`` (by default ``name``) and wait until it has
-    read and written ``rows`` rows."""
+    read and written ``rows`` rows; it starts once Cassandra is quiet."""
+    quiet_s = bench.cpu.wait_quiet()
     before = bench.cpu.read()
     query = _start_job(bench, name, topic)
     table = f"{name}.{bench.contract.table}"
     drained = _drained(query, bench, table, rows, _job_read(bench, name), cpu_since=before)
     _release(bench, name)
-    return drained
+    return {**drained, "quiet_wait_s": quiet_s}
 
 
 Counter = Callable[[], tuple[int, int]]
@@ -494,11 +496,12 @@ def _seed_rows(batch: DataFrame, columns: Sequence[Column]) -> DataFrame:
 
 def _drained_seed(bench: Bench, name: str, rows: int, topic: str) -> dict[str, Any]:
     """The baseline's drain of ``topic`` into run ``name``'s keyspace, like ``_drained_job``."""
+    quiet_s = bench.cpu.wait_quiet()
     before = bench.cpu.read()
     query = _start_seed(bench, name, topic)
     drained = _drained(query, bench, f"{name}.{bench.contract.table}", rows, cpu_since=before)
     _release(bench, name)
-    return drained
+    return {**drained, "quiet_wait_s": quiet_s}
 
 
 def _release(bench: Bench, keyspace: str) -> None:
@@ -538,6 +541,7 @@ def combined(drains: list[dict[str, Any]]) -> dict[str, Any]:
         "rows_per_s_each": [d["rows_per_s"] for d in drains],
         "cpu_us_per_row": _mean_cpu(drains),
         "cpu_us_per_row_each": [d["cpu_us_per_row"] for d in drains],
+        "quiet_wait_s_each": [d["quiet_wait_s"] for d in drains],
     }
 
 
@@ -558,6 +562,7 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
         .cache()
     )
     count = rows.count()
+    quiet_s = bench.cpu.wait_quiet()
     before = bench.cpu.read()
     started = time.perf_counter()
     rows.write.format("org.apache.spark.sql.cassandra").options(
@@ -567,7 +572,12 @@ def _sink_ceiling(bench: Bench, source_topic: str, name: str) -> dict[str, Any]:
     cpu = bench.cpu.per_row(before, count)
     rows.unpersist()
     _release(bench, name)
-    return {"rows": count, "rows_per_s": round(count / seconds, 1), "cpu_us_per_row": cpu}
+    return {
+        "rows": count,
+        "rows_per_s": round(count / seconds, 1),
+        "cpu_us_per_row": cpu,
+        "quiet_wait_s": quiet_s,
+    }
 
 
 def _kafka_rows(bench: Bench, topic: str, headers: bool = False) -> DataFrame:

@@ -8,7 +8,7 @@ from bench.e2e_bench import HEADLINE_ORDER, combined, summary
 
 
 def _drain(rows: int, rate: float, **cpu: float) -> dict[str, Any]:
-    return {"rows": rows, "rows_per_s": rate, "cpu_us_per_row": cpu}
+    return {"rows": rows, "rows_per_s": rate, "cpu_us_per_row": cpu, "quiet_wait_s": 3.0}
 
 
 def test_each_headline_kind_is_drained_twice_in_an_order_that_cancels_a_drift() -> None:
