@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from config import Settings
 from stack.control import status
-from stack.procs import cpu_seconds, thread_cpu_seconds
+from stack.procs import cpu_seconds, thread_group_cpu_seconds
 
 MEASURED = ("cassandra", "kafka")
 """The stack's services measured beside the Spark JVM (driver and executors, local master) and
@@ -65,8 +65,7 @@ class CpuMeter:
         used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         for process, groups in THREAD_GROUPS.items():
             if process in self.pids:
-                for group, prefixes in groups.items():
-                    used[group] = thread_cpu_seconds(self.pids[process], prefixes)
+                used |= thread_group_cpu_seconds(self.pids[process], groups) or {}
         return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def per_row(self, before: dict[str, float], rows: int) -> dict[str, float]:
@@ -83,13 +82,14 @@ class CpuMeter:
         run starts anyway and the figure shows it). A run that starts while the node still
         flushes and compacts what the run before wrote pays for that run's work."""
         pid = self.pids.get(process)
-        started, calm = time.monotonic(), 0
-        last = None if pid is None else cpu_seconds(pid)
+        if pid is None:
+            return 0.0
+        started, calm, last = time.monotonic(), 0, cpu_seconds(pid)
         while last is not None and calm < QUIET_HOLD_S:
             if time.monotonic() - started > QUIET_LIMIT_S:
                 break
             time.sleep(1.0)
-            now = cpu_seconds(pid) if pid is not None else None
+            now = cpu_seconds(pid)
             calm = calm + 1 if now is not None and now - last < QUIET_CORE_SHARE else 0
             last = now
         return round(time.monotonic() - started, 1)

@@ -24,8 +24,8 @@ A warm-up drains the whole backlog through the job and the JSON baseline, writes
 sink ceiling does, and drains 50,000 users through the job on a 50-version topic, so none pays
 the JVM's warm-up (JIT compilation of the generated code and of Spark's planner, connector
 sessions, Cassandra's own) in its figures: a long-running job does not. What the JIT still
-compiles during a drain is in its CPU figures
-(``spark_jit``; ``docs/performance.md``, findings).
+compiles during a drain is in its CPU figures (``spark_jit``; ``docs/performance.md``,
+findings).
 
 Sizes come from ``BENCH_BACKLOG_USERS`` (200,000) and ``BENCH_STEADY_SECONDS`` (30).
 """
@@ -355,19 +355,32 @@ def _job_read(bench: Bench, name: str) -> Counter:
 
 
 def _drained_job(bench: Bench, name: str, rows: int, topic: str | None = None) -> dict[str, Any]:
-    """Start the job of run ``name`` on ``topic`` (by default ``name``) and wait until it has
-    read and written ``rows`` rows; it starts once Cassandra is quiet."""
-    quiet_s = bench.cpu.wait_quiet()
-    before = bench.cpu.read()
-    query = _start_job(bench, name, topic)
-    table = f"{name}.{bench.contract.table}"
-    drained = _drained(query, bench, table, rows, _job_read(bench, name), cpu_since=before)
-    _release(bench, name)
-    return {**drained, "quiet_wait_s": quiet_s}
+    """The job of run ``name`` draining ``topic`` (by default ``name``): see ``_measured``."""
+    read = _job_read(bench, name)
+    return _measured(bench, name, rows, lambda: _start_job(bench, name, topic), read)
 
 
 Counter = Callable[[], tuple[int, int]]
 """Rows a query has read so far, and the id of the last batch counted."""
+
+
+def _measured(
+    bench: Bench,
+    name: str,
+    rows: int,
+    start: Callable[[], StreamingQuery],
+    read: Counter | None = None,
+) -> dict[str, Any]:
+    """A measured drain into run ``name``'s keyspace: once Cassandra is quiet, ``start`` the
+    query and wait until it has read and written ``rows`` rows (``_drained``), with its CPU
+    figures; then drop the keyspace (``_release``)."""
+    quiet_s = bench.cpu.wait_quiet()
+    before = bench.cpu.read()
+    query = start()
+    table = f"{name}.{bench.contract.table}"
+    drained = _drained(query, bench, table, rows, read, cpu_since=before)
+    _release(bench, name)
+    return {**drained, "quiet_wait_s": quiet_s}
 
 
 def _drained(
@@ -497,13 +510,8 @@ def _seed_rows(batch: DataFrame, columns: Sequence[Column]) -> DataFrame:
 
 
 def _drained_seed(bench: Bench, name: str, rows: int, topic: str) -> dict[str, Any]:
-    """The baseline's drain of ``topic`` into run ``name``'s keyspace, like ``_drained_job``."""
-    quiet_s = bench.cpu.wait_quiet()
-    before = bench.cpu.read()
-    query = _start_seed(bench, name, topic)
-    drained = _drained(query, bench, f"{name}.{bench.contract.table}", rows, cpu_since=before)
-    _release(bench, name)
-    return {**drained, "quiet_wait_s": quiet_s}
+    """The baseline draining ``topic`` into run ``name``'s keyspace: see ``_measured``."""
+    return _measured(bench, name, rows, lambda: _start_seed(bench, name, topic))
 
 
 def _release(bench: Bench, keyspace: str) -> None:

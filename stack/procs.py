@@ -111,21 +111,27 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def thread_cpu_seconds(pid: int, name_prefixes: Sequence[str]) -> float | None:
-    """CPU time used so far by the threads of ``pid`` whose name starts with one of
-    ``name_prefixes`` (threads that have exited are not counted), or None when it is gone."""
+def thread_group_cpu_seconds(
+    pid: int, groups: Mapping[str, Sequence[str]]
+) -> dict[str, float] | None:
+    """CPU time used so far by each group of the threads of ``pid``: a group holds the threads
+    whose name starts with one of its prefixes (a thread counts in the first group it matches;
+    threads that have exited are not counted). None when the process is gone. One pass over the
+    threads, so every group is read at the same moment."""
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return None
-    total, prefixes = 0.0, tuple(name_prefixes)
+    totals = dict.fromkeys(groups, 0.0)
+    prefixes = {group: tuple(names) for group, names in groups.items()}
     for task in tasks:
         with contextlib.suppress(OSError, IndexError):
             stat = (task / "stat").read_text()
             name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            if name.startswith(prefixes):
-                total += _stat_cpu_seconds(stat)
-    return total
+            group = next((g for g, names in prefixes.items() if name.startswith(names)), None)
+            if group is not None:
+                totals[group] += _stat_cpu_seconds(stat)
+    return totals
 
 
 def _stat_cpu_seconds(stat: str) -> float:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stack.procs import cpu_seconds, thread_cpu_seconds
+from stack.procs import cpu_seconds, thread_group_cpu_seconds
 
 
 def test_cpu_seconds_grow_with_work_done() -> None:
@@ -37,19 +37,31 @@ def _busy() -> int:
     return total
 
 
-def test_thread_cpu_seconds_count_only_the_named_threads() -> None:
+def test_thread_group_cpu_seconds_count_only_each_groups_threads() -> None:
     main_thread = Path(f"/proc/self/task/{os.getpid()}/comm").read_text().strip()
-    before = thread_cpu_seconds(os.getpid(), [main_thread])
+    groups = {"main": [main_thread], "none": ["no thread is named like this"]}
+    before = thread_group_cpu_seconds(os.getpid(), groups)
     assert _busy() > 0
-    after = thread_cpu_seconds(os.getpid(), [main_thread])
+    after = thread_group_cpu_seconds(os.getpid(), groups)
 
     assert before is not None and after is not None
-    assert after > before
-    assert thread_cpu_seconds(os.getpid(), ["no thread is named like this"]) == 0.0
+    assert after["main"] > before["main"]
+    assert after["none"] == 0.0
 
 
-def test_thread_cpu_seconds_of_a_process_that_is_gone_is_none() -> None:
+def test_a_thread_counts_in_the_first_group_it_matches() -> None:
+    main_thread = Path(f"/proc/self/task/{os.getpid()}/comm").read_text().strip()
+    groups = {"first": [main_thread], "second": [main_thread[:3]]}
+    assert _busy() > 0
+    seconds = thread_group_cpu_seconds(os.getpid(), groups)
+
+    assert seconds is not None
+    assert seconds["first"] > 0.0
+    assert seconds["second"] < seconds["first"]
+
+
+def test_thread_group_cpu_seconds_of_a_process_that_is_gone_is_none() -> None:
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     assert gone.wait() == 0
 
-    assert thread_cpu_seconds(gone.pid, ["python"]) is None
+    assert thread_group_cpu_seconds(gone.pid, {"python": ["python"]}) is None
