@@ -2,10 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-UV_VERSION := 0.13.8
 VENV := .venv
 PY := $(VENV)/bin/python
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv, the version uv.lock pins, put in the artifact cache by stack/uv_bootstrap.py with the system
+# python3's standard library alone (no pip: Debian 12 and Ubuntu 24.04 refuse `pip install
+# --user`). UV=/path/to/uv uses another.
+UV_HOME := $(HOME)/.cache/userstream/uv
+UV ?= $(UV_HOME)/uv
 STAMP := $(VENV)/.setup-done
 
 # SECURE=1: the secured local stack (TLS, SASL/SCRAM, passwords; docs/security.md) in its own
@@ -28,10 +31,8 @@ endif
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(UV):
-	python3 -m pip install --user --quiet uv==$(UV_VERSION)
-
-$(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml) | $(UV)
+$(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml)
+	$(if $(filter $(UV),$(UV_HOME)/uv),python3 stack/uv_bootstrap.py $(UV))
 	$(UV) sync --frozen --python 3.11
 	$(PY) -m stack fetch
 	@touch $(STAMP)
@@ -39,6 +40,7 @@ $(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml) |
 setup: $(STAMP) ## virtual environment from uv.lock, plus the JVM artifacts (idempotent)
 
 test: setup ## every test, unit to end-to-end, on real services
+	$(PY) -m stack.requirements test
 	bash docker/install-compose.sh
 	$(PY) -m codegen --check
 	$(PY) -m codegen --check-compat
