@@ -24,9 +24,9 @@ export PIPELINE_REGISTRY__URL := $(patsubst http://%,https://%,$(PIPELINE_REGIST
 endif
 endif
 
-.PHONY: help setup test test-unit lint codegen register stack-up stack-down stack-status stack-reset \
-        migrate stream produce offline-source demo airflow inspect redrive screenshots bench up down \
-        logs clean
+.PHONY: help setup test test-unit lint codegen register topics stack-up stack-down stack-status \
+        stack-reset migrate stream produce offline-source demo airflow inspect redrive screenshots \
+        bench up down logs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,7 +49,7 @@ test: setup ## every test, unit to end-to-end, on real services
 	$(VENV)/bin/mypy .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: setup ## the tests that need no service (no stack, Spark, Airflow or browser; < 1 min)
+test-unit: setup ## the tests that need no service or installed tool (no stack, Spark, Airflow, browser, docker)
 	$(PY) -m pytest --service-free $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy
@@ -60,57 +60,60 @@ lint: setup ## ruff and mypy
 codegen: setup ## regenerate generated/ from schemas/
 	$(PY) -m codegen
 
-register: setup ## register schemas/ in the registry, compatibility checked first (DRY_RUN=1; REGISTER_ARGS=list)
-	$(PY) -m ops.register $(if $(DRY_RUN),--dry-run) $(REGISTER_ARGS)
+CONTRACT ?= all
+register: setup ## register the contracts, compatibility checked first, and create their topics (CONTRACT= DRY_RUN=1; REGISTER_ARGS=list)
+	$(PY) -m ops.register --contract $(CONTRACT) $(if $(DRY_RUN),--dry-run) $(REGISTER_ARGS)
 
-migrate: setup ## create keyspace and tables, run each new CQL migration once (KEYSPACE=name)
-	$(PY) -m ops.migrate apply $(if $(KEYSPACE),--keyspace $(KEYSPACE))
+topics: setup ## create the contracts' topics and DLQs as configured; report those configured otherwise (CONTRACT=)
+	$(PY) -m ops.topics --contract $(CONTRACT)
+
+migrate: setup ## create keyspaces and tables, run each new CQL migration once (CONTRACT= KEYSPACE=name)
+	$(PY) -m ops.migrate apply --contract $(CONTRACT) $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
 stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes (SECURE=1)
 	$(PY) -m stack up
 
-stack-down: setup ## stop the local stack and the demo's streaming job (keeps their data)
+stack-down: setup ## stop the local stack and the streaming job (keeps their data)
 	$(PY) -m stack.streaming_job stop
 	$(PY) -m stack down
 
 stack-status: setup ## state of each local service
 	$(PY) -m stack status
 
-stack-reset: setup ## stop the local stack and wipe its data, the job's checkpoint and figures
+stack-reset: setup ## stop the local stack and wipe its data, the job's checkpoints and figures
 	$(PY) -m stack.streaming_job reset
 	$(PY) -m stack down --fresh
 
-USERS ?= 1000
-SOURCE ?= auto
-
-stream: setup ## the Spark streaming job, Kafka -> Cassandra (STREAM_ARGS="--master spark://h:7077 ...")
-	$(PY) -m spark $(STREAM_ARGS)
-
-demo: setup ## the whole pipeline once on the local stack: USERS=1000 SOURCE=auto|offline|<url> SECURE=1
-	$(PY) -m ops.demo --users $(USERS) --source $(SOURCE)
-
 COUNT ?= 1000
-produce: setup ## one producer batch without Airflow: COUNT=1000 [SEED=s] [SOURCE_URL=url]
-	$(PY) -m producer --count $(COUNT) $(if $(SEED),--seed $(SEED)) $(if $(SOURCE_URL),--source-url $(SOURCE_URL))
+SOURCE ?= $(or $(SOURCE_URL),auto)
 
-offline-source: setup ## the offline randomuser-compatible source on 127.0.0.1:8765 (PORT=8765)
+stream: setup ## the Spark streaming job, every contract, Kafka -> Cassandra (STREAM_ARGS="--master spark://h:7077 ...")
+	$(PY) -m spark --contract $(CONTRACT) $(STREAM_ARGS)
+
+demo: setup ## the whole pipeline once on the local stack: COUNT=1000 CONTRACT=all SOURCE=auto|offline|<url> SECURE=1
+	$(PY) -m stack.demo --count $(COUNT) --contract $(CONTRACT) --source $(SOURCE)
+
+produce: setup ## one producer batch of each contract, without Airflow: CONTRACT=all COUNT=1000 SOURCE_URL=<url>|auto|offline [SEED=s]
+	$(PY) -m stack.produce --contract $(CONTRACT) --count $(COUNT) --source $(SOURCE) $(if $(SEED),--seed $(SEED))
+
+offline-source: setup ## the offline source of the shipped contracts on 127.0.0.1:8765 (PORT=8765)
 	$(PY) -m stack.offline_source --port $(or $(PORT),8765)
 
 airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_PORT, 8080); Ctrl-C stops it
 	$(PY) -m stack.airflow_ui
 
-inspect: setup ## what flows where (JSON=1); MESSAGES=N: latest messages, decoded; WATCH=1: live rates
-	@$(PY) -m ops.inspection $(if $(JSON),--json) $(if $(MESSAGES),--messages $(MESSAGES)) $(if $(WATCH),--watch)
+inspect: setup ## what flows where, per contract (CONTRACT= JSON=1); MESSAGES=N: latest messages, decoded; WATCH=1: live rates
+	@$(PY) -m ops.inspection --contract $(CONTRACT) $(if $(JSON),--json) $(if $(MESSAGES),--messages $(MESSAGES)) $(if $(WATCH),--watch)
 
-redrive: setup ## re-publish DLQ entries that now pass: RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
-	$(PY) -m ops.redrive $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
+redrive: setup ## re-publish DLQ entries that now pass: CONTRACT= RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
+	$(PY) -m ops.redrive --contract $(CONTRACT) $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
 
 screenshots: setup ## refresh docs/images/ from the browser tests (Airflow UI, Spark UI; real stack)
 	@mkdir -p docs/images
 	USERSTREAM_SCREENSHOTS=$(CURDIR)/docs/images $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
-bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end
-	$(PY) -m bench
+bench: setup ## the benchmarks: producer path, then Kafka-to-Cassandra end to end (CONTRACT=all: the contracts streaming at once)
+	$(PY) -m bench --contract $(CONTRACT)
 
 clean: ## remove the virtual environment (the artifact cache under ~/.cache/userstream stays)
 	rm -rf $(VENV)
@@ -118,15 +121,19 @@ clean: ## remove the virtual environment (the artifact cache under ~/.cache/user
 COMPOSE := docker compose -f docker/compose.yaml --env-file docker/.env
 DOCKER_CHECK := docker info >/dev/null 2>&1 || { echo "Docker is missing or its engine is not running (docker info failed)."; echo "Run the same pipeline without Docker: make demo"; exit 1; }
 
-up: ## build and start the Docker Compose stack (Confluent, Airflow, Spark, Cassandra)
+UP_TIMEOUT ?= 900
+up: ## build and start the Docker Compose stack (Confluent, Airflow, Spark, Cassandra); UP_TIMEOUT=900 s
 	@$(DOCKER_CHECK)
 	@bash docker/make-env.sh
-	$(COMPOSE) up --build --detach --wait
+	@$(COMPOSE) up --build --detach --wait --wait-timeout $(UP_TIMEOUT) || { \
+	  echo "make up: not every service was healthy within $(UP_TIMEOUT) s; their states:"; \
+	  $(COMPOSE) ps --all --format 'table {{.Service}}\t{{.State}}\t{{.Status}}'; \
+	  echo "the logs of one: $(COMPOSE) logs <service>"; exit 1; }
 	@set -a; . docker/.env; set +a; \
 	echo "Control Center  http://localhost:$${CONTROL_CENTER_PORT:-9021}"; \
-	echo "Airflow         http://localhost:$${AIRFLOW_PORT:-8080}  (user $${AIRFLOW_ADMIN_USER:-admin}; password: make logs, look for airflow-apiserver's \"Password for user\")"; \
+	echo "Airflow         http://localhost:$${AIRFLOW_PORT:-18080}  (user $${AIRFLOW_ADMIN_USER:-admin}; password: make logs, look for airflow-apiserver's \"Password for user\")"; \
 	echo "Spark master UI http://localhost:$${SPARK_MASTER_UI_PORT:-8090}"; \
-	echo "Spark job UI    http://localhost:$${SPARK_APP_UI_PORT:-4040}"
+	echo "Spark job UI    http://localhost:$${SPARK_APP_UI_PORT:-14040}"
 
 down: ## stop the Docker Compose stack (keeps its volumes; RESET=1 also deletes them)
 	@$(DOCKER_CHECK)

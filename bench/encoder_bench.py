@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 
 import fastavro
 
+from contract.catalog import contract
+from contract.streams import Produced
 from generated.python.user_created import AVRO_SCHEMA, UserCreated
-from producer.records import build_user
 from stack.offline_source import NATIONALITIES, make_page
 
 USERS = 20_000
@@ -27,10 +28,12 @@ RUNS = 5
 
 
 def records(count: int) -> list[UserCreated]:
-    """``count`` records built from the offline source, one ingestion time as in a page."""
-    now = datetime.now(UTC)
+    """``count`` records mapped from the offline source's users by the contract's generated
+    ``from_source``, one ingestion time as in a page."""
+    from_source = contract("user_created").from_source
+    produced = Produced(datetime.now(UTC), "offline://encoder-bench")
     users = make_page("encoder-bench", 1, count, tuple(NATIONALITIES))["results"]
-    return [build_user(u, source="offline://encoder-bench", ingested_at=now) for u in users]
+    return [from_source(u, produced) for u in users]
 
 
 def best_us(encode: Callable[[UserCreated], object], batch: list[UserCreated]) -> float:

@@ -1,12 +1,15 @@
 """Producer throughput: already-fetched API payloads to records acknowledged by the local broker.
 
-Two paths over the same users, one process each, on fresh scratch topics:
-- this project's path: validation into ``UserCreated``, Avro by the producer's own framed
-  serializer (the generated ``avro_binary()``; the schema id looked up in the registry, never
-  registered by the producer), confluent-kafka idempotent producer with acks=all, lz4 and
-  batching; timed until every delivery report is in;
+Two paths over the same users, one process each, on fresh scratch topics (a topic prefix of
+their own, ``bench.scratch``):
+- this project's path: the user contract's generated mapping (``from_source``) and rules, Avro
+  by the producer's own framed serializer (the generated ``avro_binary()``; the schema id looked
+  up in the registry, never registered by the producer), confluent-kafka idempotent producer
+  with acks=all, lz4 and batching (``producer.publish.RecordPublisher``); timed until every
+  delivery report is in, and counting only the records the broker acknowledged;
 - a JSON baseline with a hand-written schema: the user dict as JSON through kafka-python, one
-  ``send`` per record, no registry; timed until ``flush`` returns.
+  ``send`` per record, no registry; timed until ``flush`` returns, counting only the sends the
+  broker acknowledged (each send's callback); a failed send fails the benchmark.
 Users come from the offline source's generator (no HTTP), so fetching is not measured.
 """
 
@@ -14,25 +17,28 @@ from __future__ import annotations
 
 import gc
 import json
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaProducer
 
-from clients.kafka import delete_topics, ensure_topics
-from clients.registry import Registry, value_subject
+from bench.scratch import Deployment, Scratch
 from config import Settings
-from generated.python.user_created import AVRO_SCHEMA
-from producer.publish import Origin, UserPublisher
+from contract.catalog import contract
+from producer.publish import Origin, RecordPublisher
 from stack.offline_source import NATIONALITIES, make_page
 
 USERS = 50_000
 DISTINCT = 5_000  # generated once, then copied with fresh ids: generation is not what we time
+USER_CONTRACT = "user_created"
+FLUSH_TIMEOUT_S = 120.0
 
 
 def payloads(count: int = USERS) -> list[dict[str, Any]]:
@@ -48,7 +54,8 @@ def payloads(count: int = USERS) -> list[dict[str, Any]]:
 
 @dataclass
 class Rate:
-    """Records per second by the wall clock, and per CPU-second of this process (all threads).
+    """Records acknowledged per second by the wall clock, and per CPU-second of this process
+    (all threads).
 
     The CPU figure is the one that stays comparable when other work shares the machine.
     """
@@ -57,55 +64,94 @@ class Rate:
     cpu: float = 0.0
 
 
+@dataclass
+class Timing:
+    """Wall and CPU seconds of a timed block."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+    def rate(self, records: int) -> Rate:
+        """``records`` (acknowledged ones) per second of this timing."""
+        return Rate(records / self.wall_s, records / max(self.cpu_s, 1e-9))
+
+
 @contextmanager
-def timed(records: int) -> Iterator[Rate]:
-    rate = Rate()
+def timed() -> Iterator[Timing]:
+    timing = Timing()
     wall, cpu = time.perf_counter(), time.process_time()
-    yield rate
-    rate.wall = records / (time.perf_counter() - wall)
-    rate.cpu = records / max(time.process_time() - cpu, 1e-9)
+    yield timing
+    timing.wall_s = time.perf_counter() - wall
+    timing.cpu_s = time.process_time() - cpu
 
 
 @contextmanager
-def scratch_topic(settings: Settings, register: bool) -> Iterator[str]:
-    """A fresh topic (value subject registered if asked), deleted afterwards."""
-    topic = f"bench_users_{uuid.uuid4().hex[:10]}"
-    ensure_topics(settings, topic)
-    with Registry(settings.registry) as registry:
-        if register:
-            registry.register(value_subject(topic), AVRO_SCHEMA)
+def scratch_topics(settings: Settings, register: bool) -> Iterator[Deployment]:
+    """A deployment of fresh topics of the user contract (its subject registered if asked),
+    all removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="producer-bench-") as tmp:
+        scratch = Scratch(settings, Path(tmp))
         try:
-            yield topic
+            yield scratch.new(
+                "producer", [contract(USER_CONTRACT)], register=register, keyspace=False
+            )
         finally:
-            if register:
-                registry.delete_subject(value_subject(topic))
-            delete_topics(settings, [topic])
+            scratch.remove_all()
 
 
 def project_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:
-    """Records per second through validation, the framed serializer and confluent-kafka."""
-    with scratch_topic(settings, register=True) as topic:
-        publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.dlq")
+    """Records per second through the mapping, the rules, the framed serializer and
+    confluent-kafka, counting the records acknowledged (delivery reports)."""
+    with scratch_topics(settings, register=True) as deployment:
+        publisher = RecordPublisher(deployment.settings, contract(USER_CONTRACT))
         origin = Origin(source="bench", seed="bench", page=1)
-        with timed(len(users)) as rate:
+        with timed() as timing:
             publisher.publish(users, origin, datetime.now(UTC))
             counts = publisher.flush()
     if counts.produced != len(users):
         raise RuntimeError(f"benchmark lost records: {counts} ({publisher.errors})")
-    return rate
+    return timing.rate(counts.produced)
+
+
+@dataclass
+class Acks:
+    """What the broker answered to the JSON baseline's sends (their callbacks, which run on the
+    producer's I/O thread before ``flush`` returns)."""
+
+    acknowledged: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def ok(self, _metadata: object) -> None:
+        self.acknowledged += 1
+
+    def error(self, exc: BaseException) -> None:
+        self.failed += 1
+        if len(self.errors) < 10:
+            self.errors.append(repr(exc))
 
 
 def seed_path(settings: Settings, users: list[dict[str, Any]]) -> Rate:
-    """Records per second the JSON baseline's way: JSON, kafka-python, one send per record."""
-    with scratch_topic(settings, register=False) as topic:
+    """Records per second the JSON baseline's way: JSON, kafka-python, one send per record;
+    only acknowledged sends count, and a failed one fails the run."""
+    with scratch_topics(settings, register=False) as deployment:
+        topic = deployment.topic(contract(USER_CONTRACT))
         producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
-        with timed(len(users)) as rate:
-            for user in users:
-                value = json.dumps({**user, "id": str(uuid.uuid4())}).encode("utf-8")
-                producer.send(topic, value)
-            producer.flush()
-        producer.close()
-    return rate
+        acks = Acks()
+        try:
+            with timed() as timing:
+                for user in users:
+                    value = json.dumps({**user, "id": str(uuid.uuid4())}).encode("utf-8")
+                    producer.send(topic, value).add_callback(acks.ok).add_errback(acks.error)
+                producer.flush(FLUSH_TIMEOUT_S)
+        finally:
+            producer.close()
+    if acks.failed or acks.acknowledged != len(users):
+        raise RuntimeError(
+            f"JSON baseline: {acks.acknowledged:,} of {len(users):,} sends acknowledged, "
+            f"{acks.failed:,} failed: {acks.errors}"
+        )
+    return timing.rate(acks.acknowledged)
 
 
 def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
@@ -115,8 +161,11 @@ def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
     # their millions of objects on every collection, for both paths alike.
     gc.collect()
     gc.freeze()
-    ours = project_path(settings, users)
-    seed = seed_path(settings, users)
+    try:
+        ours = project_path(settings, users)
+        seed = seed_path(settings, users)
+    finally:
+        gc.unfreeze()
     figures = {
         "users": count,
         "project_records_per_s": round(ours.wall),
@@ -127,8 +176,8 @@ def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
         "cpu_ratio": round(ours.cpu / seed.cpu, 2),
     }
     labels = (
-        "project (validate + own framed serializer, schema id looked up in the registry"
-        " + confluent-kafka acks=all):",
+        "project (generated mapping and rules + own framed serializer, schema id looked up"
+        " in the registry + confluent-kafka acks=all):",
         "JSON baseline (JSON + kafka-python, one send per record, no registry):",
     )
     width = max(map(len, labels))
@@ -138,7 +187,6 @@ def run(settings: Settings, count: int = USERS) -> dict[str, Any]:
         f"  {labels[1]:<{width}} {seed.wall:,.0f} rec/s wall, {seed.cpu:,.0f} rec/CPU-s\n"
         f"  ratio x{figures['ratio']} wall, x{figures['cpu_ratio']} CPU"
     )
-    gc.unfreeze()
     return figures
 
 

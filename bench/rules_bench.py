@@ -20,13 +20,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
-from bench.e2e_bench import QUIET
+from bench.e2e_bench import QUIET, SOURCE, USER_CONTRACT
 from config import load_settings
-from producer.avro import wire_header
-from producer.records import build_user
-from spark import wire
-from spark.contract import ReaderContract
-from spark.microbatch import first_broken_rule, rule_broken, rule_inputs, texts_ok
+from contract import wire
+from contract.catalog import contract
+from contract.streams import Produced
+from spark import framing
+from spark.classifier import first_broken_rule, rule_broken, rule_inputs, texts_ok
+from spark.reader_contract import ReaderContract
 from spark.session import build_session
 from stack.offline_source import NATIONALITIES, make_page
 
@@ -39,12 +40,13 @@ _PAGE = 5_000
 
 def framed_users(count: int) -> list[tuple[bytes]]:
     """``count`` users from the offline source, each framed as the producer sends it."""
-    now = datetime.now(UTC)
+    from_source = contract(USER_CONTRACT).from_source
+    produced = Produced(datetime.now(UTC), SOURCE)
     rows: list[tuple[bytes]] = []
     for page in range(1, -(-count // _PAGE) + 1):
         for user in make_page("rules-bench", page, _PAGE, tuple(NATIONALITIES))["results"]:
-            record = build_user(user, source="offline://rules-bench", ingested_at=now)
-            rows.append((wire_header(1) + record.avro_binary(),))
+            record = from_source(user, produced)
+            rows.append((wire.header(1) + record.avro_binary(),))
     return rows[:count]
 
 
@@ -63,18 +65,18 @@ def run(count: int = USERS) -> dict[str, float]:
     settings = load_settings()
     spark = build_session(settings, extra=QUIET)
     spark.sparkContext.setLogLevel("ERROR")
-    contract = ReaderContract.current()
+    reader = ReaderContract.generated(contract(USER_CONTRACT))
     frames = spark.createDataFrame(framed_users(count), "value binary")
-    value = from_avro(wire.avro_body(fn.col("value")), contract.reader_schema)
-    inputs = rule_inputs(texts_ok(contract))
+    value = from_avro(framing.avro_body(fn.col("value")), reader.reader_schema)
+    inputs = rule_inputs(texts_ok(reader))
     decoded = frames.select(value.alias("value")).select("value", *inputs).cache()
     decoded.count()
     decoded = reduce(DataFrame.unionAll, [decoded] * REPEAT)  # the cache, read REPEAT times
     rows = decoded.count()
     checks = {
-        f"{name}:{field}": fn.when(rule_broken(sql), 1) for name, field, _, sql in contract.rules
+        f"{name}:{field}": fn.when(rule_broken(sql), 1) for name, field, _, sql in reader.rules
     }
-    checks["all rules"] = first_broken_rule(contract)
+    checks["all rules"] = first_broken_rule(reader)
     for check in checks.values():  # warm-up: the JIT compiles what the figures then measure
         best_ms(decoded, check)
     nothing = best_ms(decoded, fn.when(fn.col("value").isNull(), 1))

@@ -8,12 +8,12 @@ set in one place. ``watermarks`` / ``read_range`` read what a run added to a top
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from config import Settings
 
@@ -68,37 +68,42 @@ def check_reachable(settings: Settings) -> None:
         raise KafkaUnavailableError(f"kafka {settings.kafka.bootstrap_servers}: no broker")
 
 
-def topic_configs(settings: Settings, topic: str) -> dict[str, str]:
-    """The configuration a topic of the pipeline is created with: DLQs get room for headers,
-    the DLQ's re-drive ledger (``<dlq>.redriven``) keeps one entry per key."""
-    if topic.endswith(".redriven"):
-        return {"cleanup.policy": "compact"}
-    if topic == settings.kafka.dlq_topic or topic.endswith(".dlq"):
-        return {"max.message.bytes": str(settings.kafka.dlq_max_message_bytes)}
-    return {}
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic as the pipeline creates it: partitions, replication and configuration."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str] = field(default_factory=dict)
 
 
-def ensure_topics(settings: Settings, *topics: str) -> list[str]:
-    """Create each topic that does not exist yet; return the ones created.
+@dataclass(frozen=True)
+class TopicInfo:
+    """A topic as the cluster has it."""
 
-    Without names, the pipeline's own topics (``settings.kafka.topic`` and its DLQ).
-    """
-    names = topics or (settings.kafka.topic, settings.kafka.dlq_topic)
+    partitions: int
+    replication_factor: int
+    config: dict[str, str]
+
+
+def ensure_topics(settings: Settings, specs: Sequence[TopicSpec]) -> list[str]:
+    """Create each topic of ``specs`` that does not exist yet; return the ones created."""
     admin = admin_client(settings)
     timeout = settings.kafka.request_timeout_s
     existing = admin.list_topics(timeout=timeout).topics
-    missing = [name for name in names if name not in existing]
+    missing = [spec for spec in specs if spec.name not in existing]
     if not missing:
         return []
     futures = admin.create_topics(
         [
             NewTopic(
-                name,
-                num_partitions=settings.kafka.partitions,
-                replication_factor=settings.kafka.replication_factor,
-                config=topic_configs(settings, name),
+                spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=spec.replication_factor,
+                config=spec.config,
             )
-            for name in missing
+            for spec in missing
         ],
         operation_timeout=timeout,
     )
@@ -113,6 +118,26 @@ def ensure_topics(settings: Settings, *topics: str) -> list[str]:
                     f"cannot create Kafka topic {name}: {exc.args[0].str()}"
                 ) from exc
     return sorted(created)
+
+
+def describe_topics(settings: Settings, names: Sequence[str]) -> dict[str, TopicInfo]:
+    """Partitions, replication factor and configuration of existing topics."""
+    if not names:
+        return {}
+    admin = admin_client(settings)
+    timeout = settings.kafka.request_timeout_s
+    metadata = admin.list_topics(timeout=timeout).topics
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, name) for name in names]
+    configs = admin.describe_configs(resources, request_timeout=timeout)
+    found = {}
+    for resource, future in configs.items():
+        entries = future.result(timeout)
+        partitions = metadata[resource.name].partitions
+        replicas = min((len(p.replicas) for p in partitions.values()), default=0)
+        found[resource.name] = TopicInfo(
+            len(partitions), replicas, {key: str(entry.value) for key, entry in entries.items()}
+        )
+    return found
 
 
 def delete_topics(settings: Settings, topics: list[str]) -> None:

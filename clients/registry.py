@@ -1,39 +1,32 @@
 """The Schema Registry, behind one abstraction: every caller gets its client from here.
 
-``schema_registry_client`` builds confluent-kafka's ``SchemaRegistryClient`` (what serializers
-need) with the configured timeout, retries, credentials and TLS; ``Registry`` wraps it with the
-operations the pipeline uses, each failure raised as a ``RegistryError`` naming the registry and
-the subject. ``value_subject`` is the one place a subject name is made (TopicNameStrategy).
-Locally the API is Apicurio's Confluent-compatible layer (``/apis/ccompat/v7``).
+``Registry`` speaks the Confluent Schema Registry REST API (Apicurio's Confluent-compatible
+layer, ``/apis/ccompat/v7``, locally) with ``requests``, configured once from
+``RegistrySettings``: timeout, retries with backoff on connection errors and 5xx answers,
+basic auth, TLS. Each failure is raised as a ``RegistryError`` naming the registry, the call
+and the cause; "no such subject, version or schema" answers are None, not errors.
+``SchemaCache`` keeps the schemas of global ids (immutable, so cached for good, bounded).
+Subject names come from ``contract.streams.subject_name`` (the subject strategies).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote
 
-import httpx2
 import requests
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.error import SchemaRegistryError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from config.settings import RegistrySettings
 
 NOT_FOUND = 404
-_SUBJECT_NOT_FOUND = 40401
-_SCHEMA_NOT_FOUND = 40403
-T = TypeVar("T")
-
-
-def value_subject(topic: str) -> str:
-    """The subject of a topic's values under the TopicNameStrategy: ``<topic>-value``."""
-    return f"{topic}-value"
-
-
-def schema_registry_client(settings: RegistrySettings) -> SchemaRegistryClient:
-    """confluent-kafka's client, configured once from the settings (timeouts, auth, TLS)."""
-    return SchemaRegistryClient(settings.client_config())
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+AVRO = "AVRO"
+MAX_CACHED = 1024
 
 
 class RegistryError(RuntimeError):
@@ -55,6 +48,14 @@ class RegisteredVersion:
 
 
 @dataclass(frozen=True)
+class RegisteredSchema:
+    """A schema by global id: its type (``AVRO``, ``JSON``, ``PROTOBUF``) and text."""
+
+    schema_type: str
+    text: str
+
+
+@dataclass(frozen=True)
 class SubjectListing:
     """A subject, the compatibility level set on it (None: the global level), and its
     versions as ``(version, schema id)`` pairs, oldest first."""
@@ -72,16 +73,12 @@ class CompatibilityVerdict:
     messages: tuple[str, ...]
 
 
-def is_not_found(exc: SchemaRegistryError) -> bool:
-    """Whether the registry answered "no such subject, version or schema"."""
-    return exc.http_status_code == NOT_FOUND or exc.error_code in (
-        _SUBJECT_NOT_FOUND,
-        _SCHEMA_NOT_FOUND,
-    )
+class _NotFoundError(Exception):
+    """Internal: the registry answered 404."""
 
 
-def _requests_tls(settings: RegistrySettings) -> dict[str, Any]:
-    """``verify`` and ``cert`` for a ``requests`` call to an ``https://`` registry.
+def _tls(settings: RegistrySettings) -> dict[str, Any]:
+    """``verify`` and ``cert`` for the calls to an ``https://`` registry.
 
     They are passed per call: a session-level ``verify`` loses to ``REQUESTS_CA_BUNDLE``.
     ``requests`` cannot open an encrypted key, so such a key fails here with a clear message.
@@ -92,8 +89,8 @@ def _requests_tls(settings: RegistrySettings) -> dict[str, Any]:
     options: dict[str, Any] = {"verify": str(tls.ca_file) if tls.ca_file else True}
     if tls.cert_file and tls.key_password:
         raise RegistryError(
-            "registry.tls.key_password: the registry's compatibility check (requests) cannot "
-            "read an encrypted client key; give it an unencrypted key file (owner-only)"
+            "registry.tls.key_password: the registry client (requests) cannot read an "
+            "encrypted client key; give it an unencrypted key file (owner-only)"
         )
     if tls.cert_file:
         options["cert"] = (
@@ -106,16 +103,24 @@ class Registry:
     """One registry, configured once from ``RegistrySettings``; close it when done."""
 
     def __init__(self, settings: RegistrySettings) -> None:
-        self.url = settings.url
+        self.url = settings.url.rstrip("/")
         self._settings = settings
+        self._tls = _tls(settings)
         self._http = requests.Session()
+        self._http.headers["Accept"] = CONTENT_TYPE
         if settings.username and settings.password:
             self._http.auth = (settings.username, settings.password.get_secret_value())
-        self._tls = _requests_tls(settings)
-        self.client = schema_registry_client(settings)
+        retry = Retry(
+            total=settings.max_retries,
+            backoff_factor=0.5,
+            backoff_max=2.0,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=None,  # every call is idempotent, registering included
+            raise_on_status=False,
+        )
+        self._http.mount(self.url, HTTPAdapter(max_retries=retry))
 
     def close(self) -> None:
-        self.client.close()
         self._http.close()
 
     def __enter__(self) -> Registry:
@@ -124,40 +129,60 @@ class Registry:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _fail(self, what: str, exc: Exception) -> RegistryError:
-        if isinstance(exc, httpx2.TransportError | requests.ConnectionError | requests.Timeout):
-            return RegistryUnavailableError(f"schema registry {self.url}: {what}: {exc}")
-        return RegistryError(f"schema registry {self.url}: {what}: {exc}")
-
-    def _call(self, what: str, call: Callable[[], T]) -> T:
+    def _request(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        """The decoded JSON answer; ``_NotFoundError`` on 404, ``RegistryError`` otherwise."""
+        if "json" in kwargs:
+            kwargs["headers"] = {"Content-Type": CONTENT_TYPE}
         try:
-            return call()
-        except (SchemaRegistryError, httpx2.HTTPError, OSError) as exc:
-            raise self._fail(what, exc) from exc
-
-    def _call_or_none(self, what: str, call: Callable[[], T]) -> T | None:
-        """``_call``, with None for a "not found" answer (no such subject or version)."""
+            response = self._http.request(
+                method,
+                f"{self.url}/{path}",
+                timeout=self._settings.timeout_s,
+                **self._tls,
+                **kwargs,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise RegistryUnavailableError(f"schema registry {self.url}: {what}: {exc}") from exc
+        except requests.RequestException as exc:
+            raise RegistryError(f"schema registry {self.url}: {what}: {exc}") from exc
+        if response.status_code == NOT_FOUND:
+            raise _NotFoundError
+        if response.status_code >= 400:
+            detail = response.text[:300].strip()
+            cls = RegistryUnavailableError if response.status_code >= 500 else RegistryError
+            raise cls(f"schema registry {self.url}: {what}: HTTP {response.status_code}: {detail}")
         try:
-            return call()
-        except SchemaRegistryError as exc:
-            if is_not_found(exc):
-                return None
-            raise self._fail(what, exc) from exc
-        except (httpx2.HTTPError, OSError) as exc:
-            raise self._fail(what, exc) from exc
+            return response.json() if response.content else None
+        except ValueError as exc:
+            raise RegistryError(f"schema registry {self.url}: {what}: not JSON: {exc}") from exc
+
+    def _or_none(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._request(what, method, path, **kwargs)
+        except _NotFoundError:
+            return None
+
+    def _found(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._request(what, method, path, **kwargs)
+        except _NotFoundError:
+            raise RegistryError(f"schema registry {self.url}: {what}: not found") from None
 
     def _registered(
-        self, subject: str, version: int | None, schema_id: int | None, schema: str | None
+        self, subject: str, answer: Any, schema: str | None = None
     ) -> RegisteredVersion:
-        if version is None or schema_id is None or schema is None:
+        try:
+            return RegisteredVersion(
+                subject, int(answer["version"]), int(answer["id"]), schema or answer["schema"]
+            )
+        except (KeyError, TypeError, ValueError):
             raise RegistryError(
                 f"schema registry {self.url}: {subject}: answer lacks the version, id or schema"
-            )
-        return RegisteredVersion(subject, version, schema_id, schema)
+            ) from None
 
     def subjects(self, prefix: str = "") -> list[str]:
         """The registry's subjects (those starting with ``prefix``), sorted."""
-        found = self._call("listing subjects", self.client.get_subjects)
+        found = self._found("listing subjects", "GET", "subjects") or []
         return sorted(s for s in found if s.startswith(prefix))
 
     def list_subjects(self, prefix: str = "") -> list[SubjectListing]:
@@ -173,58 +198,50 @@ class Registry:
 
     def versions(self, subject: str) -> list[int]:
         """The subject's versions, oldest first; empty when the subject does not exist."""
-        found = self._call_or_none(
-            f"versions of {subject}", lambda: self.client.get_versions(subject)
-        )
-        return sorted(found or [])
+        found = self._or_none(f"versions of {subject}", "GET", f"subjects/{_q(subject)}/versions")
+        return sorted(int(v) for v in found or [])
 
     def version(self, subject: str, version: int) -> RegisteredVersion:
-        found = self._call(
-            f"version {version} of {subject}", lambda: self.client.get_version(subject, version)
+        path = f"subjects/{_q(subject)}/versions/{version}"
+        return self._registered(
+            subject, self._found(f"version {version} of {subject}", "GET", path)
         )
-        return self._registered(subject, found.version, found.schema_id, found.schema.schema_str)
 
     def latest(self, subject: str) -> RegisteredVersion | None:
         """The subject's newest version, or None when the subject does not exist."""
-        found = self._call_or_none(
-            f"latest version of {subject}", lambda: self.client.get_latest_version(subject)
-        )
-        if found is None:
-            return None
-        return self._registered(subject, found.version, found.schema_id, found.schema.schema_str)
+        path = f"subjects/{_q(subject)}/versions/latest"
+        found = self._or_none(f"latest version of {subject}", "GET", path)
+        return None if found is None else self._registered(subject, found)
 
-    def schema_by_id(self, schema_id: int) -> tuple[str, str] | None:
-        """``(schema type, schema text)`` of a global schema id, or None when unknown."""
-        found = self._call_or_none(
-            f"schema id {schema_id}", lambda: self.client.get_schema(schema_id)
-        )
+    def schema_by_id(self, schema_id: int) -> RegisteredSchema | None:
+        """The type and text of a global schema id, or None when unknown."""
+        found = self._or_none(f"schema id {schema_id}", "GET", f"schemas/ids/{schema_id}")
         if found is None:
             return None
-        return found.schema_type or "AVRO", found.schema_str or ""
+        return RegisteredSchema(str(found.get("schemaType") or AVRO), str(found.get("schema", "")))
 
     def versions_of_id(self, schema_id: int) -> list[tuple[str, int]]:
         """``(subject, version)`` pairs registered with a global schema id (empty: unknown)."""
-        found = self._call_or_none(
-            f"versions of schema id {schema_id}",
-            lambda: self.client.get_schema_versions(schema_id),
-        )
-        return sorted((v.subject, int(v.version)) for v in found or [] if v.subject and v.version)
+        path = f"schemas/ids/{schema_id}/versions"
+        found = self._or_none(f"versions of schema id {schema_id}", "GET", path) or []
+        return sorted((str(v["subject"]), int(v["version"])) for v in found if "subject" in v)
 
     def lookup(self, subject: str, schema: str) -> RegisteredVersion | None:
         """The version of ``subject`` holding exactly this schema, if any."""
-        candidate = Schema(schema, "AVRO")
-        found = self._call_or_none(
+        found = self._or_none(
             f"looking up the schema in {subject}",
-            lambda: self.client.lookup_schema(subject, candidate),
+            "POST",
+            f"subjects/{_q(subject)}",
+            json={"schema": schema, "schemaType": AVRO},
         )
-        if found is None:
-            return None
-        return self._registered(subject, found.version, found.schema_id, schema)
+        return None if found is None else self._registered(subject, found, schema)
 
     def register(self, subject: str, schema: str) -> RegisteredVersion:
-        self._call(
+        self._found(
             f"registering in {subject}",
-            lambda: self.client.register_schema(subject, Schema(schema, "AVRO")),
+            "POST",
+            f"subjects/{_q(subject)}/versions",
+            json={"schema": schema, "schemaType": AVRO},
         )
         registered = self.lookup(subject, schema)
         if registered is None:
@@ -236,45 +253,73 @@ class Registry:
 
     def delete_subject(self, subject: str) -> None:
         """Delete a subject for good (soft, then hard delete); absent subjects are fine."""
-        for permanent in (False, True):
-            self._call_or_none(
+        for permanent in ("false", "true"):
+            self._or_none(
                 f"deleting {subject}",
-                lambda permanent=permanent: self.client.delete_subject(  # type: ignore[misc]
-                    subject, permanent=permanent
-                ),
+                "DELETE",
+                f"subjects/{_q(subject)}",
+                params={"permanent": permanent},
             )
 
     def compatibility_level(self, subject: str) -> str | None:
         """The level set on the subject itself, or None when it follows the global level."""
-        return self._call_or_none(
-            f"compatibility level of {subject}", lambda: self.client.get_compatibility(subject)
-        )
+        found = self._or_none(f"compatibility level of {subject}", "GET", f"config/{_q(subject)}")
+        level = (found or {}).get("compatibilityLevel") or (found or {}).get("compatibility")
+        return str(level) if level else None
 
     def set_compatibility_level(self, subject: str, level: str) -> None:
-        self._call(
+        self._found(
             f"setting compatibility {level} on {subject}",
-            lambda: self.client.set_compatibility(subject, level),
+            "PUT",
+            f"config/{_q(subject)}",
+            json={"compatibility": level},
         )
 
     def check_compatibility(self, subject: str, schema: str) -> CompatibilityVerdict:
-        """The registry's verdict on ``schema`` against the subject's latest version, and why.
-
-        A plain REST call: confluent-kafka's ``test_compatibility`` drops the reasons.
-        """
-        url = f"{self.url.rstrip('/')}/compatibility/subjects/{subject}/versions/latest"
-        what = f"compatibility check of {subject}"
-        try:
-            response = self._http.post(
-                url,
-                params={"verbose": "true"},
-                json={"schema": schema, "schemaType": "AVRO"},
-                headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
-                timeout=self._settings.timeout_s,
-                **self._tls,
-            )
-            response.raise_for_status()
-            body = response.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise self._fail(what, exc) from exc
+        """The registry's verdict on ``schema`` against the subject's latest version, and why."""
+        body = self._found(
+            f"compatibility check of {subject}",
+            "POST",
+            f"compatibility/subjects/{_q(subject)}/versions/latest",
+            params={"verbose": "true"},
+            json={"schema": schema, "schemaType": AVRO},
+        )
         messages = body.get("messages") or []
         return CompatibilityVerdict(bool(body["is_compatible"]), tuple(str(m) for m in messages))
+
+
+class SchemaCache:
+    """Schemas by global id, each fetched once (ids never change meaning), at most
+    ``MAX_CACHED`` kept (least recently used dropped); unknown ids are not cached, so an id
+    registered later is found. Safe to share between threads."""
+
+    def __init__(self, registry: Registry, max_entries: int = MAX_CACHED) -> None:
+        self._registry = registry
+        self._max = max_entries
+        self._found: OrderedDict[int, RegisteredSchema] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def known(self, schema_id: int) -> bool:
+        """Whether ``schema_id`` is cached (looking it up costs no registry call)."""
+        with self._lock:
+            return schema_id in self._found
+
+    def get(self, schema_id: int) -> RegisteredSchema | None:
+        """The schema of ``schema_id``, or None when the registry does not know it."""
+        with self._lock:
+            cached = self._found.get(schema_id)
+            if cached is not None:
+                self._found.move_to_end(schema_id)
+                return cached
+        found = self._registry.schema_by_id(schema_id)
+        if found is not None:
+            with self._lock:
+                self._found[schema_id] = found
+                while len(self._found) > self._max:
+                    self._found.popitem(last=False)
+        return found
+
+
+def _q(subject: str) -> str:
+    """A subject as one URL path segment."""
+    return quote(subject, safe="")

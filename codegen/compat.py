@@ -52,8 +52,8 @@ from codegen.model import (
     unwrap_nullable,
 )
 from codegen.parse import parse_files
-from codegen.rules import compile_rules
-from codegen.table import Column, flatten
+from codegen.rule_set import compile_rules
+from codegen.table import Column, Table, flatten, tables_for
 
 # Writer type -> reader types it resolves to (Avro specification, "Schema Resolution").
 PROMOTIONS: dict[str, frozenset[str]] = {
@@ -256,59 +256,109 @@ def _dotted(column: Column) -> str:
     return ".".join(column.path)
 
 
-def _key_findings(
+def _table_findings(
+    old_tables: tuple[Table, ...],
+    new_tables: tuple[Table, ...] | None,
     old_cols: dict[str, Column],
     new_cols: dict[str, Column],
-    old_x: dict[str, object],
-    new_x: dict[str, object],
 ) -> list[Finding]:
-    findings = [
-        Finding(
-            "",
-            "cassandra:key-changed",
-            f"x-cassandra {prop} changed from {old_x.get(prop)!r} to {new_x.get(prop)!r}; "
-            "Cassandra cannot change a table's name or primary key: create a new contract",
-        )
-        for prop in ("keyspace", "table", "partition_key", "clustering_key")
-        if old_x.get(prop) != new_x.get(prop)
-    ]
-    if old_x.get("default_ttl") != new_x.get("default_ttl"):
+    """Each table's keys and TTL (tables matched by name), tables added and removed, and the
+    type of every column that keys an old table (the only check left when the new tables are
+    invalid: ``None``)."""
+    if new_tables is None:
+        return _key_column_findings(old_tables, old_cols, new_cols)
+    findings = []
+    old_spaces = {t.keyspace for t in old_tables}
+    new_spaces = {t.keyspace for t in new_tables}
+    if old_spaces and new_spaces and old_spaces != new_spaces:
         findings.append(
             Finding(
                 "",
-                "cassandra:ttl-changed",
-                f"default TTL changes from {old_x.get('default_ttl')!r} to "
-                f"{new_x.get('default_ttl')!r} seconds: it applies to rows written from then "
-                "on (make codegen writes the ALTER TABLE)",
+                "cassandra:key-changed",
+                f"x-cassandra keyspace changed from {sorted(old_spaces)} to "
+                f"{sorted(new_spaces)}: a contract's tables cannot move: create a new contract",
             )
         )
-    for key in _key_columns(old_x):
-        before, after = old_cols.get(key), new_cols.get(key)
-        if before is None:
-            continue
+    after_by_name = {t.name: t for t in new_tables}
+    for before in old_tables:
+        after = after_by_name.get(before.name)
         if after is None:
             findings.append(
-                Finding(_dotted(before), "cassandra:key-changed", f"key column {key} was removed")
+                Finding(
+                    "",
+                    "cassandra:table-removed",
+                    f"table {before.name} is no longer written; its rows stay (never dropped)",
+                )
             )
-        elif describe(before.type) != describe(after.type) or before.nullable != after.nullable:
+            continue
+        if (before.partition_key, before.clustering) != (after.partition_key, after.clustering):
             findings.append(
                 Finding(
-                    _dotted(after),
+                    "",
                     "cassandra:key-changed",
-                    f"key column {key} changed from {_column_type(before)} to "
-                    f"{_column_type(after)}; a primary key column cannot change",
+                    f"table {before.name}: primary key changed from {_key_text(before)} to "
+                    f"{_key_text(after)}; Cassandra cannot change a table's primary key: "
+                    "write a new table instead",
+                )
+            )
+        if before.default_ttl != after.default_ttl:
+            findings.append(
+                Finding(
+                    "",
+                    "cassandra:ttl-changed",
+                    f"table {before.name}: default TTL changes from {before.default_ttl!r} to "
+                    f"{after.default_ttl!r} seconds: it applies to rows written from then on "
+                    "(make codegen writes the ALTER TABLE)",
+                )
+            )
+    known = {t.name for t in old_tables}
+    findings += [
+        Finding(
+            "",
+            "cassandra:table-added",
+            f"new table {t.name}: `make migrate` (or the running job's live reader) creates it; "
+            "it holds the records written from then on",
+        )
+        for t in new_tables
+        if t.name not in known
+    ]
+    return findings + _key_column_findings(old_tables, old_cols, new_cols)
+
+
+def _key_column_findings(
+    old_tables: tuple[Table, ...], old_cols: dict[str, Column], new_cols: dict[str, Column]
+) -> list[Finding]:
+    """Every column that keys an old table: removed, or changed in type or nullability."""
+    findings = []
+    keys = dict.fromkeys(k for t in old_tables for k in t.primary_key)
+    for key in keys:
+        before_col, after_col = old_cols.get(key), new_cols.get(key)
+        if before_col is None:
+            continue
+        if after_col is None:
+            findings.append(
+                Finding(
+                    _dotted(before_col), "cassandra:key-changed", f"key column {key} was removed"
+                )
+            )
+        elif (describe(before_col.type), before_col.nullable) != (
+            describe(after_col.type),
+            after_col.nullable,
+        ):
+            findings.append(
+                Finding(
+                    _dotted(after_col),
+                    "cassandra:key-changed",
+                    f"key column {key} changed from {_column_type(before_col)} to "
+                    f"{_column_type(after_col)}; a primary key column cannot change",
                 )
             )
     return findings
 
 
-def _key_columns(x_cassandra: dict[str, object]) -> list[str]:
-    partition = x_cassandra.get("partition_key") or []
-    clustering = x_cassandra.get("clustering_key") or []
-    names = [str(c) for c in partition] if isinstance(partition, list) else []
-    if isinstance(clustering, list):
-        names += [str(c.get("column")) if isinstance(c, dict) else str(c) for c in clustering]
-    return names
+def _key_text(table: Table) -> str:
+    clustering = ", ".join(f"{c} {order}" for c, order in table.clustering)
+    return f"(({', '.join(table.partition_key)}){', ' + clustering if clustering else ''})"
 
 
 def _column_type(column: Column) -> str:
@@ -385,6 +435,8 @@ _WARNINGS = frozenset(
         "cassandra:column-kept",
         "cassandra:column-added",
         "cassandra:ttl-changed",
+        "cassandra:table-added",
+        "cassandra:table-removed",
         "rules:added",
         "rules:changed",
     }
@@ -401,7 +453,7 @@ def _rule_findings(old: Record, new: Record) -> list[Finding]:
     def written(record: Record) -> dict[str, tuple[str, str]]:
         return {  # written rules do not depend on the table (only implied ones do)
             r.name: (r.field, r.python or r.spark or "")
-            for r in compile_rules(record, None).rules
+            for r in compile_rules(record, ()).rules
             if not r.name.startswith("type:")
         }
 
@@ -429,26 +481,37 @@ def _rule_findings(old: Record, new: Record) -> list[Finding]:
     return findings
 
 
-def _x_cassandra(record: Record) -> dict[str, object]:
-    spec = record.props.get("x-cassandra")
-    return spec if isinstance(spec, dict) else {}
+def _invalid(new: Record, exc: SchemaError) -> Finding:
+    where = exc.path.removeprefix(f"{new.fullname}.")
+    return Finding(where, "cassandra:invalid-table", exc.message)
+
+
+def _cassandra_findings(old: Record, new: Record) -> list[Finding]:
+    """What the tables make of the change: keys, TTLs, tables, columns, removed fields."""
+    try:
+        new_cols = _columns(new)
+    except SchemaError as exc:  # two fields flattening to one column name
+        return [_invalid(new, exc)]
+    findings = []
+    new_tables: tuple[Table, ...] | None
+    try:
+        new_tables = tables_for(new)
+    except SchemaError as exc:  # a nullable key, a key listed twice ...
+        findings.append(_invalid(new, exc))
+        new_tables = None
+    old_cols, old_tables = _columns(old), tables_for(old)
+    keys = {k for t in old_tables for k in t.primary_key}
+    findings += _table_findings(old_tables, new_tables, old_cols, new_cols)
+    findings += _column_findings(old_cols, new_cols, keys)
+    findings += _field_findings(old, new, "")
+    return findings
 
 
 def check_pair(old: Record, new: Record) -> CompatReport:
     """Every reason ``new`` may not follow ``old`` (errors) and what it implies (warnings)."""
     findings = avro_backward_findings(old, new) + _rule_findings(old, new)
-    if _x_cassandra(old) or _x_cassandra(new):
-        try:
-            new_cols = _columns(new)
-        except SchemaError as exc:  # e.g. two fields flattening to one column name
-            where = exc.path.removeprefix(f"{new.fullname}.")
-            findings.append(Finding(where, "cassandra:invalid-table", exc.message))
-        else:
-            old_cols = _columns(old)
-            keys = set(_key_columns(_x_cassandra(old)))
-            findings += _key_findings(old_cols, new_cols, _x_cassandra(old), _x_cassandra(new))
-            findings += _column_findings(old_cols, new_cols, keys)
-            findings += _field_findings(old, new, "")
+    if "x-cassandra" in old.props or "x-cassandra" in new.props:
+        findings += _cassandra_findings(old, new)
     report = CompatReport()
     for finding in findings:
         (report.warnings if finding.rule in _WARNINGS else report.errors).append(finding)

@@ -10,12 +10,17 @@ import fastavro
 
 from codegen import render_python, render_spark
 from codegen.avro_json import schema_json
+from codegen.declarations import stream_of
 from codegen.errors import SchemaError, SchemaWarning
 from codegen.migrations import migrations
+from codegen.model import SchemaFile
 from codegen.parse import parse_folder
-from codegen.render_cql import render_table
-from codegen.table import table_for
+from codegen.render_cql import render_tables
+from codegen.table import tables_for
 from codegen.templates import PY_HEADER
+from contract.streams import SubjectStrategy
+
+TOPIC = SubjectStrategy.TOPIC
 
 _PACKAGE_INIT = PY_HEADER.replace("from {source} ", "") + '"""{doc}"""\n'
 _INITS = {
@@ -37,19 +42,66 @@ class Output:
 def render_all(schemas_dir: Path) -> Output:
     """Parse and validate every contract, and render every target; nothing is written."""
     schema_files = parse_folder(schemas_dir)
+    check_streams(schema_files)
     modules = {f.source: f.stem for f in schema_files}
     out = Output({path: _PACKAGE_INIT.format(doc=doc) for path, doc in _INITS.items()})
     for file in schema_files:
         _check_avro(file.source, schema_json(file.record))
-        table = table_for(file.record)
-        out.files[f"python/{file.stem}.py"] = render_python.render_module(file, modules, table)
-        out.files[f"spark/{file.stem}.py"] = render_spark.render_module(file, table)
-        if table is not None:
-            out.files[f"cql/{file.stem}.cql"], warnings = render_table(table)
+        tables = tables_for(file.record)
+        out.files[f"python/{file.stem}.py"] = render_python.render_module(file, modules, tables)
+        out.files[f"spark/{file.stem}.py"] = render_spark.render_module(file, tables)
+        if tables:
+            out.files[f"cql/{file.stem}.cql"], warnings = render_tables(tables)
             out.warnings.extend(warnings)
-            out.files.update(migrations(schemas_dir, file, table))
+            out.files.update(migrations(schemas_dir, file))
     out.files = dict(sorted(out.files.items()))
     return out
+
+
+def check_streams(files: list[SchemaFile]) -> None:
+    """What holds across contracts: a table is written by one contract only; contracts sharing
+    a topic share its DLQ (the job dead-letters a topic's records to one place) and have
+    subjects of their own; no topic is another's DLQ."""
+    tables: dict[tuple[str, str], str] = {}
+    streams = {file.source: stream_of(file.record) for file in files}
+    for file in files:
+        for table in tables_for(file.record):
+            key = (table.keyspace, table.name)
+            if key in tables:
+                raise SchemaError(
+                    file.source,
+                    f"{file.record.fullname}.x-cassandra",
+                    f"table {table.keyspace}.{table.name} is also written by {tables[key]}",
+                )
+            tables[key] = file.source
+    by_topic: dict[str, list[SchemaFile]] = {}
+    for file in files:
+        by_topic.setdefault(streams[file.source].topic, []).append(file)
+    dlqs = {stream.dlq_topic for stream in streams.values()}
+    for topic, sharing in by_topic.items():
+        first = sharing[0]
+        where = f"{first.record.fullname}.x-kafka"
+        if topic in dlqs:
+            raise SchemaError(first.source, where, f"topic {topic} is also a DLQ topic")
+        if len(sharing) == 1:
+            continue
+        for other in sharing[1:]:
+            stream, first_stream = streams[other.source], streams[first.source]
+            if stream.dlq_topic != first_stream.dlq_topic:
+                raise SchemaError(
+                    other.source,
+                    f"{other.record.fullname}.x-kafka.dlq_topic",
+                    f"shares topic {topic} with {first.source}, whose DLQ is "
+                    f"{first_stream.dlq_topic}: contracts on one topic share its DLQ",
+                )
+        topic_named = [f for f in sharing if streams[f.source].subject_strategy is TOPIC]
+        if topic_named:
+            raise SchemaError(
+                topic_named[0].source,
+                f"{topic_named[0].record.fullname}.x-kafka.subject_name_strategy",
+                f"topic {topic} carries {len(sharing)} contracts; under TopicNameStrategy they "
+                "would share one subject: use RecordNameStrategy or TopicRecordNameStrategy",
+            )
 
 
 def _check_avro(source: str, text: str) -> None:

@@ -1,9 +1,10 @@
 """CQL migrations derived from a contract's released history.
 
 Released versions live in ``schemas/history/<stem>/v<N>.avsc`` (v1 = first release); the file
-``schemas/<stem>.avsc`` is the head. Each step (v1->v2, ..., vN->head) that adds columns yields
-``cql/migrations/<table>/<NNNN>_add_<column>.cql`` where NNNN is the version the step leads to
-(the head counts as N+1), so a file keeps its name when the head is later released.
+``schemas/<stem>.avsc`` is the head. Each step (v1->v2, ..., vN->head) that adds columns to one
+of its tables yields ``cql/migrations/<table>/<NNNN>_add_<column>.cql`` where NNNN is the
+version the step leads to (the head counts as N+1), so a file keeps its name when the head is
+later released.
 Removed fields yield no ``DROP``: their columns stay (the compatibility check warns).
 """
 
@@ -17,7 +18,7 @@ from codegen.errors import SchemaError
 from codegen.model import SchemaFile
 from codegen.parse import parse_files
 from codegen.render_cql import render_migration
-from codegen.table import Table, table_for
+from codegen.table import Table, tables_for
 
 _VERSION = re.compile(r"v([1-9][0-9]*)\.avsc")
 
@@ -38,8 +39,8 @@ def history(schemas_dir: Path, stem: str) -> list[tuple[int, Path]]:
     return found
 
 
-def migrations(schemas_dir: Path, head: SchemaFile, table: Table) -> dict[str, str]:
-    """Relative output path -> text of every migration of ``head``'s table."""
+def migrations(schemas_dir: Path, head: SchemaFile) -> dict[str, str]:
+    """Relative output path -> text of every migration of ``head``'s tables."""
     others = [p for p in sorted(schemas_dir.glob("*.avsc")) if p.stem != head.stem]
     versions: list[SchemaFile] = [
         parse_files([path, *others], display_root=schemas_dir.parent)[0]
@@ -48,13 +49,21 @@ def migrations(schemas_dir: Path, head: SchemaFile, table: Table) -> dict[str, s
     versions.append(head)
     out: dict[str, str] = {}
     for number, (old, new) in enumerate(itertools.pairwise(versions), start=2):
-        old_table, new_table = table_for(old.record), table_for(new.record)
-        if old_table is None or new_table is None:
-            continue
-        step = step_migration(old_table, new_table, number)
-        if step is not None:
+        for step in version_steps(tables_for(old.record), tables_for(new.record), number):
             out[f"cql/migrations/{step[0]}"] = step[1]
     return out
+
+
+def version_steps(
+    old: tuple[Table, ...], new: tuple[Table, ...], number: int
+) -> list[tuple[str, str]]:
+    """The migrations of every table of ``new`` that ``old`` had too (a table new in ``new`` is
+    created whole by the contract's DDL, not migrated)."""
+    before = {table.name: table for table in old}
+    steps = [
+        step_migration(before[table.name], table, number) for table in new if table.name in before
+    ]
+    return [step for step in steps if step is not None]
 
 
 def step_migration(old: Table, new: Table, number: int) -> tuple[str, str] | None:

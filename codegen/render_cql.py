@@ -15,7 +15,7 @@ from typing import Literal
 from codegen.errors import SchemaError, SchemaWarning
 from codegen.model import Array, AvroType, Map, Record, Union
 from codegen.table import Column, Table, check_identifier
-from codegen.templates import CQL_HEADER, CQL_MIGRATION, CQL_TABLE, CQL_TYPE
+from codegen.templates import CQL_HEADER, CQL_MIGRATION, CQL_TABLE, CQL_TABLES, CQL_TYPE
 from codegen.typemap import TYPE_MAP, type_key
 
 #: Where a type appears: a table column, an element of a collection, or a field of a UDT.
@@ -137,27 +137,38 @@ def column_types(table: Table, types: CqlTypes) -> list[tuple[Column, str]]:
     ]
 
 
-def render_table(table: Table) -> tuple[str, list[SchemaWarning]]:
-    """The DDL file of ``table``: UDTs first, then ``CREATE TABLE IF NOT EXISTS``."""
-    types = CqlTypes(table.record.source)
+def render_tables(tables: tuple[Table, ...]) -> tuple[str, list[SchemaWarning]]:
+    """The DDL file of a contract's tables: the UDTs they need first, then one
+    ``CREATE TABLE IF NOT EXISTS`` per table."""
+    types = CqlTypes(tables[0].record.source)
+    statements = [_table_statement(table, types) for table in tables]
+    source = tables[0].record.source
+    text = CQL_HEADER.format(source=source) + CQL_TABLES.substitute(
+        fullname=tables[0].record.fullname,
+        keyspace=tables[0].keyspace,
+        tables=", ".join(t.name for t in tables),
+        types=types.type_statements(),
+        statements="".join(statements),
+    )
+    return text, list(dict.fromkeys(types.warnings))
+
+
+def _table_statement(table: Table, types: CqlTypes) -> str:
+    """One table's ``CREATE TABLE``, with a note for each lossy column type it introduces."""
+    known = len(types.warnings)
     typed = column_types(table, types)
     width = max(len(c.name) for c, _ in typed)
     clustering = ", ".join(f"{c} {order}" for c, order in table.clustering)
     partition = ", ".join(table.partition_key)
     key = ", ".join([f"({partition})", *(c for c, _ in table.clustering)])
-    notes = "".join(f"-- note: {w.path}: {w.message}\n" for w in types.warnings)
-    text = CQL_TABLE.substitute(
-        header=CQL_HEADER.format(source=table.record.source),
+    notes = "".join(f"-- note: {w.path}: {w.message}\n" for w in types.warnings[known:])
+    return CQL_TABLE.substitute(
         table=table.name,
-        fullname=table.record.fullname,
-        keyspace=table.keyspace,
         notes=notes,
-        types=types.type_statements(),
         columns="".join(f"    {c.name.ljust(width)} {t},\n" for c, t in typed),
         primary_key=key,
         options=_table_options(clustering, table.default_ttl),
     )
-    return text, types.warnings
 
 
 def _table_options(clustering: str, ttl: int | None) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from codegen.avro_json import schema_json
+from codegen.declarations import source_of, stream_of
 from codegen.errors import SchemaError
 from codegen.model import (
     Array,
@@ -32,7 +33,8 @@ from codegen.model import (
     is_null,
     short_name,
 )
-from codegen.rules import RuleSet, compile_rules
+from codegen.rule_set import RuleSet, compile_rules
+from codegen.source_map import render_mapping, source_path_of
 from codegen.table import Table
 from codegen.templates import (
     PY_AVRO_BINARY,
@@ -41,6 +43,7 @@ from codegen.templates import (
     PY_AVRO_STRING,
     PY_AVRO_TABLE,
     PY_CHECK,
+    PY_DECLARED,
     PY_ENUM,
     PY_HEADER,
     PY_MODULE,
@@ -50,6 +53,8 @@ from codegen.templates import (
     allow_long_lines,
 )
 from codegen.typemap import TYPE_MAP, type_key
+from codegen.values import value_literal
+from contract.streams import Declared, Source, SourcePath
 
 _RESERVED_FIELDS = frozenset({"to_avro", "from_avro", "violation", "avro_binary"})
 _WIDTH = 96
@@ -111,14 +116,18 @@ class _Module:
         return f"_AVRO_{name}"
 
 
-def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | None) -> str:
+def render_module(file: SchemaFile, modules: Mapping[str, str], tables: tuple[Table, ...]) -> str:
     """The module text for ``file``; ``modules`` maps every schema source to its module stem.
 
-    The top-level record gets ``violation()``, checking the contract's rules in order.
+    The top-level record gets ``violation()``, checking the contract's rules in order; the
+    module gets ``DECLARED`` (its stream and source) and, when it declares a source, the
+    generated ``from_source`` mapping (``codegen.source_map``).
     """
     module = _Module(file, modules)
     module.use(file.record)
-    rules = compile_rules(file.record, table)
+    rules = compile_rules(file.record, tables)
+    source = source_of(file.record)
+    mapping = render_mapping(file.record, module.use) if source is not None else None
     bodies = [
         _render_enum(t)
         if isinstance(t, Enum)
@@ -131,9 +140,14 @@ def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | N
         imports.add("enum")
     if any(text.startswith("re.") for text in rules.constants.values()):
         imports.add("re")
+    if mapping is not None and "uuid.UUID(" in mapping.code:
+        imports.add("uuid")
     lines = [f"import {m}" for m in sorted(imports)]
     lines += ["from collections.abc import Mapping", "from typing import Any, Self"]
-    lines += ["", "from contract import avro_binary as _a", "from contract import rules as _r"]
+    contract_modules = ["avro_binary as _a", "rules as _r", "streams as _st"]
+    if mapping is not None:
+        contract_modules.append("source_values as _s")
+    lines += ["", *(f"from contract import {m}" for m in sorted(contract_modules))]
     if module.siblings:
         lines += ["", *(f"from .{m} import {n}" for m, n in sorted(module.siblings))]
     return allow_long_lines(
@@ -146,8 +160,26 @@ def render_module(file: SchemaFile, modules: Mapping[str, str], table: Table | N
             classes="".join(bodies),
             encoding=_render_encoding(module),
             rules=_render_rules(rules),
+            declared=PY_DECLARED.substitute(
+                declared=_declared(file, source, mapping.paths if mapping else ())
+            ),
+            mapping=mapping.code if mapping else "",
         )
     )
+
+
+def _declared(file: SchemaFile, source: Source | None, paths: tuple[SourcePath, ...]) -> str:
+    """The ``DECLARED`` value of a contract, as Python source."""
+    stream = stream_of(file.record)
+    declared = Declared(
+        name=file.stem,
+        record=file.record.fullname,
+        stream=stream,
+        source=source,
+        source_paths=paths,
+        source_key=source_path_of(file.record, stream.key[0]) if source and stream.key else (),
+    )
+    return value_literal(declared, "_st")
 
 
 def _render_rules(rules: RuleSet) -> str:
@@ -240,7 +272,7 @@ def _parts(module: _Module, record: Record, target: str) -> list[str]:
         elif f.type == Primitive("string"):
             lines.append(PY_AVRO_STRING.substitute(value=value))
         else:
-            lines.append(f"            {_encode(module, f.type, value, 0)},")
+            lines.append(f"                {_encode(module, f.type, value, 0)},")
     return lines
 
 

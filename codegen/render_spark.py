@@ -10,10 +10,18 @@ import json
 import re
 
 from codegen.model import Array, AvroType, Fixed, Map, Primitive, Record, SchemaFile, Union
-from codegen.rules import CompiledRule, compile_rules, spark_texts_check
+from codegen.rule_set import CompiledRule, compile_rules, spark_texts_check
 from codegen.table import Table
-from codegen.templates import PY_HEADER, SPARK_MODULE, SPARK_RULES, SPARK_TABLE, allow_long_lines
+from codegen.templates import (
+    PY_HEADER,
+    SPARK_MODULE,
+    SPARK_RULES,
+    SPARK_TABLE,
+    SPARK_TABLES,
+    allow_long_lines,
+)
 from codegen.typemap import TYPE_MAP, type_key
+from contract.streams import value_column
 
 _INDENT = "    "
 
@@ -57,33 +65,39 @@ def projection(table: Table) -> list[tuple[str, str]]:
     """(column, Spark SQL expression over the struct column ``value``) for every column."""
     out = []
     for column in table.columns:
-        expr = "value." + ".".join(f"`{p}`" for p in column.path)
+        expr = value_column(column.path)
         out.append((column.name, TYPE_MAP[type_key(column.type)].projection.format(expr=expr)))
     return out
 
 
-def spark_rules(record: Record, table: Table | None) -> list[CompiledRule]:
+def spark_rules(record: Record, tables: tuple[Table, ...]) -> list[CompiledRule]:
     """The rules the job checks (those with a Spark rendering), in checking order."""
-    return [r for r in compile_rules(record, table).rules if r.spark is not None]
+    return [r for r in compile_rules(record, tables).rules if r.spark is not None]
 
 
-def render_module(file: SchemaFile, table: Table | None) -> str:
-    """The Spark module text for ``file`` (table constants only for annotated records)."""
+def render_module(file: SchemaFile, tables: tuple[Table, ...]) -> str:
+    """The Spark module text for ``file`` (its tables only for annotated records)."""
     schema, _ = spark_type(file.record)
     rules = "".join(
         f"    ({r.name!r}, {r.field!r}, {_text(r.message)}, {r.spark!r}),\n"
-        for r in spark_rules(file.record, table)
+        for r in spark_rules(file.record, tables)
     )
-    texts = spark_texts_check(spark_rules(file.record, table))
+    texts = spark_texts_check(spark_rules(file.record, tables))
     table_text = SPARK_RULES.substitute(rules=rules, texts_ok=repr(texts))
-    if table is not None:
-        table_text += SPARK_TABLE.substitute(
+    if tables:
+        table_text += SPARK_TABLES.substitute(
             source=file.source,
-            keyspace=table.keyspace,
-            table=table.name,
-            primary_key=_tuple(table.primary_key),
-            columns=_tuple(tuple(c.name for c in table.columns), multiline=True),
-            projection="".join(f'    ("{c}", "{e}"),\n' for c, e in projection(table)),
+            tables="".join(
+                SPARK_TABLE.substitute(
+                    keyspace=table.keyspace,
+                    table=table.name,
+                    primary_key=_tuple(table.primary_key),
+                    projection="".join(
+                        f'            ("{c}", "{e}"),\n' for c, e in projection(table)
+                    ),
+                )
+                for table in tables
+            ),
         )
     used = set(re.findall(r"\b([A-Z][A-Za-z]*Type)\(", schema))
     names = sorted(used | {"StructField", "StructType"})
@@ -92,6 +106,7 @@ def render_module(file: SchemaFile, table: Table | None) -> str:
             header=PY_HEADER.format(source=file.source),
             fullname=file.record.fullname,
             imports="".join(f"    {n},\n" for n in names),
+            contract_import="\nfrom contract import streams as _st\n" if tables else "",
             schema=schema,
             table=table_text,
         )
@@ -103,7 +118,5 @@ def _text(message: str) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
-def _tuple(items: tuple[str, ...], multiline: bool = False) -> str:
-    if multiline:
-        return "(\n" + "".join(f'    "{i}",\n' for i in items) + ")"
+def _tuple(items: tuple[str, ...]) -> str:
     return "(" + ", ".join(f'"{i}"' for i in items) + ("," if len(items) == 1 else "") + ")"

@@ -40,6 +40,7 @@ from codegen.model import (
 )
 from codegen.rule_regex import RegexSubsetError, portable_pattern
 from codegen.rule_syntax import Binary, Call, ListLiteral, Literal, Member, Name, Node, Unary
+from contract.streams import value_column
 
 NOW_COLUMN = "_now"
 """The Spark column, a timestamp, that rules read as ``now`` (``spark.microbatch.rule_clock``)."""
@@ -169,7 +170,7 @@ def field_ref(top: Record, path: tuple[str, ...]) -> Expr:
         python = f"_r.member({python}, {name!r})" if nullable else f"{python}.{name}"
         current = match.type
         nullable = nullable or unwrap_nullable(current)[1]
-    spark = "value." + ".".join(f"`{p}`" for p in path)
+    spark = value_column(path)
     rule_type = avro_rule_type(current, nullable)
     leaf, _ = unwrap_nullable(current)
     if isinstance(leaf, Enum):

@@ -13,8 +13,8 @@ Grammar (precedence from loosest to tightest)::
              | NAME '(' args ')' | NAME | '(' expr ')' | list
     list    := '[' (expr (',' expr)*)? ']'
 
-Nothing here evaluates anything: the tree is type-checked by :mod:`codegen.rule_types` and
-rendered to Python and Spark SQL text by :mod:`codegen.rule_render`. The source text is never
+Nothing here evaluates anything: the tree is type-checked and rendered to Python and Spark SQL
+text by :mod:`codegen.rule_compile`. The source text is never
 passed to ``eval``, Python or SQL.
 """
 

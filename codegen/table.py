@@ -13,6 +13,7 @@ from typing import Any
 
 from codegen.errors import SchemaError
 from codegen.model import Array, AvroType, Map, Record, Union, unwrap_nullable
+from contract.streams import column_name
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_NAME = 48  # Cassandra's limit for keyspace and table names
@@ -133,20 +134,58 @@ def check_identifier(name: Any, source: str, path: str, what: str) -> str:
     return name
 
 
-def table_for(record: Record) -> Table | None:
-    """The record's table, or None when it has no ``x-cassandra`` property."""
+def tables_for(record: Record) -> tuple[Table, ...]:
+    """The record's tables (none without an ``x-cassandra`` property).
+
+    ``x-cassandra`` holds a ``keyspace`` and either one table's keys (``table``,
+    ``partition_key``, ...) or a list of ``tables``, each keyed for one query (Cassandra's
+    modelling: one table per query), all written from the same records.
+    """
     spec = record.props.get("x-cassandra")
     if spec is None:
-        return None
+        return ()
     source, where = record.source, f"{record.fullname}.x-cassandra"
     if not isinstance(spec, dict):
         raise SchemaError(source, where, "x-cassandra must be an object")
     keyspace = check_identifier(spec.get("keyspace"), source, f"{where}.keyspace", "keyspace")
-    name = check_identifier(spec.get("table"), source, f"{where}.table", "table name")
-    for ident, what in ((keyspace, "keyspace"), (name, "table")):
-        if len(ident) > _MAX_NAME:
-            raise SchemaError(source, where, f"{what} name {ident!r} is longer than {_MAX_NAME}")
+    _check_length(keyspace, "keyspace", source, where)
+    if "tables" in spec:
+        if "table" in spec:
+            raise SchemaError(source, where, "give either 'table' or a list of 'tables', not both")
+        listed = spec["tables"]
+        if not isinstance(listed, list) or not listed:
+            raise SchemaError(source, f"{where}.tables", "needs a non-empty list of tables")
+        specs = [(item, f"{where}.tables[{i}]") for i, item in enumerate(listed)]
+    else:
+        specs = [(spec, where)]
     columns = flatten(record)
+    tables: list[Table] = []
+    for item, path in specs:
+        if not isinstance(item, dict):
+            raise SchemaError(source, path, "a table must be an object")
+        table = _table(record, keyspace, item, columns, path)
+        if any(t.name == table.name for t in tables):
+            raise SchemaError(source, f"{path}.table", f"table {table.name!r} is listed twice")
+        tables.append(table)
+    return tuple(tables)
+
+
+def _check_length(ident: str, what: str, source: str, where: str) -> None:
+    if len(ident) > _MAX_NAME:
+        raise SchemaError(source, where, f"{what} name {ident!r} is longer than {_MAX_NAME}")
+
+
+def _table(
+    record: Record,
+    keyspace: str,
+    spec: dict[str, Any],
+    all_columns: tuple[Column, ...],
+    where: str,
+) -> Table:
+    source = record.source
+    name = check_identifier(spec.get("table"), source, f"{where}.table", "table name")
+    _check_length(name, "table", source, where)
+    columns = _chosen_columns(spec.get("columns"), all_columns, source, f"{where}.columns")
     by_name = {c.name: c for c in columns}
     partition = spec.get("partition_key")
     if not isinstance(partition, list) or not partition:
@@ -190,6 +229,24 @@ def table_for(record: Record) -> Table | None:
     return Table(record, keyspace, name, columns, tuple(partition), clustering, ttl)
 
 
+def _chosen_columns(
+    raw: Any, columns: tuple[Column, ...], source: str, where: str
+) -> tuple[Column, ...]:
+    """The table's columns: all of the record's, or those listed (in the record's order)."""
+    if raw is None:
+        return columns
+    known = {c.name for c in columns}
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+        raise SchemaError(source, where, "needs a non-empty list of column names")
+    unknown = [c for c in raw if c not in known]
+    if unknown:
+        raise SchemaError(
+            source, where, f"{', '.join(map(repr, unknown))} not columns of the record"
+        )
+    chosen = set(raw)
+    return tuple(c for c in columns if c.name in chosen)
+
+
 def flatten(record: Record) -> tuple[Column, ...]:
     """The record's columns in field order; two fields giving the same name are an error."""
     columns: dict[str, Column] = {}
@@ -217,7 +274,7 @@ def _flatten(record: Record, prefix: tuple[str, ...], nullable: bool) -> list[Co
             out.extend(_flatten(inner, path, nullable or is_nullable))
         else:
             has_null = is_nullable or (isinstance(inner, Union) and inner.has_null)
-            out.append(Column("_".join(path), path, inner, nullable or has_null))
+            out.append(Column(column_name(path), path, inner, nullable or has_null))
     return out
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 $imports
 AVRO_SCHEMA: str = $schema
-$classes$encoding$rules''')
+$classes$encoding$rules$declared$mapping''')
 
 PY_RECORD = Template('''
 
@@ -58,14 +58,17 @@ PY_AVRO_BINARY = Template('''
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
+        try:
+            return b"".join((
 $parts
-        ))
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 ''')
 
 #: A string field inlined in ``avro_binary()``: two parts, its length then its UTF-8.
 PY_AVRO_STRING = Template(
-    "            _a.SIZES[n] if (n := len(b := _a.ENCODE($value))) < 8192 else _a.long(n), b,"
+    "                _a.SIZES[n] if (n := len(b := _a.ENCODE($value))) < 8192 else _a.long(n), b,"
 )
 
 PY_AVRO_FALLBACK = Template('''
@@ -133,19 +136,33 @@ from __future__ import annotations
 
 from pyspark.sql.types import (
 $imports)
-
+$contract_import
 SCHEMA: StructType = $schema
 $table''')
 
-SPARK_TABLE = Template("""
+SPARK_TABLES = Template("""
 SOURCE: str = "$source"
-KEYSPACE: str = "$keyspace"
-TABLE: str = "$table"
-PRIMARY_KEY: tuple[str, ...] = $primary_key
-COLUMNS: tuple[str, ...] = $columns
-#: (Cassandra column, Spark SQL expression over the decoded struct column ``value``)
-PROJECTION: tuple[tuple[str, str], ...] = (
-$projection)
+#: The tables the job writes each decoded record to: their columns, each a Spark SQL
+#: expression over the decoded struct column ``value``, and their primary keys.
+TABLES: tuple[_st.TableTarget, ...] = (
+$tables)
+""")
+
+SPARK_TABLE = Template("""\
+    _st.TableTarget(
+        keyspace="$keyspace",
+        name="$table",
+        projection=(
+$projection        ),
+        primary_key=$primary_key,
+    ),
+""")
+
+PY_DECLARED = Template("""
+
+#: What the contract declares besides its types: its stream, its source and the source paths
+#: it reads (``contract.streams``).
+DECLARED: _st.Declared = $declared
 """)
 
 SPARK_RULES = Template("""
@@ -161,12 +178,14 @@ $rules)
 TEXTS_OK: str | None = $texts_ok
 """)
 
-CQL_TABLE = Template("""\
-$header-- Table $table of $fullname.
+CQL_TABLES = Template("""\
+-- Tables of $fullname: $tables.
 -- Default keyspace: $keyspace. The applier chooses the keyspace (USE or a session keyspace);
 -- its replication comes from configuration. Column types follow codegen/typemap.py.
-$notes$types
-CREATE TABLE IF NOT EXISTS $table (
+$types$statements""")
+
+CQL_TABLE = Template("""
+${notes}CREATE TABLE IF NOT EXISTS $table (
 $columns    PRIMARY KEY ($primary_key)
 )$options;
 """)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -17,9 +17,34 @@ from pydantic_settings import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = REPO_ROOT / "pipeline.toml"
+M = TypeVar("M", bound=BaseModel)
 
 
-class TlsSettings(BaseModel):
+class Group(BaseModel):
+    """A group of settings: immutable; a changed copy is made by :func:`updated`, validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def updated(model: M, **changes: Any) -> M:
+    """A validated copy of ``model`` with ``changes``; a change to a group may be a dict of its
+    own changes (``updated(settings, kafka={"partitions": 6})``), merged into that group.
+
+    Unlike pydantic's ``model_copy``, every value is validated (and normalized) as if it had
+    been loaded, and a misspelt field is an error.
+    """
+    data = model.model_dump()
+    for name, value in changes.items():
+        if name not in type(model).model_fields:
+            raise ValueError(f"{type(model).__name__} has no setting {name!r}")
+        current = getattr(model, name)
+        if isinstance(value, dict) and isinstance(current, BaseModel):
+            value = updated(current, **value)
+        data[name] = value
+    return type(model).model_validate(data)
+
+
+class TlsSettings(Group):
     """TLS towards one service: which CAs to trust, whether the certificate must name the host,
     and a client certificate for services that require one."""
 
@@ -63,14 +88,17 @@ def _tls_files(tls: TlsSettings) -> dict[str, str]:
     return conf
 
 
-class KafkaSettings(BaseModel):
-    """Where the broker is and which topics the pipeline uses."""
+class KafkaSettings(Group):
+    """Where the broker is, and how the contracts' topics are named and created."""
 
     bootstrap_servers: str = "localhost:9092"
-    topic: str = "users_created"
-    dlq_topic: str = "users_created.dlq"
+    topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
+    """Prepended to every contract's topic and DLQ topic (an environment such as ``dev.``, a
+    tenant, an isolated test run); subjects named after topics follow."""
     partitions: int = Field(default=3, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int = Field(default=1, ge=1)
+    """Replicas that must have a record before the broker acknowledges it (``acks=all``)."""
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
@@ -86,6 +114,16 @@ class KafkaSettings(BaseModel):
     """Bound on each broker request (metadata, produce, fetch, admin)."""
     delivery_timeout_s: float = Field(default=120.0, gt=0)
     """Bound on a record's delivery, retries included (librdkafka ``message.timeout.ms``)."""
+    log_level: int = Field(default=6, ge=0, le=7)
+    """librdkafka's log level (syslog levels): 6 logs each failed connection to a broker as it
+    happens; ``make inspect`` uses 2 and says in its own words what it could not reach."""
+
+    @field_validator("security_protocol", mode="before")
+    @classmethod
+    def _protocol_upper_case(cls, value: object) -> object:
+        """librdkafka takes the protocol in any case (an Airflow connection often writes it in
+        lower case); kept in upper case, so ``uses_tls`` reads it right."""
+        return value.upper() if isinstance(value, str) else value
 
     def client_config(self) -> dict[str, str | int | float | bool]:
         """The librdkafka settings shared by every producer, consumer and admin client."""
@@ -93,6 +131,7 @@ class KafkaSettings(BaseModel):
             "bootstrap.servers": self.bootstrap_servers,
             "security.protocol": self.security_protocol,
             "socket.timeout.ms": int(self.request_timeout_s * 1000),
+            "log_level": self.log_level,
         }
         if self.sasl_mechanism:
             conf["sasl.mechanism"] = self.sasl_mechanism
@@ -124,7 +163,7 @@ CompatibilityLevel = Literal[
 """The Schema Registry's compatibility levels."""
 
 
-class RegistrySettings(BaseModel):
+class RegistrySettings(Group):
     """The Confluent-compatible Schema Registry (Apicurio's ccompat API locally)."""
 
     url: str = "http://localhost:8081/apis/ccompat/v7"
@@ -142,33 +181,18 @@ class RegistrySettings(BaseModel):
     def _hostname_is_always_checked(self) -> RegistrySettings:
         if not self.tls.check_hostname:
             raise ValueError(
-                "registry.tls.check_hostname=false is not supported: confluent-kafka's "
-                "SchemaRegistryClient always checks the registry's hostname; give the registry "
-                "a certificate that names the host in registry.url"
+                "registry.tls.check_hostname=false is not supported: the registry client "
+                "always checks the registry's hostname; give the registry a certificate that "
+                "names the host in registry.url"
             )
         return self
-
-    def client_config(self) -> dict[str, str | int | float]:
-        """The settings of confluent-kafka's ``SchemaRegistryClient``."""
-        conf: dict[str, str | int | float] = {
-            "url": self.url,
-            "timeout": self.timeout_s,
-            "max.retries": self.max_retries,
-            "retries.wait.ms": 500,
-            "retries.max.wait.ms": 2000,
-        }
-        if self.username and self.password:
-            conf["basic.auth.user.info"] = f"{self.username}:{self.password.get_secret_value()}"
-        if self.uses_tls:
-            conf.update(_tls_files(self.tls))
-        return conf
 
     @property
     def uses_tls(self) -> bool:
         return self.url.startswith("https://")
 
 
-class CassandraSettings(BaseModel):
+class CassandraSettings(Group):
     """Contact points, credentials, replication and consistency for Cassandra."""
 
     contact_points: list[str] = ["127.0.0.1"]
@@ -191,7 +215,7 @@ class CassandraSettings(BaseModel):
     ``spark.cassandra.*`` timeouts, set from the same values)."""
 
 
-class SparkSettings(BaseModel):
+class SparkSettings(Group):
     """The streaming job: master, checkpoint and trigger, and where its connector jars come from.
 
     ``jars`` (paths or URLs) and ``packages`` (Maven coordinates, resolved by Spark) name the
@@ -202,7 +226,9 @@ class SparkSettings(BaseModel):
     master: str = "local[2]"
     jars: list[str] = []
     packages: list[str] = []
-    checkpoint_dir: Path = REPO_ROOT / ".stack" / "checkpoints" / "users_created"
+    checkpoint_dir: str = str(REPO_ROOT / ".stack" / "checkpoints")
+    """Each topic's query checkpoints in ``<checkpoint_dir>/<topic>``: a local folder, or a
+    URI every executor reaches on a cluster (``hdfs://``, ``s3a://``)."""
     trigger_interval: str = "1 second"
     """How often a micro-batch starts when data waits: the floor of produce-to-queryable latency
     (``docs/performance.md``). A backlog runs its batches back to back."""
@@ -214,23 +240,32 @@ class SparkSettings(BaseModel):
     """Follow new registered versions of the contract without a restart (see
     ``spark/live_reader.py``); false reads with the generated contract only."""
     reader_poll_interval_s: float = Field(default=10.0, gt=0)
-    """How often the live reader looks for new versions (at once on an unseen writer id)."""
+    """How often the live readers look for new versions (at once on an unseen writer id)."""
+    discovery_interval_s: float = Field(default=30.0, gt=0)
+    """How often the running job looks for contracts generated since it started."""
     stall_timeout_s: float = Field(default=600.0, gt=0)
     """A running query with no progress (no batch, no idle trigger) for this long is taken as
     hung; the local supervisor restarts its process."""
     shuffle_partitions: int = 4
     driver_memory: str = "2g"
     """Heap of the driver JVM; in local mode the executors run inside it."""
-    metrics_file: Path = REPO_ROOT / ".stack" / "metrics" / "spark_batches.jsonl"
+    metrics_file: Path = REPO_ROOT / ".stack" / "job" / "batches.jsonl"
     """JSON lines, one per micro-batch (rows read/written/rejected, latency); ``make inspect``."""
-    status_file: Path = REPO_ROOT / ".stack" / "metrics" / "job_status.json"
-    """The running job's state: pid, Spark UI URL, restarts, last failure; ``make inspect``."""
+    status_file: Path = REPO_ROOT / ".stack" / "job" / "state.json"
+    """The running job's state: pid, Spark UI URL, restarts, last failure; ``make inspect``.
+    Its folder is the job's: a local job keeps its pid file and log beside it."""
 
 
-class SourceSettings(BaseModel):
-    """The randomuser-compatible HTTP source and how patiently it is called."""
+class SourceSettings(Group):
+    """The contracts' HTTP sources: where, when not where they declare, and how patiently."""
 
-    url: str = "https://randomuser.me/api/1.4/"
+    urls: dict[str, str] = {}
+    """Contract name -> the endpoint to read instead of the one its ``x-source`` declares
+    (``PIPELINE_SOURCE__URLS='{"user_created": "http://127.0.0.1:8765/api/1.4/"}'``)."""
+    schedules: dict[str, str] = {}
+    """Contract name -> the schedule of its DAG instead of the one its ``x-source`` declares."""
+    task_timeout_min: int = Field(default=30, ge=1)
+    """Bound on one DAG run's task as a whole (each remote call has its own timeout)."""
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
     max_attempts: int = Field(default=6, ge=1)
@@ -242,7 +277,7 @@ class SourceSettings(BaseModel):
     """Largest answer accepted, counted after decompression (a gzip bomb fails fast)."""
 
 
-class StackSettings(BaseModel):
+class StackSettings(Group):
     """The embedded local stack: where it keeps data, artifacts, and how big its heaps are.
 
     Listening ports are not repeated here: they are read from the client-facing settings
@@ -272,6 +307,7 @@ class Settings(BaseSettings):
         env_prefix="PIPELINE_",
         env_nested_delimiter="__",
         extra="forbid",
+        frozen=True,
     )
 
     profile: Literal["local", "docker", "cluster"] = "local"

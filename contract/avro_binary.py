@@ -300,6 +300,23 @@ def decimal(value: Decimal, precision: int, scale: int, width: int | None) -> by
     return decimal_fixed(value, width, precision, scale)
 
 
+def symbol(table: dict[Any, bytes], value: object) -> bytes:
+    """An enum symbol's encoding from its class's ``table``; a value of another type (a string,
+    another enum's member) raises ``TypeError``."""
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise TypeError(f"not a symbol of the enum: {type(value).__name__}") from None
+
+
+def record(value: object, cls: type[Any]) -> bytes:
+    """A nested record's encoding; a value that is not a ``cls`` raises ``TypeError``."""
+    if not isinstance(value, cls):
+        raise TypeError(f"expected a {cls.__name__}, got {type(value).__name__}")
+    encoded: bytes = value.avro_binary()
+    return encoded
+
+
 def items(value: list[T]) -> list[T]:
     """The items of an array: a list only (fastavro takes a tuple as a union's (name, value))."""
     if not isinstance(value, list):

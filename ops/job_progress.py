@@ -1,98 +1,98 @@
-"""Where the streaming job is: the offsets it has written, its lag, and its Spark UI.
+"""Where the streaming job is: its recorded state, the offsets it has written, its lag.
 
-Read from what the job leaves behind (its checkpoint and ``spark.status_file``) and from the
-broker, so it works whether or not the job runs, and for a job started by anyone.
+Read from what the job leaves behind (its checkpoints and its state file, ``spark.state``) and
+from the broker, so it works whether or not the job runs, and for a job started by anyone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config import Settings
-from spark.status import read_status
-from stack.procs import is_alive
+from spark.restarts import STUCK_AFTER
+from spark.state import JobPhase, JobState, JobStateFile, ReaderState, pid_runs
 
 STREAMING_TAB = "StreamingQuery/"
-STUCK = 3
-"""Failures in a row for the same reason from which the job is shown as stuck on it."""
 JOB_MARKER = "spark"
 """In the job's command line (``python -m spark``): the recorded pid still runs the job."""
 
 
 @dataclass(frozen=True)
 class JobStatus:
-    """What the job's status file says, and whether that process still runs."""
+    """The job's recorded state, and whether that process still runs."""
 
-    ui_url: str | None
-    pid: int | None
-    started_at: str | None
+    state: JobState
     running: bool
-    state: str | None = None
-    """starting, running, restarting (after a failed query) or stopped, as the job records."""
-    query_restarts: int = 0
-    last_failure: str | None = None
-    failure_streak: int = 0
-    """Failures in a row for the same reason (the job says it is stuck from 3 on)."""
-    process_restarts: int = 0
-    """Times the supervisor restarted the job's process (it died, or stalled)."""
-    stalls: int = 0
-    reader_version: int | None = None
-    """The registry version of the reader contract (None: the one ``make codegen`` generated)."""
-    refused_versions: dict[str, str] | None = None
+    readers: dict[str, ReaderState] = field(default_factory=dict)
+
+    @property
+    def ui_url(self) -> str | None:
+        return self.state.ui_url
 
     @property
     def streaming_url(self) -> str | None:
         """The Structured Streaming tab (input and processing rates per batch)."""
-        return f"{self.ui_url.rstrip('/')}/{STREAMING_TAB}" if self.ui_url else None
+        url = self.state.ui_url
+        return f"{url.rstrip('/')}/{STREAMING_TAB}" if url and self.running else None
+
+    @property
+    def phase(self) -> str:
+        """The phase to show: what the job recorded, or ``exited`` for a job that died without
+        recording it (a job that gave up shows ``failed``)."""
+        phase = self.state.phase
+        if phase is None:
+            return "never started"
+        if not self.running and phase not in (JobPhase.FAILED, JobPhase.STOPPED):
+            return "exited"
+        return phase.value
 
     def describe(self) -> str:
-        if self.pid is None:
-            return "no streaming job has recorded its status yet"
-        if not self.running:
-            return f"not running (pid {self.pid}, started {self.started_at}, has exited)"
-        restarts = f", {self.query_restarts} query restarts" if self.query_restarts else ""
-        restarts += f", {self.process_restarts} process restarts" if self.process_restarts else ""
-        restarts += f", {self.stalls} stalls" if self.stalls else ""
-        reader = f", reader v{self.reader_version}" if self.reader_version else ""
-        failure = f"; last failure: {self.last_failure}" if self.last_failure else ""
-        if self.failure_streak >= STUCK:
-            failure += f" (failed {self.failure_streak} times in a row for this reason)"
-        refused = "".join(
-            f"; refused v{v}: {why}" for v, why in (self.refused_versions or {}).items()
-        )
-        return (
-            f"{self.state or 'running'}, Spark UI {self.streaming_url} "
-            f"(job pid {self.pid}, started {self.started_at}{restarts}{reader}){failure}{refused}"
-        )
+        """One paragraph for ``make inspect``."""
+        s = self.state
+        if s.pid is None and s.phase is None:
+            return "no streaming job has recorded its state yet"
+        # a job refused at start (a configuration error) never recorded a pid: its phase and
+        # reason are still worth showing
+        started = f"job pid {s.pid}, started {s.started_at}" if s.pid is not None else "not started"
+        parts = [f"{self.phase} ({started})"]
+        if self.streaming_url:
+            parts.append(f"Spark UI {self.streaming_url}")
+        counts = [
+            f"{n} {what}"
+            for n, what in (
+                (s.query_restarts, "query restarts"),
+                (s.process_restarts, "process restarts"),
+                (s.stalls, "stalls"),
+            )
+            if n
+        ]
+        if counts:
+            parts.append(", ".join(counts))
+        if s.queries:
+            parts.append("streams " + ", ".join(sorted(s.queries)))
+        text = "; ".join(parts)
+        if s.last_failure:
+            text += f"\n    last failure: {s.last_failure}"
+            if s.failure_streak >= STUCK_AFTER:
+                text += f" (failed {s.failure_streak} times in a row for this reason)"
+        if s.gave_up_at:
+            text += f"\n    given up at {s.gave_up_at}: not restarted (a configuration error)"
+        for subject, reader in sorted(self.readers.items()):
+            version = f"v{reader.version}" if reader.version else "the generated contract"
+            text += f"\n    {subject}: reads with {version}"
+            for refused, why in reader.refused.items():
+                text += f"; refused v{refused}: {why}"
+        return text
 
 
 def job_status(settings: Settings) -> JobStatus:
-    """The job's recorded status; ``running`` checks the pid still runs the job."""
-    status = read_status(settings.spark.status_file)
-
-    def number(name: str) -> int:
-        value = status.get(name)
-        return value if isinstance(value, int) else 0
-
-    pid = status.get("pid")
-    pid = pid if isinstance(pid, int) else None
-    refused = status.get("refused_versions")
-    return JobStatus(
-        ui_url=status.get("ui_url"),
-        pid=pid,
-        started_at=status.get("started_at"),
-        running=pid is not None and is_alive(pid, JOB_MARKER),
-        state=status.get("state"),
-        query_restarts=number("query_restarts"),
-        last_failure=status.get("last_failure"),
-        failure_streak=number("failure_streak"),
-        process_restarts=number("process_restarts"),
-        stalls=number("stalls"),
-        reader_version=number("reader_version") or None,
-        refused_versions=refused if isinstance(refused, dict) else None,
-    )
+    """The job's recorded state; ``running`` checks the pid still runs the job."""
+    state = JobStateFile(settings.spark.status_file).read()
+    running = state.pid is not None and pid_runs(state.pid, JOB_MARKER)
+    return JobStatus(state, running, dict(state.readers))
 
 
 def lag(marks: dict[int, tuple[int, int]], committed: dict[int, int]) -> int:
-    """Messages past the committed offsets, given each partition's (low, high) watermarks."""
-    return sum(high - committed.get(p, low) for p, (low, high) in marks.items())
+    """Messages past the committed offsets, given each partition's (low, high) watermarks (a
+    checkpoint ahead of its topic counts as no lag: the job refuses it and says so)."""
+    return sum(max(high - committed.get(p, low), 0) for p, (low, high) in marks.items())

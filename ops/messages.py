@@ -1,10 +1,10 @@
 """The latest messages of a topic, decoded through the Schema Registry, personal data masked.
 
-A value in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body) is decoded with
-its writer schema, fetched by id, and the fields that schema tags ``"x-pii": true`` are masked
-(``contract.pii``). Anything else is shown safely: a JSON object by its field names only (the
-producer's DLQ holds the rejected user as JSON, personal data included), other bytes as a short
-escaped preview. Headers are shown as text (the DLQ's ``error``, ``error.rule``, ``error.field``,
+A value in the Confluent wire format (``contract.wire``) is decoded with its writer schema,
+fetched by id, and the fields that schema tags ``"x-pii": true`` are masked (``contract.pii``).
+Anything else is shown safely: a JSON object by its field names only (the producer's DLQ holds
+the rejected source record as JSON, minimized and masked), other bytes as a short escaped
+preview. Headers are shown as text (the DLQ's ``error``, ``error.rule``, ``error.field``,
 ``source.*``).
 """
 
@@ -22,18 +22,18 @@ from typing import Any
 import fastavro
 
 from clients.kafka import RangeMessage, latest_messages
-from clients.registry import Registry
+from clients.registry import Registry, SchemaCache
 from config import Settings
+from contract import wire
 from contract.pii import mask, pii_paths
 
-HEADER_BYTES = 5
 PREVIEW_BYTES = 48
 PREVIEW_FIELDS = 20
 HEADER_TEXT_LIMIT = 300
 
 
 @dataclass(frozen=True)
-class WriterSchema:
+class DecodingSchema:
     """A registered writer schema: parsed for decoding, its tagged paths and where it is."""
 
     schema_id: int
@@ -67,35 +67,29 @@ class ShownMessage:
     payload: Payload
 
 
-class WriterSchemas:
-    """Writer schemas by id, each fetched from the registry once."""
+class DecodingSchemas:
+    """Writer schemas by id, fetched through the registry's schema cache, parsed once."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._cache: dict[int, WriterSchema | None] = {}
+        self._schemas = SchemaCache(registry)
+        self._parsed: dict[int, DecodingSchema | None] = {}
 
-    def get(self, schema_id: int) -> WriterSchema | None:
+    def get(self, schema_id: int) -> DecodingSchema | None:
         """The Avro writer schema of ``schema_id``; None when unknown or not usable Avro."""
-        if schema_id not in self._cache:
-            found = self.registry.schema_by_id(schema_id)
-            self._cache[schema_id] = None
-            if found is not None and found[0] == "AVRO":
+        if schema_id not in self._parsed:
+            found = self._schemas.get(schema_id)
+            self._parsed[schema_id] = None
+            if found is not None and found.schema_type == "AVRO":
                 try:
-                    document = json.loads(found[1])
+                    document = json.loads(found.text)
                     parsed = fastavro.parse_schema(document)
                 except Exception:  # a schema fastavro cannot use is shown as unusable
                     return None
-                self._cache[schema_id] = WriterSchema(
+                self._parsed[schema_id] = DecodingSchema(
                     schema_id, parsed, pii_paths(document), self.registry.versions_of_id(schema_id)
                 )
-        return self._cache[schema_id]
-
-
-def framed(value: bytes | None) -> tuple[int, bytes] | None:
-    """``(schema id, Avro body)`` of a Confluent-framed value, else None."""
-    if value is None or len(value) < HEADER_BYTES or value[0] != 0:
-        return None
-    return int.from_bytes(value[1:HEADER_BYTES], "big"), value[HEADER_BYTES:]
+        return self._parsed[schema_id]
 
 
 def escaped(raw: bytes, limit: int = PREVIEW_BYTES) -> str:
@@ -136,12 +130,12 @@ def plain(value: Any) -> Any:
     return value
 
 
-def decode(value: bytes | None, schemas: WriterSchemas) -> Payload:
+def decode(value: bytes | None, schemas: DecodingSchemas) -> Payload:
     """The value decoded and masked when it is framed Avro of a known schema, else described."""
-    frame = framed(value)
-    if frame is None:
+    try:
+        schema_id, body = wire.unframe(value)
+    except wire.FramingError:
         return Payload(preview=preview(value))
-    schema_id, body = frame
     writer = schemas.get(schema_id)
     if writer is None:
         why = f"schema id {schema_id} is not a registered, usable Avro schema"
@@ -158,7 +152,7 @@ def decode(value: bytes | None, schemas: WriterSchemas) -> Payload:
     return Payload(schema_id, writer.versions, value=mask(plain(record), writer.pii))
 
 
-def show(message: RangeMessage, topic: str, schemas: WriterSchemas) -> ShownMessage:
+def show(message: RangeMessage, topic: str, schemas: DecodingSchemas) -> ShownMessage:
     """One message with its position, time, key, headers and payload."""
     return ShownMessage(
         topic=topic,
@@ -178,7 +172,7 @@ def show(message: RangeMessage, topic: str, schemas: WriterSchemas) -> ShownMess
 def latest_shown(settings: Settings, topic: str, count: int) -> list[ShownMessage]:
     """The ``count`` newest messages of ``topic``, oldest first, decoded and masked."""
     with Registry(settings.registry) as registry:
-        schemas = WriterSchemas(registry)
+        schemas = DecodingSchemas(registry)
         return [show(m, topic, schemas) for m in latest_messages(settings, topic, count)]
 
 

@@ -1,13 +1,17 @@
-"""Register the contracts of ``schemas/`` in the Schema Registry, compatibility checked first.
+"""Register the contracts of ``schemas/`` in the Schema Registry, compatibility checked first,
+and create their topics.
 
-``python -m ops.register`` (``make register``) for every contract: sets the subject's
-compatibility level (``settings.registry.default_compatibility`` unless overridden with
-``--compatibility SUBJECT=LEVEL``), asks the registry whether the schema is compatible with the
-latest registered version, runs the offline cross-target check (``codegen.compat``) against that
-version too, and registers only when both agree. An unchanged schema registers nothing and
-prints its existing id and version. ``--dry-run`` changes nothing and prints a field-level diff.
+``python -m ops.register`` (``make register``) for every contract (``--contract`` names some):
+sets the subject's compatibility level (``settings.registry.default_compatibility`` unless
+overridden with ``--compatibility SUBJECT=LEVEL``), asks the registry whether the schema is
+compatible with the latest registered version of its subject, runs the offline cross-target
+check (``codegen.compat``) against that version too, and registers only when both agree. Each
+contract's subject follows its declared strategy, so two record types sharing a topic are each
+checked against their own subject. An unchanged schema registers nothing and prints its
+existing id and version. Then the contracts' topics are created (``ops.topics``). ``--dry-run``
+changes nothing and prints a field-level diff.
 
-``python -m ops.register list`` lists subjects, versions, ids and levels;
+``python -m ops.register list [--prefix P]`` lists subjects, versions, ids and levels;
 ``python -m ops.register diff SUBJECT V1 V2`` prints the field-level diff of two versions.
 """
 
@@ -22,6 +26,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import get_args
 
+from confluent_kafka import KafkaException
+
 from clients.registry import Registry, RegistryError
 from codegen.compat import check_pair
 from codegen.errors import SchemaError
@@ -29,8 +35,10 @@ from codegen.model import Record
 from codegen.parse import parse_document
 from config import Settings, load_settings
 from config.settings import CompatibilityLevel
-from ops.contracts import SCHEMAS_DIR, ContractFile, discover_contracts
+from contract.catalog import UnknownContractError, requested
+from ops.contract_files import SCHEMAS_DIR, ContractFile, discover_contracts
 from ops.schema_diff import FieldChange, diff_schemas
+from ops.topics import ensure_contract_topics
 
 LEVELS = frozenset(get_args(CompatibilityLevel))
 
@@ -173,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dry-run", action="store_true", help="change nothing, print the diff")
-    parser.add_argument("--subject-prefix", default="", help="prefix every subject name")
+    parser.add_argument("--contract", help="only these contracts (comma-separated; default all)")
     parser.add_argument(
         "--compatibility",
         action="append",
@@ -183,7 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--schemas", type=Path, default=SCHEMAS_DIR, help="contracts directory")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("list", help="subjects, versions, ids and compatibility levels")
+    listing = commands.add_parser("list", help="subjects, versions, ids and compatibility levels")
+    listing.add_argument("--prefix", default="", help="only subjects starting with this")
     diff = commands.add_parser("diff", help="field-level diff between two versions")
     diff.add_argument("subject")
     diff.add_argument("old", type=int)
@@ -197,7 +206,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
     try:
         with Registry(settings.registry) as registry:
             if args.command == "list":
-                for listing in registry.list_subjects(args.subject_prefix):
+                for listing in registry.list_subjects(args.prefix):
                     versions = ", ".join(f"v{v} (id {i})" for v, i in listing.versions)
                     print(f"{listing.subject} [{listing.level or 'global level'}]: {versions}")
                 return 0
@@ -208,7 +217,7 @@ def run(argv: Sequence[str], settings: Settings) -> int:
                 if not changes:
                     print(f"{args.subject}: no field changes from v{args.old} to v{args.new}")
                 return 0
-            contracts = discover_contracts(settings, args.schemas, args.subject_prefix)
+            contracts = discover_contracts(settings, args.schemas, requested(args.contract))
             results = register_all(
                 registry,
                 contracts,
@@ -216,13 +225,28 @@ def run(argv: Sequence[str], settings: Settings) -> int:
                 _level_overrides(args.compatibility),
                 dry_run=args.dry_run,
             )
-    except (RegistryError, SchemaError, ValueError) as exc:
+    except (RegistryError, SchemaError, ValueError, UnknownContractError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for result in results:
         stream = sys.stderr if result.outcome is Outcome.INCOMPATIBLE else sys.stdout
         print("\n".join(result.lines()), file=stream)
-    return 1 if any(r.outcome is Outcome.INCOMPATIBLE for r in results) else 0
+    if any(r.outcome is Outcome.INCOMPATIBLE for r in results):
+        return 1
+    if args.dry_run:
+        return 0
+    return _topics(settings, contracts)
+
+
+def _topics(settings: Settings, contracts: Sequence[ContractFile]) -> int:
+    """Create the registered contracts' topics (``ops.topics``)."""
+    try:
+        report = ensure_contract_topics(settings, [c.stream for c in contracts])
+    except (RuntimeError, KafkaException) as exc:
+        print(f"error: topics: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0
 
 
 def main() -> None:

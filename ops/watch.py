@@ -1,24 +1,28 @@
 """``make inspect WATCH=1``: how the pipeline's rates move, refreshed in place until Ctrl-C.
 
-Each refresh takes a ``Sample`` of cumulative counters and shows the rates since the one before:
-records/s in (growth of the topic's end offsets), rows/s written (the job's per-batch figures in
-``spark.metrics_file``), rejects/s (growth of the DLQ, which holds the producer's and the job's
-rejects), and the job's lag (end offsets minus its checkpointed offsets). It also shows the
-running job's Spark UI, whose Structured Streaming tab charts input and process rates per batch.
+Each refresh takes a ``Sample`` of cumulative counters over the contracts shown and shows the
+rates since the one before: records/s in (growth of their topics' end offsets), rows/s written
+(the job's per-batch figures in ``spark.metrics_file``), rejects/s (growth of their DLQs, which
+hold the producer's and the job's rejects), and the job's lag (end offsets minus its
+checkpointed offsets). It also shows the running job's Spark UI, whose Structured Streaming tab
+charts input and process rates per batch.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from clients.kafka import end_offsets, watermarks
 from config import Settings
+from contract.catalog import Contract
 from ops.job_progress import JobStatus, job_status, lag
-from spark.checkpoint import written_offsets
+from spark.checkpoint import checkpoint_location, written_offsets
 from spark.metrics import MetricsLog
 
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
@@ -45,41 +49,46 @@ class Rates:
     lag: int | None
 
 
-def _end_total(settings: Settings, topic: str) -> int | None:
+def _end_total(settings: Settings, topics: Sequence[str]) -> int | None:
     try:
-        return sum(end_offsets(settings, topic).values())
+        return sum(sum(end_offsets(settings, topic).values()) for topic in topics)
     except Exception:  # broker unreachable: shown as unknown, the watch goes on
         return None
 
 
-def _rows_written(settings: Settings) -> int | None:
+def _rows_written(settings: Settings, topics: Sequence[str]) -> int | None:
     try:
         batches = MetricsLog(settings.spark.metrics_file).batches()
     except (OSError, ValueError):
         return None
-    return sum(int(batch.get("rows_written", 0)) for batch in batches)
+    return sum(int(b.get("rows_written", 0)) for b in batches if b.get("topic") in topics)
 
 
-def _committed(settings: Settings) -> dict[int, int] | None:
-    checkpoint = settings.spark.checkpoint_dir
-    if not checkpoint.is_dir():
-        return None
-    return written_offsets(checkpoint, settings.kafka.topic)
+def _lag(settings: Settings, topics: Sequence[str]) -> tuple[int | None, int | None]:
+    """Records in the topics, and how far the job is behind them (None: unknown)."""
+    total, behind = 0, 0
+    for topic in topics:
+        try:
+            marks = watermarks(settings, topic)
+        except Exception:  # broker unreachable: shown as unknown, the watch goes on
+            return None, None
+        total += sum(high for _, high in marks.values())
+        checkpoint = Path(checkpoint_location(settings, topic))
+        behind += lag(marks, written_offsets(checkpoint, topic)) if checkpoint.is_dir() else 0
+    return total, behind
 
 
-def take_sample(settings: Settings) -> Sample:
+def take_sample(settings: Settings, contracts: Sequence[Contract]) -> Sample:
     """The counters now: topic and DLQ end offsets, rows the job wrote, the job's lag."""
-    try:
-        marks: dict[int, tuple[int, int]] | None = watermarks(settings, settings.kafka.topic)
-    except Exception:  # broker unreachable: shown as unknown, the watch goes on
-        marks = None
-    committed = _committed(settings)
+    names = [c.names(settings) for c in contracts]
+    topics = sorted({n.topic for n in names})
+    records_in, behind = _lag(settings, topics)
     return Sample(
         at=time.monotonic(),
-        records_in=None if marks is None else sum(high for _, high in marks.values()),
-        rows_written=_rows_written(settings),
-        rejects=_end_total(settings, settings.kafka.dlq_topic),
-        lag=None if marks is None or committed is None else lag(marks, committed),
+        records_in=records_in,
+        rows_written=_rows_written(settings, topics),
+        rejects=_end_total(settings, sorted({n.dlq_topic for n in names})),
+        lag=behind,
     )
 
 
@@ -105,7 +114,11 @@ def _rate(value: float | None, unit: str) -> str:
 
 
 def render_frame(
-    settings: Settings, sample: Sample, change: Rates | None, status: JobStatus, interval_s: float
+    contracts: Sequence[Contract],
+    sample: Sample,
+    change: Rates | None,
+    status: JobStatus,
+    interval_s: float,
 ) -> str:
     """One refresh as text: rates, totals, lag and where the Spark UI is."""
     empty = Rates(None, None, None, sample.lag)
@@ -116,12 +129,13 @@ def render_frame(
         [
             f"userstream inspect, live (every {interval_s:g} s; Ctrl-C stops)   {now} UTC",
             "",
+            f"  contracts {', '.join(c.name for c in contracts)}",
             f"  in        {_rate(r.records_in_per_s, 'records/s')}   "
-            f"topic {settings.kafka.topic}, {sample.records_in} in all",
+            f"their topics, {sample.records_in} in all",
             f"  written   {_rate(r.rows_written_per_s, 'rows/s')}      "
-            f"Cassandra, {sample.rows_written} rows written by the job",
+            f"Cassandra, {sample.rows_written} records written by the job",
             f"  rejects   {_rate(r.rejects_per_s, 'rejects/s')}   "
-            f"DLQ {settings.kafka.dlq_topic}, {sample.rejects} in all",
+            f"their DLQs, {sample.rejects} in all",
             f"  lag       {lag_text}",
             "",
             f"  streaming job: {status.describe()}",
@@ -136,13 +150,18 @@ def frame_json(sample: Sample, change: Rates | None, status: JobStatus) -> str:
             "at": datetime.now(UTC).isoformat(),
             "totals": {k: v for k, v in asdict(sample).items() if k != "at"},
             "rates": asdict(change) if change else None,
-            "job": {**asdict(status), "streaming_url": status.streaming_url},
+            "job": {
+                **status.state.model_dump(mode="json"),
+                "running": status.running,
+                "streaming_url": status.streaming_url,
+            },
         }
     )
 
 
 def watch(
     settings: Settings,
+    contracts: Sequence[Contract],
     interval_s: float,
     out: TextIO,
     *,
@@ -155,13 +174,13 @@ def watch(
     shown = 0
     try:
         while frames is None or shown < frames:
-            sample = take_sample(settings)
+            sample = take_sample(settings, contracts)
             change = rates(previous, sample) if previous else None
             status = job_status(settings)
             if as_json:
                 out.write(frame_json(sample, change, status) + "\n")
             else:
-                text = render_frame(settings, sample, change, status, interval_s)
+                text = render_frame(contracts, sample, change, status, interval_s)
                 out.write((CLEAR_SCREEN if in_place else "") + text + "\n\n")
             out.flush()
             previous, shown = sample, shown + 1

@@ -1,6 +1,8 @@
-"""Ingestion: randomuser-compatible source -> validated records -> Avro via the registry -> Kafka.
+"""Ingestion: a contract's JSON source -> its records, checked -> Avro via the registry -> Kafka.
 
-Modules, in pipeline order: ``client`` (HTTP with retries), ``records`` (API user to
-``UserCreated``), ``publish`` (Schema-Registry serialization, Kafka, DLQ), ``batch`` (one run
-end to end). ``offline_source`` is a randomuser-compatible server for tests and offline demos.
+Modules, in pipeline order: ``client`` (HTTP with retries, the source's declared paging),
+``json_scan`` (a page's records, one hostile record never taking the page down), ``publish``
+(the contract's generated mapping and rules, Schema-Registry serialization, Kafka, DLQ),
+``run`` (one batch end to end), ``airflow_task`` (the body of each contract's DAG). Nothing here
+names a contract: each comes from ``contract.catalog``.
 """

@@ -1,10 +1,12 @@
-"""Settings overridden by Airflow connections, so no address or secret lives in the DAG file.
+"""Settings overridden by Airflow connections, so no address or secret lives in a DAG file.
 
 Connection ids: ``kafka_default`` (host ``broker1:9092,broker2:9092`` or extra
 ``bootstrap.servers``; login/password for SASL; extra ``security.protocol`` / ``sasl.mechanism``),
 ``schema_registry_default`` (extra ``url`` or host like ``http://registry`` + port + schema as
-the path; login/password for basic auth), ``randomuser_default`` (host = base URL). A missing
+the path; login/password for basic auth), and each contract's source connection, the one its
+``x-source.connection`` names (extra ``url``, or host + port + schema as the path). A missing
 connection leaves the settings (``pipeline.toml`` and ``PIPELINE_*`` variables) as they are.
+``docs/airflow-connections.md`` describes each one.
 
 TLS on both Kafka and registry connections comes from extras with librdkafka's names:
 ``ssl.ca.location``, ``ssl.certificate.location``, ``ssl.key.location``, ``ssl.key.password``,
@@ -20,11 +22,11 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from config.settings import Settings, TlsSettings
+from config.settings import Settings, updated
+from contract.catalog import Contract
 
 KAFKA_CONN_ID = "kafka_default"
 REGISTRY_CONN_ID = "schema_registry_default"
-SOURCE_CONN_ID = "randomuser_default"
 
 
 class ConnectionLike(Protocol):
@@ -73,8 +75,9 @@ def tls_extras(extra: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
-def kafka_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]:
-    """KafkaSettings fields given by a Kafka connection (its TLS extras over ``tls``)."""
+def kafka_overrides(conn: ConnectionLike) -> dict[str, Any]:
+    """KafkaSettings fields given by a Kafka connection; ``tls`` holds the TLS fields it sets
+    (the others keep their settings values)."""
     extra = conn.extra_dejson
     overrides: dict[str, Any] = {}
     if extra.get("bootstrap.servers"):
@@ -93,15 +96,15 @@ def kafka_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]:
     algorithm = extra.get("ssl.endpoint.identification.algorithm")
     if algorithm is not None:
         tls_update["check_hostname"] = str(algorithm).lower() not in ("", "none")
-    overrides["tls"] = tls.model_copy(update=tls_update)
+    overrides["tls"] = tls_update
     return overrides
 
 
-def registry_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]:
-    """RegistrySettings fields given by a Schema Registry connection (its TLS extras over
-    ``tls``; the registry client always checks the hostname)."""
+def registry_overrides(conn: ConnectionLike) -> dict[str, Any]:
+    """RegistrySettings fields given by a Schema Registry connection; ``tls`` holds the TLS
+    fields it sets (the registry client always checks the hostname)."""
     tls_update = tls_extras(conn.extra_dejson)
-    overrides: dict[str, Any] = {"tls": tls.model_copy(update=tls_update)}
+    overrides: dict[str, Any] = {"tls": tls_update}
     url = _url(conn)
     if url:
         overrides["url"] = url
@@ -112,15 +115,15 @@ def registry_overrides(conn: ConnectionLike, tls: TlsSettings) -> dict[str, Any]
     return overrides
 
 
-def with_connections(settings: Settings, lookup: Lookup) -> Settings:
-    """``settings`` with the groups that have a connection replaced by its values."""
+def with_connections(settings: Settings, lookup: Lookup, contract: Contract) -> Settings:
+    """``settings`` with the groups that have a connection replaced by its values (validated as
+    if loaded: a protocol in lower case is read right, a misspelt value refused)."""
     updates: dict[str, Any] = {}
     if kafka := lookup(KAFKA_CONN_ID):
-        overrides = kafka_overrides(kafka, settings.kafka.tls)
-        updates["kafka"] = settings.kafka.model_copy(update=overrides)
+        updates["kafka"] = kafka_overrides(kafka)
     if registry := lookup(REGISTRY_CONN_ID):
-        overrides = registry_overrides(registry, settings.registry.tls)
-        updates["registry"] = settings.registry.model_copy(update=overrides)
-    if (source := lookup(SOURCE_CONN_ID)) and (url := _url(source)):
-        updates["source"] = settings.source.model_copy(update={"url": url})
-    return settings.model_copy(update=updates)
+        updates["registry"] = registry_overrides(registry)
+    connection = contract.source.connection if contract.source else None
+    if connection and (source := lookup(connection)) and (url := _url(source)):
+        updates["source"] = {"urls": {**settings.source.urls, contract.name: url}}
+    return updated(settings, **updates)

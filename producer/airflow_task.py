@@ -1,4 +1,4 @@
-"""The body of the DAG's task, kept out of the DAG file so that parsing it stays cheap."""
+"""The body of each contract's DAG task, kept out of the DAG file so that parsing it stays cheap."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from config import load_settings
+from contract.catalog import contract
 from producer.airflow_connections import ConnectionLike, with_connections
 from producer.run import run_batch
 
@@ -25,22 +26,28 @@ def airflow_connection(conn_id: str) -> ConnectionLike | None:
     return conn
 
 
-def produce_users(params: Mapping[str, Any]) -> dict[str, int]:
-    """One batch from the DAG params; the counts are returned to the UI as the task's XCom."""
-    settings = with_connections(load_settings(), airflow_connection)
+def produce(contract_name: str, params: Mapping[str, Any]) -> dict[str, int]:
+    """One batch of ``contract_name`` from the DAG params; the counts are returned to the UI as
+    the task's XCom."""
+    chosen = contract(contract_name)
+    settings = with_connections(load_settings(), airflow_connection, chosen)
+    query = params.get("query") or {}
     counts = run_batch(
         settings,
+        chosen,
         int(params["batch_size"]),
         seed=params.get("seed") or None,
-        source_url=params.get("source_url") or None,
-        nat=params.get("nat") or None,
+        url=params.get("source_url") or None,
+        params={str(k): str(v) for k, v in query.items()},
     )
+    names = chosen.names(settings)
     log.info(
-        "users_created batch: fetched=%d produced=%d rejected=%d (topic %s, DLQ %s)",
+        "%s batch: fetched=%d produced=%d rejected=%d (topic %s, DLQ %s)",
+        chosen.name,
         counts.fetched,
         counts.produced,
         counts.rejected,
-        settings.kafka.topic,
-        settings.kafka.dlq_topic,
+        names.topic,
+        names.dlq_topic,
     )
     return counts.as_dict()

@@ -1,22 +1,16 @@
-"""Records to the Confluent wire format: magic byte 0, the 4-byte schema id, the Avro body.
+"""Records to the Confluent wire format (``contract.wire``), with the registered schema id.
 
 confluent-kafka's ``AvroSerializer`` looks up subject strategies, latest versions and data
 contract rules on every call; this producer knows its schema id once at start (looked up, never
 registered), its rules are generated code, and so is its encoder: each call is the record's
-generated ``avro_binary()`` (the bytes fastavro would write) after five header bytes.
+generated ``avro_binary()`` (the bytes fastavro would write) after the wire header.
 """
 
 from __future__ import annotations
 
-import struct
 from typing import Protocol
 
-MAGIC = b"\x00"
-
-
-def wire_header(schema_id: int) -> bytes:
-    """The five bytes before the Avro body: the magic byte and the big-endian schema id."""
-    return MAGIC + struct.pack(">I", schema_id)
+from contract import wire
 
 
 class AvroRecord(Protocol):
@@ -30,7 +24,7 @@ class FramedAvroSerializer:
 
     def __init__(self, schema_id: int) -> None:
         self.schema_id = schema_id
-        self._header = wire_header(schema_id)
+        self._header = wire.header(schema_id)
 
     def __call__(self, record: AvroRecord) -> bytes:
         """The framed value of ``record``; a value it cannot encode raises (any type)."""

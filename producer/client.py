@@ -1,5 +1,5 @@
-"""HTTP client of the randomuser API (v1.4) and of the offline source: ``requests`` with
-urllib3's ``Retry``, plus what they lack: a cap on the response body and a deadline per page.
+"""HTTP client of a contract's JSON source (``x-source``): ``requests`` with urllib3's
+``Retry``, plus what they lack: a cap on the response body and a deadline per page.
 
 - Transient HTTP answers (429, 5xx) and connection errors are retried by urllib3's ``Retry``
   (subclassed so the wait is exponential with full jitter, honours ``Retry-After``, and never
@@ -9,9 +9,12 @@ urllib3's ``Retry``, plus what they lack: a cap on the response body and a deadl
 - The body is streamed and counted after decompression: a body over ``max_body_bytes`` (a
   10 GB answer, a gzip bomb) fails at once with ``SourceResponseTooLargeError``; a slow drip
   cannot outlast the page's deadline (``max_total_wait_s``, retries and downloads included).
-- A page yields users only from a well-formed ``{"results": [...]}`` of the requested size. A
-  user that cannot be parsed on its own (nested too deep, a number of thousands of digits)
-  becomes an ``UnparsedUser`` for the DLQ, and the rest of the page still goes through.
+- Pages follow the source's declared paging (page size, page number or offset, seed); a
+  source without paging is read with one GET, its records capped at the count asked for. A
+  page yields records only from a well-formed answer with the record array at the declared
+  path (of the requested size, where the source promises it: ``paging.exact``). A record
+  that cannot be parsed on its own (nested too deep, a number of thousands of digits) becomes
+  an ``UnparsedRecord`` for the DLQ, and the rest of the page still goes through.
 - URLs in errors, logs and records are redacted (:func:`redact_url`): no credentials or keys.
 """
 
@@ -33,23 +36,22 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from config.settings import SourceSettings
+from contract.streams import Paging, Source
 from producer.errors import (
     SourcePayloadError,
     SourceRequestRejectedError,
     SourceResponseTooLargeError,
     SourceUnavailableError,
 )
-from producer.json_scan import UnparsedUser, parse_results
+from producer.json_scan import UnparsedRecord, parse_records
 
-MAX_RESULTS_PER_REQUEST = 5000
-API_VERSION_PATH = "/api/1.4/"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK_BYTES = 64 * 1024
 _SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "signature", "sig", "auth")
 _SECRET_PARAM = re.compile(rf"(?i)\b(\w*(?:{'|'.join(_SECRET_WORDS)})\w*)=([^&\s]+)")
 
-User = Any
-"""One element of ``results``: a dict for a well-formed user, anything else otherwise."""
+SourceRecord = Any
+"""One element of a page's record array: a dict when well formed, anything else otherwise."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class Page:
-    """One response's users and the request that produced them."""
+    """One response's records and the request that produced them."""
 
     seed: str
     page: int
-    users: list[User]
+    records: list[SourceRecord]
 
 
 class _BudgetSpentError(Exception):
@@ -136,17 +138,6 @@ class _PageRetry(Retry):
         self.clock.wait(len(self.history), retry_after)
 
 
-def versioned_url(base_url: str) -> str:
-    """The endpoint pinned to v1.4: ``https://randomuser.me`` and ``.../api/1.4/`` both work."""
-    base = base_url.split("?", 1)[0].rstrip("/")
-    if base.endswith("/api/1.4"):
-        return base_url
-    if base.endswith("/api"):
-        return base + "/1.4/"
-    query = "?" + base_url.split("?", 1)[1] if "?" in base_url else ""
-    return base + API_VERSION_PATH + query
-
-
 def redact_url(url: str) -> str:
     """``url`` without credentials: userinfo dropped, secret-looking query values masked."""
     parts = urlsplit(url)
@@ -173,31 +164,27 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def parse_users(body: bytes, expected: int) -> list[User]:
-    """The users of a response body, or ``SourcePayloadError`` saying why there are none."""
-    results = parse_results(body)
-    if len(results) != expected:
-        raise SourcePayloadError(f"expected {expected} users, got {len(results)}")
-    return results
-
-
-def page_sizes(count: int) -> list[int]:
-    """Split ``count`` users into requests of at most 5000 (the API's limit)."""
+def page_sizes(count: int, paging: Paging | None) -> list[int]:
+    """Split ``count`` records into requests of at most ``paging.max_size`` (one request, of
+    any size, for a source without paging)."""
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")
-    full, rest = divmod(count, MAX_RESULTS_PER_REQUEST)
-    return [MAX_RESULTS_PER_REQUEST] * full + ([rest] if rest else [])
+    if paging is None:
+        return [count]
+    full, rest = divmod(count, paging.max_size)
+    return [paging.max_size] * full + ([rest] if rest else [])
 
 
-class RandomUserClient:
-    """Fetches pages of users from a randomuser-compatible base URL.
+class SourceClient:
+    """Fetches pages of records from a contract's JSON source at ``url``.
 
     ``sleep`` and ``rng`` are injectable so retry timing can be unit-tested without waiting.
     """
 
     def __init__(
         self,
-        base_url: str,
+        url: str,
+        source: Source,
         *,
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
@@ -206,7 +193,8 @@ class RandomUserClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.url = versioned_url(base_url)
+        self.url = url
+        self.source = source
         self.display_url = redact_url(self.url)
         self._endpoint = self.url.split("?", 1)[0]
         self._base_params = dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
@@ -220,16 +208,17 @@ class RandomUserClient:
         self._http.headers["Accept"] = "application/json"
 
     @classmethod
-    def from_settings(cls, source: SourceSettings, base_url: str | None = None) -> RandomUserClient:
+    def from_settings(cls, settings: SourceSettings, url: str, source: Source) -> SourceClient:
         return cls(
-            base_url or source.url,
-            connect_timeout_s=source.connect_timeout_s,
-            read_timeout_s=source.read_timeout_s,
-            max_body_bytes=source.max_body_bytes,
-            retry=RetryPolicy.from_settings(source),
+            url,
+            source,
+            connect_timeout_s=settings.connect_timeout_s,
+            read_timeout_s=settings.read_timeout_s,
+            max_body_bytes=settings.max_body_bytes,
+            retry=RetryPolicy.from_settings(settings),
         )
 
-    def __enter__(self) -> RandomUserClient:
+    def __enter__(self) -> SourceClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -238,23 +227,39 @@ class RandomUserClient:
     def close(self) -> None:
         self._http.close()
 
-    def pages(self, count: int, seed: str, nat: str | None = None) -> Iterator[Page]:
-        """``count`` users as consecutive pages 1, 2, ... of the same seed."""
-        for number, size in enumerate(page_sizes(count), start=1):
-            yield self.fetch_page(size, seed=seed, page=number, nat=nat)
+    def pages(self, count: int, seed: str, params: dict[str, str] | None = None) -> Iterator[Page]:
+        """``count`` records as consecutive pages of the same seed (at most ``count``: a source
+        without ``paging.exact`` may run out of records first)."""
+        paging = self.source.paging
+        for number, size in enumerate(page_sizes(count, paging)):
+            page = self.fetch_page(size, seed=seed, number=number, params=params)
+            yield page
+            if paging is None or len(page.records) < size:
+                return  # one GET, or the source has no more records
 
-    def fetch_page(self, results: int, *, seed: str, page: int = 1, nat: str | None = None) -> Page:
-        """One request's users, retried on transient failures within the policy's bounds."""
-        if not 1 <= results <= MAX_RESULTS_PER_REQUEST:
-            raise ValueError(f"results must be 1..{MAX_RESULTS_PER_REQUEST}, got {results}")
-        params = {**self._base_params, "results": str(results), "seed": seed, "page": str(page)}
-        if nat:
-            params["nat"] = nat
+    def fetch_page(
+        self, size: int, *, seed: str, number: int = 0, params: dict[str, str] | None = None
+    ) -> Page:
+        """The ``number``-th page (from 0) of ``size`` records, retried on transient failures
+        within the policy's bounds."""
+        paging = self.source.paging
+        if paging is not None and not 1 <= size <= paging.max_size:
+            raise ValueError(f"page size must be 1..{paging.max_size}, got {size}")
+        query = {**self._base_params, **dict(self.source.params), **(params or {})}
+        page_number = number + (paging.first if paging else 0)
+        if paging is not None:
+            query[paging.size] = str(size)
+            if paging.page:
+                query[paging.page] = str(page_number)
+            if paging.offset:
+                query[paging.offset] = str(paging.first + number * paging.max_size)
+            if paging.seed:
+                query[paging.seed] = seed
         clock = _PageClock(self.retry, self._sleep, self._rng)
         attempts, cause = 0, "no attempt made"
         while attempts < self.retry.max_attempts:
             try:
-                retries, body = self._get(params, clock, self.retry.max_attempts - attempts - 1)
+                retries, body = self._get(query, clock, self.retry.max_attempts - attempts - 1)
             except _TransientError as exc:
                 attempts += exc.attempts
                 cause = exc.cause
@@ -263,7 +268,8 @@ class RandomUserClient:
             else:
                 attempts += retries + 1
                 try:
-                    return Page(seed=seed, page=page, users=parse_users(body, results))
+                    records = self._records(body, size)
+                    return Page(seed=seed, page=page_number, records=records)
                 except SourcePayloadError as exc:
                     cause = str(exc)
             if attempts >= self.retry.max_attempts:
@@ -274,6 +280,16 @@ class RandomUserClient:
                 cause = f"{cause} ({exc})"
                 break
         raise SourceUnavailableError(self.display_url, max(attempts, 1), cause)
+
+    def _records(self, body: bytes, size: int) -> list[SourceRecord]:
+        """A page's records, or ``SourcePayloadError`` saying why there are none."""
+        records = parse_records(body, self.source.records, self.source.error)
+        paging = self.source.paging
+        if paging is not None and paging.exact and len(records) != size:
+            raise SourcePayloadError(f"expected {size} records, got {len(records)}")
+        if paging is not None and len(records) > size:
+            raise SourcePayloadError(f"asked for {size} records, got {len(records)}")
+        return records[:size]
 
     def _get(self, params: dict[str, str], clock: _PageClock, retries: int) -> tuple[int, bytes]:
         """One request with urllib3's retries: (retries used, body), or ``_TransientError``."""
@@ -363,14 +379,11 @@ def redact_error(exc: Exception) -> str:
 
 
 __all__ = [
-    "MAX_RESULTS_PER_REQUEST",
     "Page",
-    "RandomUserClient",
     "RetryPolicy",
-    "UnparsedUser",
+    "SourceClient",
+    "UnparsedRecord",
     "page_sizes",
     "parse_retry_after",
-    "parse_users",
     "redact_url",
-    "versioned_url",
 ]

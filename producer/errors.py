@@ -10,7 +10,18 @@ class ProducerError(Exception):
 
 
 class SourceError(ProducerError):
-    """The randomuser-compatible source answered something that is not a batch of users."""
+    """The source answered something that is not a page of records."""
+
+
+class SourceUrlMissingError(ProducerError):
+    """A contract without a source, or whose source names no URL and none was given."""
+
+    def __init__(self, contract: str) -> None:
+        self.contract = contract
+        super().__init__(
+            f"contract {contract} has no source URL: declare one in its x-source, or give "
+            f"SOURCE_URL=... (or setting source.urls.{contract}, or its Airflow connection)"
+        )
 
 
 class SourcePayloadError(SourceError):
@@ -36,24 +47,8 @@ class SourceUnavailableError(SourceError):
         self.attempts = attempts
         self.last_cause = last_cause
         super().__init__(
-            f"randomuser source {url} unavailable after {attempts} attempt(s); "
-            f"last error: {last_cause}"
+            f"source {url} unavailable after {attempts} attempt(s); last error: {last_cause}"
         )
-
-
-class RecordInvalidError(ProducerError):
-    """An API user that cannot become a ``UserCreated``.
-
-    ``rule`` names what it breaks: ``source:shape`` for a user the API would not send (``field``
-    is then the dotted path in the API's JSON), or a contract rule (``field`` is the contract's
-    field path), such as ``type:uuid`` for a ``login.uuid`` that is not a UUID.
-    """
-
-    def __init__(self, field: str, reason: str, rule: str = "source:shape") -> None:
-        self.field = field
-        self.reason = reason
-        self.rule = rule
-        super().__init__(f"{field}: {reason}")
 
 
 class SubjectNotRegisteredError(ProducerError):
@@ -68,7 +63,7 @@ class SubjectNotRegisteredError(ProducerError):
 
 
 class BatchIncompleteError(ProducerError):
-    """A batch ended with users not delivered, or the source gave up midway; ``counts`` (a
+    """A batch ended with records not delivered, or the source gave up midway; ``counts`` (a
     ``BatchCounts``) says where every fetched user went."""
 
     def __init__(self, message: str, counts: Any) -> None:

@@ -1,13 +1,13 @@
-"""Decode a randomuser answer so that one hostile user cannot take its page down with it.
+"""Decode a source's JSON page so that one hostile record cannot take its page down with it.
 
 ``json.loads`` is tried first (the fast path). Two things make it fail for a whole page although
-only one user is at fault: a value nested deeper than Python's recursion limit
+only one record is at fault: a value nested deeper than Python's recursion limit
 (``RecursionError``), and an integer of thousands of digits (``ValueError``, Python's guard on
 int conversion). Integers are therefore parsed by a hook that keeps long ones as
-``OversizedNumber`` (the record builder rejects it, naming the field); deep nesting falls back to
-an iterative scan of the ``results`` array that decodes each user on its own and turns the
-undecodable ones into ``UnparsedUser`` entries, which go to the DLQ while the rest of the page
-is produced.
+``OversizedNumber`` (the mapping rejects it, naming the field); deep nesting falls back to an
+iterative scan down to the record array (the contract's ``x-source.records`` path) that
+decodes each record on its own and turns the undecodable ones into ``UnparsedRecord`` entries,
+which go to the DLQ while the rest of the page is produced.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from contract.source_values import OversizedNumber
 from producer.errors import SourcePayloadError
 
 MAX_INT_DIGITS = 40
@@ -23,15 +24,8 @@ _WHITESPACE = " \t\r\n"
 
 
 @dataclass(frozen=True)
-class OversizedNumber:
-    """An integer literal too long to be a value of the contract (kept as its digit count)."""
-
-    digits: int
-
-
-@dataclass(frozen=True)
-class UnparsedUser:
-    """An element of ``results`` that does not decode on its own, and why."""
+class UnparsedRecord:
+    """An element of the record array that does not decode on its own, and why."""
 
     reason: str
     size: int
@@ -46,9 +40,10 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_int=_bounded_int)
 
 
-def parse_results(body: bytes) -> list[Any]:
-    """The elements of ``results`` (decoded, or ``UnparsedUser``); ``SourcePayloadError`` when
-    the answer as a whole is not a list of users (error body, malformed or truncated JSON)."""
+def parse_records(body: bytes, path: tuple[str, ...], error: str | None) -> list[Any]:
+    """The elements of the record array at ``path`` (decoded, or ``UnparsedRecord``);
+    ``SourcePayloadError`` when the answer as a whole is not a page of records (an error
+    answer with the member ``error``, malformed or truncated JSON, no array at ``path``)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -56,38 +51,46 @@ def parse_results(body: bytes) -> list[Any]:
     try:
         payload = _loads(text)
     except RecursionError:
-        return _scan_results(text)
+        return _scan_records(text, path, error)
     except json.JSONDecodeError as exc:
         raise SourcePayloadError(f"malformed or truncated JSON ({len(body)} bytes): {exc}") from exc
-    if not isinstance(payload, dict):
-        raise SourcePayloadError(f"expected a JSON object, got {type(payload).__name__}")
-    if "error" in payload:
-        raise SourcePayloadError(f"error body from source: {str(payload['error'])[:200]!r}")
-    results = payload.get("results")
-    if not isinstance(results, list):
-        raise SourcePayloadError("response has no 'results' list")
-    return results
+    if error and isinstance(payload, dict) and error in payload:
+        raise SourcePayloadError(f"error answer from source: {str(payload[error])[:200]!r}")
+    records = payload
+    for depth, key in enumerate(path):
+        if not isinstance(records, dict):
+            where = ".".join(path[:depth]) or "the answer"
+            raise SourcePayloadError(f"{where} is not a JSON object")
+        records = records.get(key)
+    if not isinstance(records, list):
+        raise SourcePayloadError(f"the answer has no {'.'.join(path) or 'top-level'} array")
+    return records
 
 
-def _scan_results(text: str) -> list[Any]:
-    """The slow path: decode each element of the top-level ``results`` array on its own."""
-    fields = _object_members(text, _skip_space(text, 0))
-    if "error" in fields:
-        raise SourcePayloadError("error body from source")
-    span = fields.get("results")
-    if span is None or text[span[0]] != "[":
-        raise SourcePayloadError("response has no 'results' list")
-    users: list[Any] = []
-    for start, end in _array_elements(text, span[0]):
-        element = text[start:end]
+def _scan_records(text: str, path: tuple[str, ...], error: str | None) -> list[Any]:
+    """The slow path: decode each element of the record array on its own."""
+    start = _skip_space(text, 0)
+    for depth, key in enumerate(path):
+        fields = _object_members(text, start)
+        if depth == 0 and error and error in fields:
+            raise SourcePayloadError("error answer from source")
+        span = fields.get(key)
+        if span is None:
+            raise SourcePayloadError(f"the answer has no {'.'.join(path)} array")
+        start = span[0]
+    if start >= len(text) or text[start] != "[":
+        raise SourcePayloadError(f"the answer has no {'.'.join(path) or 'top-level'} array")
+    records: list[Any] = []
+    for first, end in _array_elements(text, start):
+        element = text[first:end]
         try:
-            users.append(_loads(element))
+            records.append(_loads(element))
         except RecursionError:
             reason = "nested deeper than the parser's recursion limit"
-            users.append(UnparsedUser(reason, len(element)))
+            records.append(UnparsedRecord(reason, len(element)))
         except ValueError as exc:
-            users.append(UnparsedUser(f"not decodable JSON: {exc}", len(element)))
-    return users
+            records.append(UnparsedRecord(f"not decodable JSON: {exc}", len(element)))
+    return records
 
 
 def _skip_space(text: str, i: int) -> int:

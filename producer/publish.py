@@ -1,18 +1,20 @@
-"""Avro serialization through the Schema Registry and idempotent producing to Kafka, with a DLQ.
+"""Serialization through the Schema Registry and idempotent producing to Kafka, with a DLQ.
 
-Every fetched user ends in exactly one of three places, whatever it holds:
+Every fetched source record ends in exactly one of three places, whatever it holds:
 
-- **produced**: built into a ``UserCreated``, within every contract rule, Avro-serialized with
-  the registered schema, at most ``kafka.max_message_bytes``, and acknowledged by the broker;
-- **rejected**: on the DLQ topic with the reason in headers (the DLQ format is shared with the
-  streaming job, see ``docs/dlq.md``): a shape the API would not send (``source:shape``), a
-  broken contract rule (its name, e.g. ``latitude_in_range`` or ``type:utf8``), a record too
-  large for the topic (``size:max-message``). The body is the user's JSON minus credentials,
-  personal-data fields masked, cut to fit the DLQ topic;
+- **produced**: mapped into the contract's record (its generated ``from_source``), within every
+  contract rule, Avro-serialized with the registered schema, at most
+  ``kafka.max_message_bytes``, and acknowledged by the broker;
+- **rejected**: on the contract's DLQ topic with the reason in headers (``contract.dlq``,
+  shared with the streaming job, ``docs/dlq.md``): a value the mapping cannot read
+  (``source:shape``), a broken contract rule (its name, e.g. ``latitude_in_range`` or
+  ``type:utf8``), a record too large for the topic (``size:max-message``). The body keeps only
+  what the contract reads of the source record (credentials and other fields never leave the
+  producer), personal-data fields masked, cut to fit the DLQ topic;
 - **failed**: not acknowledged (broker down past ``kafka.delivery_timeout_s``), counted.
 
 The producer never registers schemas: at construction it checks that a broker answers and looks
-its schema up under the value subject, failing fast with a clear error otherwise.
+its schema up under the contract's subject, failing fast with a clear error otherwise.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from clients.kafka import check_reachable, producer_config
-from clients.registry import Registry, value_subject
+from clients.registry import Registry
 from config.settings import Settings
-from contract.pii import pii_paths
-from generated.python.user_created import AVRO_SCHEMA
+from contract.catalog import Contract
+from contract.dlq import DlqHeader, Rejection, RejectRule, Stage
+from contract.pii import mask
+from contract.source_values import SourceValueError, kept_for_dlq
+from contract.streams import Produced, kafka_key
 from producer.avro import FramedAvroSerializer
-from producer.errors import RecordInvalidError, SubjectNotRegisteredError
-from producer.json_scan import UnparsedUser
-from producer.records import build_user, dlq_body
+from producer.errors import SubjectNotRegisteredError
+from producer.json_scan import UnparsedRecord
 
 # Throughput over latency: large lz4 batches, a short linger, idempotence (implies acks=all and
 # in-order retries without duplicates).
@@ -51,13 +55,13 @@ POLL_EVERY = 2000
 MAX_ERRORS_KEPT = 10
 HEADER_ROOM = 16 * 1024
 """Bytes kept free in a DLQ message for its headers."""
-STAGE = "producer"
-PII_PATHS = pii_paths(json.loads(AVRO_SCHEMA))
+WHOLE_RECORD = "<record>"
+"""The field named by a rejection about the whole record rather than one field."""
 
 
 @dataclass
 class BatchCounts:
-    """Every fetched user ends up produced, rejected (in the DLQ), or failed (not delivered)."""
+    """Every fetched record ends up produced, rejected (in the DLQ), or failed (not delivered)."""
 
     fetched: int = 0
     produced: int = 0
@@ -66,7 +70,7 @@ class BatchCounts:
 
     @property
     def unaccounted(self) -> int:
-        """Users in none of the three outcomes (0 once every delivery report has come)."""
+        """Records in none of the three outcomes (0 once every delivery report has come)."""
         return self.fetched - self.produced - self.rejected - self.failed
 
     def as_dict(self) -> dict[str, int]:
@@ -75,47 +79,39 @@ class BatchCounts:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a page of users came from (the URL already redacted), carried into DLQ headers."""
+    """Where a page of records came from (the URL already redacted), carried into DLQ headers."""
 
     source: str
     seed: str
     page: int
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """Why a user goes to the DLQ: the rule (or failure kind), the field it names, a message."""
-
-    rule: str
-    field: str
-    message: str
-
-
-def ensure_registered(registry: Registry, subject: str) -> int:
-    """The id of this producer's schema under ``subject``; fails fast if it is not there."""
-    registered = registry.lookup(subject, AVRO_SCHEMA)
+def ensure_registered(registry: Registry, subject: str, schema: str) -> int:
+    """The id of ``schema`` under ``subject``; fails fast if it is not there."""
+    registered = registry.lookup(subject, schema)
     if registered is None:
         raise SubjectNotRegisteredError(subject, registry.url)
     return registered.schema_id
 
 
-class UserPublisher:
-    """Builds, checks, serializes and produces users; one instance per batch."""
+class RecordPublisher:
+    """Maps, checks, serializes and produces one contract's records; one instance per batch."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        topic: str | None = None,
-        dlq_topic: str | None = None,
-    ) -> None:
-        self.topic = topic or settings.kafka.topic
-        self.dlq_topic = dlq_topic or settings.kafka.dlq_topic
-        self.subject = value_subject(self.topic)
+    def __init__(self, settings: Settings, contract: Contract) -> None:
+        self.contract = contract
+        names = contract.names(settings)
+        self.topic, self.dlq_topic, self.subject = names.topic, names.dlq_topic, names.subject
         check_reachable(settings)
         self._registry = Registry(settings.registry)
-        self.schema_id = ensure_registered(self._registry, self.subject)
+        self.schema_id = ensure_registered(self._registry, self.subject, contract.schema)
         self._serialize = FramedAvroSerializer(self.schema_id)
+        self._from_source = contract.from_source
+        self._key_paths = tuple(tuple(path.split(".")) for path in contract.stream.key)
+        self._source_key = contract.declared.source_key
+        self._kept_paths = tuple(p.path for p in contract.declared.source_paths)
+        self._masked_paths = tuple(
+            ".".join(p.path) for p in contract.declared.source_paths if p.pii
+        )
         self._producer = Producer(producer_config(settings, **PRODUCER_TUNING))
         self._max_bytes = settings.kafka.max_message_bytes
         self._dlq_body_bytes = settings.kafka.dlq_max_message_bytes - HEADER_ROOM
@@ -124,16 +120,16 @@ class UserPublisher:
         self.errors: list[str] = []
 
     def publish(
-        self, users: Sequence[Any], origin: Origin, ingested_at: datetime | None = None
+        self, records: Sequence[Any], origin: Origin, ingested_at: datetime | None = None
     ) -> None:
-        """Queue one page: valid users to the topic, the others to the DLQ."""
-        ingested_at = ingested_at or datetime.now(UTC)
+        """Queue one page: valid records to the topic, the others to the DLQ."""
+        produced = Produced(ingested_at or datetime.now(UTC), origin.source)
         now = datetime.now(UTC)
-        for index, user in enumerate(users):
+        for index, item in enumerate(records):
             self.counts.fetched += 1
-            outcome = self._encode(user, origin, ingested_at, now)
+            outcome = self._encode(item, produced, now)
             if isinstance(outcome, Rejection):
-                self._reject(user, origin, index, outcome)
+                self._reject(item, origin, index, outcome)
             else:
                 key, value = outcome
                 self._produce(self.topic, key, value, None, self._on_delivery)
@@ -141,17 +137,19 @@ class UserPublisher:
                 self._producer.poll(0)
 
     def _encode(
-        self, user: Any, origin: Origin, ingested_at: datetime, now: datetime
-    ) -> tuple[bytes, bytes] | Rejection:
-        """(key, framed value) of a user, or why it is rejected. Never raises on input."""
-        if isinstance(user, UnparsedUser):
-            return Rejection("source:shape", "<user>", f"{user.reason} ({user.size} bytes)")
+        self, item: Any, produced: Produced, now: datetime
+    ) -> tuple[bytes | None, bytes] | Rejection:
+        """(key, framed value) of a source record, or why it is rejected. Never raises."""
+        if isinstance(item, UnparsedRecord):
+            reason = f"{item.reason} ({item.size} bytes)"
+            return Rejection(RejectRule.SOURCE_SHAPE, WHOLE_RECORD, reason)
         try:
-            record = build_user(user, source=origin.source, ingested_at=ingested_at)
-        except RecordInvalidError as exc:
+            record = self._from_source(item, produced)
+        except SourceValueError as exc:
             return Rejection(exc.rule, exc.field, exc.reason)
         except (RecursionError, TypeError, ValueError, OverflowError) as exc:
-            return Rejection("source:shape", "<user>", f"unreadable user ({type(exc).__name__})")
+            reason = f"unreadable record ({type(exc).__name__})"
+            return Rejection(RejectRule.SOURCE_SHAPE, WHOLE_RECORD, reason)
         violation = record.violation(now)
         if violation is not None:
             return Rejection(violation.rule, violation.field, violation.message)
@@ -159,15 +157,20 @@ class UserPublisher:
             value = self._serialize(record)
         except Exception as exc:  # the encoder raises several types; the rules should catch it
             reason = f"not serializable ({type(exc).__name__})"
-            return Rejection("avro:serialize", "<record>", reason)
+            return Rejection(RejectRule.AVRO_SERIALIZE, WHOLE_RECORD, reason)
         if len(value) > self._max_bytes:
             return Rejection(
-                "size:max-message",
-                "<record>",
+                RejectRule.MAX_MESSAGE,
+                WHOLE_RECORD,
                 f"serialized record of {len(value):,} bytes is over kafka.max_message_bytes "
                 f"{self._max_bytes:,}",
             )
-        return str(record.id).encode(), value
+        return self._record_key(record), value
+
+    def _record_key(self, record: Any) -> bytes | None:
+        if not self._key_paths:
+            return None
+        return kafka_key([_field_value(record, path) for path in self._key_paths])
 
     def flush(self) -> BatchCounts:
         """Wait for every delivery report; anything still queued after the delivery timeout
@@ -180,22 +183,48 @@ class UserPublisher:
         self._registry.close()
         return self.counts
 
-    def _reject(self, user: Any, origin: Origin, index: int, why: Rejection) -> None:
+    def _reject(self, item: Any, origin: Origin, index: int, why: Rejection) -> None:
         headers: list[tuple[str, str | bytes | None]] = [
-            ("error", why.message.encode("utf-8", "backslashreplace")),
-            ("error.rule", why.rule.encode()),
-            ("error.field", why.field.encode("utf-8", "backslashreplace")),
-            ("error.stage", STAGE.encode()),
-            ("source.url", origin.source.encode("utf-8", "backslashreplace")),
-            ("source.seed", origin.seed.encode("utf-8", "backslashreplace")),
-            ("source.page", str(origin.page).encode()),
-            ("source.index", str(index).encode()),
+            (DlqHeader.ERROR, _text(why.message)),
+            (DlqHeader.RULE, _text(why.rule)),
+            (DlqHeader.FIELD, _text(why.field)),
+            (DlqHeader.STAGE, _text(Stage.PRODUCER)),
+            (DlqHeader.CONTRACT, _text(self.contract.name)),
+            (DlqHeader.SOURCE_URL, _text(origin.source)),
+            (DlqHeader.SOURCE_SEED, _text(origin.seed)),
+            (DlqHeader.SOURCE_PAGE, _text(str(origin.page))),
+            (DlqHeader.SOURCE_INDEX, _text(str(index))),
         ]
-        body = dlq_body(user, PII_PATHS)
+        body = self.dlq_body(item)
         if len(body) > self._dlq_body_bytes:
-            headers.append(("error.body_truncated_from", str(len(body)).encode()))
+            headers.append((DlqHeader.BODY_TRUNCATED_FROM, _text(str(len(body)))))
             body = body[: self._dlq_body_bytes]
-        self._produce(self.dlq_topic, _dlq_key(user), body, headers, self._on_dlq_delivery)
+        self._produce(self.dlq_topic, self._dlq_key(item), body, headers, self._on_dlq_delivery)
+
+    def dlq_body(self, item: Any) -> bytes:
+        """What the DLQ keeps of a rejected source record: the values the contract reads,
+        personal-data ones masked. Never raises: text that is not UTF-8 (a lone surrogate) is
+        kept as its JSON escape, and values JSON cannot hold are shown as text."""
+        if isinstance(item, UnparsedRecord):
+            kept: Any = {"unparsed": {"reason": item.reason, "size": item.size}}
+        else:
+            kept = kept_for_dlq(item, self._kept_paths)
+            if isinstance(kept, dict):
+                kept = mask(kept, self._masked_paths)
+        try:
+            text = json.dumps(kept, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError) as exc:
+            text = json.dumps({"unprintable": type(exc).__name__})
+        return text.encode("utf-8", "backslashreplace")
+
+    def _dlq_key(self, item: Any) -> bytes | None:
+        """The source record's key value (where its first key field is read), when it is text."""
+        if not self._source_key:
+            return None
+        value = item
+        for name in self._source_key:
+            value = value.get(name) if isinstance(value, dict) else None
+        return value.encode("utf-8", "backslashreplace") if isinstance(value, str) else None
 
     def _produce(
         self,
@@ -235,8 +264,14 @@ class UserPublisher:
             self.errors.append(error)
 
 
-def _dlq_key(user: Any) -> bytes | None:
-    """The user's ``login.uuid`` as the DLQ key, when it is text."""
-    login = user.get("login") if isinstance(user, dict) else None
-    key = login.get("uuid") if isinstance(login, dict) else None
-    return key.encode("utf-8", "backslashreplace") if isinstance(key, str) else None
+def _text(value: str) -> bytes:
+    """A header value as UTF-8 (a lone surrogate kept as its escape)."""
+    return value.encode("utf-8", "backslashreplace")
+
+
+def _field_value(record: Any, path: tuple[str, ...]) -> Any:
+    """The value of a (nested) field of a generated record."""
+    value = record
+    for name in path:
+        value = getattr(value, name)
+    return value

@@ -1,4 +1,5 @@
-"""One producer run: fetch ``count`` users page by page, publish them, account for every one."""
+"""One producer run: fetch ``count`` records of a contract page by page, publish them, account
+for every one."""
 
 from __future__ import annotations
 
@@ -7,42 +8,58 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from config.settings import Settings
-from producer.client import RandomUserClient
-from producer.errors import BatchIncompleteError, SourceError
-from producer.publish import BatchCounts, Origin, UserPublisher
+from contract.catalog import Contract
+from producer.client import SourceClient
+from producer.errors import BatchIncompleteError, SourceError, SourceUrlMissingError
+from producer.publish import BatchCounts, Origin, RecordPublisher
 
 Progress = Callable[[BatchCounts, int], None]
 
 
+def source_url(settings: Settings, contract: Contract, override: str | None = None) -> str:
+    """Where ``contract``'s records are read: ``override`` (``SOURCE_URL``, a DAG param), else
+    ``source.urls[<contract>]`` of the settings (or its Airflow connection), else the URL its
+    ``x-source`` declares."""
+    declared = contract.source.url if contract.source else None
+    url = override or settings.source.urls.get(contract.name) or declared
+    if not url:
+        raise SourceUrlMissingError(contract.name)
+    return url
+
+
 def run_batch(
     settings: Settings,
+    contract: Contract,
     count: int,
     *,
     seed: str | None = None,
-    source_url: str | None = None,
-    nat: str | None = None,
-    topic: str | None = None,
-    dlq_topic: str | None = None,
+    url: str | None = None,
+    params: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> BatchCounts:
-    """Produce ``count`` users; every one must end delivered or in the DLQ.
+    """Produce ``count`` records of ``contract``; every one must end delivered or in the DLQ.
 
     Whatever happens (the source giving up on a later page, a hostile payload, the broker
     refusing a record), what was queued is flushed and counted before this returns or raises:
-    ``BatchIncompleteError`` (carrying the counts) when a user failed or the source gave up.
+    ``BatchIncompleteError`` (carrying the counts) when a record failed or the source gave up.
 
-    Without a seed a random one is drawn, so the pages of one run are consistent; with a seed the
-    run is reproducible and re-produces the same ids (idempotent upserts downstream).
+    Without a seed a random one is drawn, so the pages of one run are consistent; with a seed
+    the run is reproducible where the source honours seeds, and re-produces the same keys
+    (idempotent upserts downstream). ``params`` are extra query parameters of every request.
     """
+    source = contract.source
+    if source is None:
+        raise SourceUrlMissingError(contract.name)
     seed = seed or secrets.token_hex(8)
-    publisher = UserPublisher(settings, topic=topic, dlq_topic=dlq_topic)  # fails fast first
+    endpoint = source_url(settings, contract, url)
+    publisher = RecordPublisher(settings, contract)  # fails fast first
     ingested_at = datetime.now(UTC)
     gave_up: SourceError | None = None
-    with RandomUserClient.from_settings(settings.source, source_url) as client:
-        source = client.display_url.split("?", 1)[0]
+    with SourceClient.from_settings(settings.source, endpoint, source) as client:
+        shown = client.display_url.split("?", 1)[0]
         try:
-            for page in client.pages(count, seed, nat):
-                publisher.publish(page.users, Origin(source, seed, page.page), ingested_at)
+            for page in client.pages(count, seed, params):
+                publisher.publish(page.records, Origin(shown, seed, page.page), ingested_at)
                 if progress:
                     progress(publisher.counts, count)
         except SourceError as exc:
@@ -50,9 +67,9 @@ def run_batch(
         finally:
             counts = publisher.flush()
     summary = (
-        f"{counts.fetched} of {count} users fetched: {counts.produced} produced, "
-        f"{counts.rejected} sent to the DLQ, {counts.failed} failed (seed {seed!r}; re-running "
-        "it re-produces the same ids)"
+        f"{contract.name}: {counts.fetched} of {count} records fetched: {counts.produced} "
+        f"produced, {counts.rejected} sent to the DLQ, {counts.failed} failed (seed {seed!r}; "
+        "re-running it re-produces the same keys where the source honours seeds)"
     )
     if gave_up is not None:
         raise BatchIncompleteError(f"{gave_up}. {summary}", counts)

@@ -1,5 +1,7 @@
 """The Spark Structured Streaming job: Kafka (Confluent-framed Avro) to Cassandra.
 
-``python -m spark`` starts it; :mod:`spark.job` builds the query, :mod:`spark.batch` handles one
-micro-batch (framing check, per-writer-schema ``from_avro``, projection, sink, DLQ, metrics).
+``python -m spark`` starts it (``python -m spark.supervisor`` restarts it); :mod:`spark.job`
+runs one query per contract topic (:mod:`spark.streams`), and :mod:`spark.microbatch` handles
+one micro-batch (framing check, per-writer-schema ``from_avro``, rules, the contract's tables,
+DLQ, metrics).
 """

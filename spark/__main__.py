@@ -1,50 +1,61 @@
-"""``python -m spark``: run the streaming job (``make stream``)."""
+"""``python -m spark``: run the streaming job (``make stream``); every contract with a table.
+
+Flags override the settings for this run (validated like the settings themselves); without
+them the job runs as ``pipeline.toml`` and ``PIPELINE_*`` say.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from pathlib import Path
+from typing import Any
 
 from config import load_settings
+from config.settings import updated
+from contract.catalog import UnknownContractError, selected
 from spark.checkpoint import CheckpointMismatchError
-from spark.contract import ReaderContract
-from spark.job import JobOptions, run
-
-CONFIGURATION_ERROR = 3
-"""Exit status of a job that must not be restarted as it is (the supervisor gives up on it)."""
+from spark.job import run
+from spark.restarts import CONFIGURATION_ERROR
+from spark.state import JobStateFile, now
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the flags (defaults from the settings) and run the job."""
     parser = argparse.ArgumentParser(
-        prog="python -m spark", description="Stream users from Kafka into Cassandra."
+        prog="python -m spark", description="Stream every contract from Kafka into Cassandra."
     )
     parser.add_argument("--master", help="Spark master, e.g. local[2] or spark://host:7077")
-    parser.add_argument("--topic", help="Kafka topic to read")
-    parser.add_argument("--dlq-topic", help="Kafka topic for rejected messages")
-    parser.add_argument("--keyspace", help="Cassandra keyspace of the table")
-    parser.add_argument("--checkpoint", help="checkpoint directory or URI")
+    parser.add_argument("--contract", help="only these contracts (comma-separated; default all)")
+    parser.add_argument("--keyspace", help="Cassandra keyspace of every table")
+    parser.add_argument("--checkpoint", help="checkpoint root directory or URI")
     parser.add_argument("--trigger", help="micro-batch interval, e.g. '1 second'")
-    parser.add_argument("--metrics-file", type=Path, help="JSON-lines file of batch figures")
+    parser.add_argument("--metrics-file", help="JSON-lines file of batch figures")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = load_settings()
-    options = JobOptions.from_settings(
-        settings,
-        ReaderContract.current(),
-        topic=args.topic,
-        dlq_topic=args.dlq_topic,
-        keyspace=args.keyspace,
-        checkpoint=args.checkpoint,
-        trigger=args.trigger,
-        metrics_file=args.metrics_file,
-    )
+    spark: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("checkpoint_dir", args.checkpoint),
+            ("trigger_interval", args.trigger),
+            ("metrics_file", args.metrics_file),
+        )
+        if value
+    }
+    cassandra = {"keyspace": args.keyspace} if args.keyspace else {}
     try:
-        run(settings, options, args.master)
+        settings = updated(load_settings(), spark=spark, cassandra=cassandra)
+        only = [c.name for c in selected(args.contract)] if args.contract else []
+    except (ValueError, UnknownContractError) as exc:
+        logging.getLogger("spark").error("%s", exc)
+        return CONFIGURATION_ERROR
+    try:
+        run(settings, args.master, only)
     except CheckpointMismatchError as exc:
         logging.getLogger("spark").error("%s", exc)
+        JobStateFile(settings.spark.status_file).update(
+            last_failure=str(exc), last_failure_at=now()
+        )
         return CONFIGURATION_ERROR
     return 0
 

@@ -7,6 +7,15 @@ import json
 from pathlib import Path
 
 from clients.kafka import Offsets
+from config import Settings
+
+
+def checkpoint_location(settings: Settings, topic: str) -> str:
+    """Where the query of ``topic`` checkpoints: ``<spark.checkpoint_dir>/<topic>``."""
+    root = settings.spark.checkpoint_dir
+    if "://" in root:
+        return f"{root.rstrip('/')}/{topic}"
+    return str(Path(root) / topic)
 
 
 class CheckpointMismatchError(RuntimeError):

@@ -1,25 +1,23 @@
-"""Build the Spark session and the streaming query, and run it under supervision.
+"""The streaming job: one Spark session, one query per topic (``spark.streams``), supervised.
 
-Source choices: ``startingOffsets=earliest`` applies only to a query's first start (afterwards the
-checkpoint decides); ``failOnDataLoss=true`` (Spark's default, kept on purpose) makes the query
-fail loudly if offsets it has not processed were deleted by retention, instead of skipping them
-silently; ``maxOffsetsPerTrigger`` bounds the first batch after an outage.
-
-``run`` restarts a failed query from its checkpoint with exponential backoff, records every
-failure and restart in the status file (``make inspect`` shows them), and says so loudly when
-the query keeps failing for the same reason. A checkpoint that does not fit the topic is a
-configuration error: ``run`` refuses to start (exit status 3) instead of looping.
+``run`` starts a query for every topic whose contracts have tables, restarts a failed query
+from its checkpoint by the job's restart policy (``spark.restarts``), records every failure and
+restart in the job's state (``make inspect`` shows them), and says so loudly when a query keeps
+failing for the same reason. Every ``spark.discovery_interval_s`` it looks for contracts
+generated since it started: a new topic gets its query, a topic that gained a contract is
+restarted with it, without stopping the others. A checkpoint that does not fit its topic is a
+configuration error: ``run`` refuses to start (``CheckpointMismatchError``; exit status 3)
+instead of looping.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,166 +25,36 @@ from confluent_kafka import KafkaException
 from pyspark.errors import StreamingQueryException
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.listener import StreamingQueryListener
-from pyspark.sql.streaming.query import StreamingQuery
 
-from clients.cassandra import connect, probe, table_keyspace
-from clients.cassandra_schema import ApplyReport, Migration, apply_migrations, prepare_keyspace
-from clients.kafka import end_offsets
-from clients.registry import Registry, value_subject
+from clients.kafka import end_offsets, list_topics
 from config import Settings
-from spark.checkpoint import check_fits
-from spark.contract import ReaderContract
-from spark.live_reader import LiveReader
-from spark.metrics import MetricsLog
-from spark.microbatch import BatchProcessor, Targets, forget_cassandra_sessions
-from spark.options import (
-    cassandra_options,
-    dlq_sink_options,
-    kafka_options,
-    kafka_source_timeouts,
-)
-from spark.reader import ReaderSource, StaticReader
+from contract.catalog import refresh
+from spark.checkpoint import check_fits, checkpoint_location
+from spark.live_reader import ReaderPoller
+from spark.restarts import STUCK_AFTER, RestartPolicy
 from spark.session import build_session
-from spark.status import write_status
-from spark.writer_schemas import WriterSchemas
+from spark.state import JobPhase, JobStateFile, now
+from spark.streams import TopicPlan, TopicStreams, plan
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class JobOptions:
-    """What one run of the job reads, where it writes and checkpoints.
-
-    ``checkpoint`` is a string so a cluster can use a URI (``hdfs://``, ``s3a://``).
-    """
-
-    topic: str
-    dlq_topic: str
-    keyspace: str
-    checkpoint: str
-    trigger: str
-    metrics_file: Path
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        contract: ReaderContract,
-        *,
-        topic: str | None = None,
-        dlq_topic: str | None = None,
-        keyspace: str | None = None,
-        checkpoint: str | None = None,
-        trigger: str | None = None,
-        metrics_file: Path | None = None,
-    ) -> JobOptions:
-        """Options from ``settings``, each overridable (the CLI flags and tests do)."""
-        return cls(
-            topic=topic or settings.kafka.topic,
-            dlq_topic=dlq_topic or settings.kafka.dlq_topic,
-            keyspace=keyspace or table_keyspace(settings, contract.keyspace),
-            checkpoint=checkpoint or str(settings.spark.checkpoint_dir),
-            trigger=trigger or settings.spark.trigger_interval,
-            metrics_file=metrics_file or settings.spark.metrics_file,
-        )
-
-
-def start_query(
-    spark: SparkSession, settings: Settings, contract: ReaderContract, options: JobOptions
-) -> StreamingQuery:
-    """Start the streaming query: Kafka source, ``foreachBatch`` sink, durable checkpoint."""
-    reader = (
-        spark.readStream.format("kafka")
-        .options(**kafka_options(settings.kafka))
-        .option("subscribe", options.topic)
-        .option("startingOffsets", "earliest")
-        .option("failOnDataLoss", "true")
-        .option("includeHeaders", "true")
-    )
-    if settings.spark.max_offsets_per_trigger is not None:
-        reader = reader.option("maxOffsetsPerTrigger", str(settings.spark.max_offsets_per_trigger))
-    reader = reader.options(**kafka_source_timeouts(settings.kafka))
-    schemas = WriterSchemas.from_settings(settings)
-    # the connector's cached sessions may predate the keyspace or table (created just before,
-    # by another client): their metadata does not know it, and the first write would fail
-    forget_cassandra_sessions(spark)
-    processor = BatchProcessor(
-        reader_source(spark, settings, contract, options),
-        schemas,
-        Targets(
-            keyspace=options.keyspace,
-            dlq_topic=options.dlq_topic,
-            kafka_options=dlq_sink_options(settings.kafka),
-            cassandra_options=cassandra_options(settings.cassandra),
-            sink_probe=lambda: probe(settings),
-        ),
-        MetricsLog(options.metrics_file),
-        expected_ids=schemas.recent_ids(value_subject(options.topic)),
-    )
-    query = (
-        reader.load()
-        .writeStream.foreachBatch(processor)
-        .option("checkpointLocation", options.checkpoint)
-        .trigger(processingTime=options.trigger)
-        .queryName(f"{options.topic}_to_{options.keyspace}_{contract.table}")
-        .start()
-    )
-    log.info(
-        "streaming %s -> %s.%s (DLQ %s), checkpoint %s, trigger %s",
-        options.topic,
-        options.keyspace,
-        contract.table,
-        options.dlq_topic,
-        options.checkpoint,
-        options.trigger,
-    )
-    return query
-
-
-def reader_source(
-    spark: SparkSession, settings: Settings, contract: ReaderContract, options: JobOptions
-) -> ReaderSource:
-    """The live reader (``spark.live_reader``, the default), or the generated contract as is.
-
-    After the live reader migrates the table, the connector's sessions are closed so the next
-    write sees the new columns.
-    """
-    if not settings.spark.live_reader:
-        return StaticReader(contract)
-
-    def migrate(migrations: list[Migration]) -> ApplyReport:
-        report = ApplyReport(options.keyspace)
-        with connect(settings) as session:
-            prepare_keyspace(session, options.keyspace, settings.cassandra.replication)
-            apply_migrations(session, options.keyspace, migrations, report)
-        if report.applied:
-            forget_cassandra_sessions(spark)
-        return report
-
-    return LiveReader(
-        Registry(settings.registry),
-        value_subject(options.topic),
-        contract,
-        migrate,
-        settings.spark.status_file,
-        settings.spark.reader_poll_interval_s,
-    )
-
-
-def check_checkpoint(settings: Settings, options: JobOptions) -> None:
-    """Refuse a local checkpoint that is ahead of the topic (``CheckpointMismatchError``).
+def check_checkpoints(settings: Settings, topics: Sequence[str]) -> None:
+    """Refuse a local checkpoint that is ahead of its topic (``CheckpointMismatchError``).
 
     Skipped for remote checkpoints (``hdfs://``, ``s3a://``) and when Kafka does not answer
     (the query itself then waits for it).
     """
-    if "://" in options.checkpoint:
-        return
-    try:
-        end = end_offsets(settings, options.topic)
-    except KafkaException as exc:
-        log.warning("checkpoint check skipped: Kafka did not answer (%s)", exc)
-        return
-    check_fits(Path(options.checkpoint), options.topic, end)
+    for topic in topics:
+        location = checkpoint_location(settings, topic)
+        if "://" in location:
+            continue
+        try:
+            end = end_offsets(settings, topic)
+        except KafkaException as exc:
+            log.warning("checkpoint check skipped: Kafka did not answer (%s)", exc)
+            return
+        check_fits(Path(location), topic, end)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -201,86 +69,194 @@ def failure_reason(exc: BaseException) -> str:
 _ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception): ")
 
 
-def run(
-    settings: Settings,
-    options: JobOptions,
-    master: str | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Run the job until it is stopped; a failed query is restarted from its checkpoint."""
-    contract = ReaderContract.current()
-    status_file = settings.spark.status_file
-    check_checkpoint(settings, options)
+class _Restarts:
+    """The failed queries waiting for their restart, each topic with its own policy."""
+
+    def __init__(self, max_delay_s: float) -> None:
+        self.max_delay_s = max_delay_s
+        self.policies: dict[str, RestartPolicy] = {}
+        self.due: dict[str, float] = {}
+        self.last_reason: str | None = None
+        self.same_reason = 0
+
+    def started(self, topic: str) -> None:
+        self.policies.setdefault(topic, RestartPolicy(self.max_delay_s)).started()
+
+    def failed(self, topic: str, reason: str) -> float:
+        delay = self.policies[topic].failed()
+        self.due[topic] = time.monotonic() + delay
+        self.same_reason = self.same_reason + 1 if reason == self.last_reason else 1
+        self.last_reason = reason
+        return delay
+
+    def ready(self) -> list[str]:
+        topics = [t for t, at in self.due.items() if at <= time.monotonic()]
+        for topic in topics:
+            del self.due[topic]
+        return topics
+
+
+def run(settings: Settings, master: str | None = None, only: Sequence[str] = ()) -> None:
+    """Run the job until its queries are stopped; a failed query is restarted from its
+    checkpoint, and a contract whose topic does not exist yet waits for it (discovery)."""
+    state = JobStateFile(settings.spark.status_file)
+    plans = plan(settings, only)
+    check_checkpoints(settings, list(plans))
     spark = build_session(settings, master)
-    write_status(
-        status_file,
+    state.update(
         pid=os.getpid(),
         ui_url=spark.sparkContext.uiWebUrl,
-        started_at=_now(),
-        state="starting",
+        started_at=now(),
+        phase=JobPhase.STARTING,
         query_restarts=0,
         failure_streak=0,
+        last_failure=None,
+        gave_up_at=None,
+        queries={},
+        progress_at={},
     )
-    spark.streams.addListener(ProgressHeartbeat(status_file))
-    restarts, streak, last_reason = 0, 0, None
-    while True:
-        query = start_query(spark, settings, contract, options)
-        write_status(status_file, state="running", query_id=str(query.id), running_since=_now())
-        try:
-            query.awaitTermination()
-        except StreamingQueryException as exc:
-            reason = failure_reason(exc)
-        else:
-            write_status(status_file, state="stopped", stopped_at=_now())
-            return
-        restarts += 1
-        streak = streak + 1 if reason == last_reason else 1
-        last_reason = reason
-        delay = min(settings.spark.restart_backoff_max_s, 2.0 ** min(streak, 10))
-        if streak >= REPEATED:
+    spark.streams.addListener(ProgressHeartbeat(state))
+    poller = (
+        ReaderPoller(settings.spark.reader_poll_interval_s) if settings.spark.live_reader else None
+    )
+    streams = TopicStreams(spark, settings, state, poller)
+    restarts = _Restarts(settings.spark.restart_backoff_max_s)
+    for topic_plan in _startable(settings, plans.values()):
+        streams.start(topic_plan)
+        restarts.started(topic_plan.topic)
+    state.update(phase=JobPhase.RUNNING, running_since=now())
+    discover_at = time.monotonic() + settings.spark.discovery_interval_s
+    expected, finished = set(plans), set[str]()
+    try:
+        while expected - finished:
+            _await(spark, WAKE_S)
+            finished |= _handle_terminated(streams, restarts, state)
+            for topic in restarts.ready():
+                again = plan(settings, only).get(topic)
+                if again is not None:
+                    streams.start(again)
+                    restarts.started(topic)
+            if time.monotonic() >= discover_at:
+                expected = _discover(settings, only, streams, restarts, finished)
+                discover_at = time.monotonic() + settings.spark.discovery_interval_s
+            phase = JobPhase.RESTARTING if restarts.due else JobPhase.RUNNING
+            if state.read().phase != phase:
+                state.update(phase=phase)
+    finally:
+        if poller is not None:
+            poller.stop()
+        streams.close()
+    state.update(phase=JobPhase.STOPPED, stopped_at=now())
+
+
+WAKE_S = 1
+"""Seconds between looks at the queries (a terminated one, a restart due, discovery)."""
+
+
+def _await(spark: SparkSession, timeout_s: int) -> None:
+    """Wait until a query terminates (or the timeout); its failure is read from the query."""
+    with contextlib.suppress(StreamingQueryException):
+        spark.streams.awaitAnyTermination(timeout_s)
+    spark.streams.resetTerminated()
+
+
+def _handle_terminated(streams: TopicStreams, restarts: _Restarts, state: JobStateFile) -> set[str]:
+    """Restart the failed queries (after their delay); returns the topics whose query stopped
+    without an error (stopped from outside: not restarted)."""
+    stopped = set()
+    for topic, query in list(streams.queries.items()):
+        if query.isActive:
+            continue
+        exc = query.exception()
+        streams.stop(topic)
+        if exc is None:
+            log.info("query of %s stopped", topic)
+            stopped.add(topic)
+            continue
+        reason = failure_reason(exc)
+        delay = restarts.failed(topic, reason)
+        if restarts.same_reason >= STUCK_AFTER:
             log.error(
-                "the query failed %d times in a row for the same reason; it keeps being "
-                "restarted every %.0f s until that is fixed: %s",
-                streak,
+                "queries failed %d times in a row for the same reason; %s is restarted in %.0f "
+                "s, and again until that is fixed: %s",
+                restarts.same_reason,
+                topic,
                 delay,
                 reason,
             )
         else:
-            log.error("query failed (restart %d in %.0f s): %s", restarts, delay, reason)
-        write_status(
-            status_file,
-            state="restarting",
-            query_restarts=restarts,
-            failure_streak=streak,
-            last_failure=reason,
-            last_failure_at=_now(),
+            log.error("query of %s failed (restart in %.0f s): %s", topic, delay, reason)
+        state.count(
+            "query_restarts",
+            phase=JobPhase.RESTARTING,
+            failure_streak=restarts.same_reason,
+            last_failure=f"{topic}: {reason}",
+            last_failure_at=now(),
         )
-        sleep(delay)
+    return stopped
+
+
+def _discover(
+    settings: Settings,
+    only: Sequence[str],
+    streams: TopicStreams,
+    restarts: _Restarts,
+    finished: set[str],
+) -> set[str]:
+    """Start the queries of contracts generated since the job started (and of topics created
+    since), and restart a topic's query when the contracts on it changed (from its checkpoint:
+    nothing is lost); a query stopped from outside stays stopped. Returns the topics the job
+    streams or waits for."""
+    refresh()
+    fresh = plan(settings, only)
+    for topic_plan in _startable(settings, fresh.values(), warn=False):
+        topic = topic_plan.topic
+        running = streams.plans.get(topic)
+        if topic in restarts.due or topic in finished:
+            continue
+        if running is not None and running.names == topic_plan.names:
+            continue
+        if running is not None:
+            log.info("contracts on %s changed to %s: restarting its query", topic, topic_plan.names)
+            streams.stop(topic)
+        else:
+            log.info("new contract(s) %s on %s: starting its query", topic_plan.names, topic)
+        streams.start(topic_plan)
+        restarts.started(topic)
+    return set(fresh)
+
+
+def _startable(
+    settings: Settings, plans: Iterable[TopicPlan], warn: bool = True
+) -> list[TopicPlan]:
+    """The plans whose topic exists (``make register`` creates them); the others wait for
+    discovery, with a warning (``warn``) when the job starts."""
+    chosen = list(plans)
+    try:
+        existing = set(list_topics(settings))
+    except KafkaException:
+        return chosen  # Kafka does not answer: each query waits for it
+    ready = [p for p in chosen if p.topic in existing]
+    for waiting in (p for p in chosen if warn and p.topic not in existing):
+        log.warning("topic %s does not exist yet (`make register` creates it)", waiting.topic)
+    return ready
 
 
 class ProgressHeartbeat(StreamingQueryListener):
-    """Records when the query last made progress (a batch, or an idle trigger): the local
-    supervisor restarts a job whose query has not made any for ``spark.stall_timeout_s``."""
+    """Records when each query last made progress (a batch, or an idle trigger): the supervisor
+    restarts a job whose queries have not made any for ``spark.stall_timeout_s``."""
 
-    def __init__(self, status_file: Path) -> None:
-        self._status_file = status_file
+    def __init__(self, state: JobStateFile) -> None:
+        self._state = state
 
     def onQueryStarted(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
-        write_status(self._status_file, last_progress_at=_now())
+        self._state.mark_progress(str(event.id))
 
     def onQueryProgress(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
-        write_status(self._status_file, last_progress_at=_now())
+        self._state.mark_progress(str(event.progress.id))
 
     def onQueryIdle(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
-        write_status(self._status_file, last_progress_at=_now())
+        self._state.mark_progress(str(event.id))
 
     def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
-        """Nothing: ``run`` records how the query ended."""
-
-
-REPEATED = 3
-"""Failures in a row for the same reason after which the log says the job is stuck on it."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+        """Nothing: ``run`` records how each query ended."""

@@ -28,11 +28,15 @@ class BatchMetrics:
     duration_ms: int
     rows_read: int
     rows_written: int
+    """Records written (to every table of their contract)."""
     rows_rejected: int
+    topic: str = ""
     rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+    """Rows written to each table."""
     writer_schema_ids: list[int] = field(default_factory=list)
-    reader_version: int | None = None
-    """The registry version of the reader contract (None: the generated one)."""
+    reader_versions: dict[str, int] = field(default_factory=dict)
+    """Contract -> the registry version of its reader (absent: the generated one)."""
     latency_ms_quantiles: list[int] = field(default_factory=list)
 
     @property
@@ -54,7 +58,8 @@ class MetricsLog:
     def record(self, metrics: BatchMetrics) -> None:
         """Log ``metrics`` and append them as one JSON line."""
         log.info(
-            "batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s",
+            "%s batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s",
+            metrics.topic,
             metrics.batch_id,
             metrics.rows_read,
             metrics.rows_written,
@@ -83,9 +88,9 @@ class MetricsLog:
                 raise ValueError(f"{self.path}:{number}: not a JSON batch record: {err}") from None
         return batches
 
-    def last_batch(self) -> dict[str, Any] | None:
-        """The most recent batch's figures, or None."""
-        batches = self.batches()
+    def last_batch(self, topic: str | None = None) -> dict[str, Any] | None:
+        """The most recent batch's figures (of ``topic``, when given), or None."""
+        batches = [b for b in self.batches() if topic is None or b.get("topic") == topic]
         return batches[-1] if batches else None
 
 

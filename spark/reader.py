@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from spark.contract import ReaderContract
+from spark.reader_contract import ReaderContract
 from spark.writer_schemas import WriterSchema
 
 

@@ -113,6 +113,10 @@ def loopback_environment(master: str) -> dict[str, str]:
     return {"SPARK_LOCAL_IP": LOOPBACK} if is_local(master) else {}
 
 
+APP_NAME = "userstream-streaming-job"
+"""The application's name in Spark's UI and logs (one job streams every contract)."""
+
+
 def build_session(
     settings: Settings, master: str | None = None, extra: dict[str, str] | None = None
 ) -> SparkSession:
@@ -123,7 +127,7 @@ def build_session(
     (a benchmark's, say) go on top of the job's.
     """
     os.environ.update(loopback_environment(master or settings.spark.master))
-    builder = SparkSession.builder.appName("userstream-users-created")
+    builder = SparkSession.builder.appName(APP_NAME)
     for key, value in {**session_conf(settings, master), **(extra or {})}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()

@@ -1,4 +1,5 @@
-"""Writer schemas by id from the Schema Registry, fetched on the driver and cached (bounded).
+"""Writer schemas by id for the job: fetched through the registry's schema cache, each with the
+reason it cannot be decoded, if any.
 
 A missing id (HTTP 404) or a non-Avro schema is a property of the message: it becomes a DLQ
 reason. Any other registry failure (down, timing out, auth) is raised, which fails the
@@ -10,21 +11,19 @@ most ``MAX_LOOKUPS_PER_BATCH`` new ids per batch (the others are unknown for tha
 
 from __future__ import annotations
 
+import json
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TypeVar
 
-from clients.registry import Registry, RegistryError
+from clients.registry import Registry, RegistryError, SchemaCache
 from config import Settings
+from contract.dlq import Rejection, RejectRule
 
-MAX_CACHED = 1024
 MAX_LOOKUPS_PER_BATCH = 64
 RECENT_VERSIONS = MAX_LOOKUPS_PER_BATCH
 """Versions whose ids a starting job expects (one pass over a backlog of as many versions; 16
 left a 50-version backlog's first batch to a second pass over two thirds of its rows)."""
 log = logging.getLogger(__name__)
-V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,33 @@ class WriterSchema:
 
     schema_id: int
     avro_json: str | None
-    problem: str | None
+    problem: Rejection | None = None
+
+    @property
+    def record_name(self) -> str | None:
+        """The full name of the record type it writes (None for no usable Avro record)."""
+        if self.avro_json is None:
+            return None
+        try:
+            document = json.loads(self.avro_json)
+        except ValueError:
+            return None
+        if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+            return None
+        name, namespace = document["name"], document.get("namespace")
+        return name if "." in name or not namespace else f"{namespace}.{name}"
+
+    def refused(self, rule: str, message: str) -> WriterSchema:
+        """This writer, with a reason its records are refused."""
+        return WriterSchema(self.schema_id, None, Rejection(rule, "", message))
 
 
 class WriterSchemas:
-    """Resolve Confluent schema ids to Avro writer schemas (LRU cache of ``MAX_CACHED``)."""
+    """Resolve Confluent schema ids to Avro writer schemas, a batch's worth at a time."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._found: OrderedDict[int, WriterSchema] = OrderedDict()
+        self._cache = SchemaCache(registry)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WriterSchemas:
@@ -53,15 +70,17 @@ class WriterSchemas:
         lookups = 0
         resolved = []
         for schema_id in schema_ids:
-            if schema_id in self._found or lookups < MAX_LOOKUPS_PER_BATCH:
-                lookups += schema_id not in self._found
+            if self._cache.known(schema_id) or lookups < MAX_LOOKUPS_PER_BATCH:
+                lookups += not self._cache.known(schema_id)
                 resolved.append(self.resolve(schema_id))
             else:
-                reason = (
+                why = (
                     f"unknown schema id {schema_id} (not looked up: more than "
                     f"{MAX_LOOKUPS_PER_BATCH} new ids in one batch)"
                 )
-                resolved.append(WriterSchema(schema_id, None, reason))
+                resolved.append(
+                    WriterSchema(schema_id, None, _problem(RejectRule.UNKNOWN_SCHEMA, why))
+                )
         return resolved
 
     def recent_ids(self, subject: str, count: int = RECENT_VERSIONS) -> list[int]:
@@ -77,26 +96,18 @@ class WriterSchemas:
 
     def resolve(self, schema_id: int) -> WriterSchema:
         """The writer schema of ``schema_id``; raises only on registry failures."""
-        cached = self._found.get(schema_id)
-        if cached is not None:
-            self._found.move_to_end(schema_id)
-            return cached
-        found = self._registry.schema_by_id(schema_id)
+        found = self._cache.get(schema_id)
         if found is None:
-            return WriterSchema(schema_id, None, f"unknown schema id {schema_id}")
-        schema_type, text = found
-        if schema_type != "AVRO":
-            resolved = WriterSchema(
-                schema_id, None, f"schema id {schema_id} is a {schema_type} schema, not Avro"
+            return WriterSchema(
+                schema_id,
+                None,
+                _problem(RejectRule.UNKNOWN_SCHEMA, f"unknown schema id {schema_id}"),
             )
-        else:
-            resolved = WriterSchema(schema_id, text, None)
-        self._remember(self._found, schema_id, resolved)
-        return resolved
+        if found.schema_type != "AVRO":
+            why = f"schema id {schema_id} is a {found.schema_type} schema, not Avro"
+            return WriterSchema(schema_id, None, _problem(RejectRule.NOT_AVRO, why))
+        return WriterSchema(schema_id, found.text)
 
-    @staticmethod
-    def _remember(cache: OrderedDict[int, V], key: int, value: V) -> None:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > MAX_CACHED:
-            cache.popitem(last=False)
+
+def _problem(rule: RejectRule, message: str) -> Rejection:
+    return Rejection(rule, "", message)

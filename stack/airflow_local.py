@@ -1,10 +1,12 @@
-"""Airflow on the local stack: the environment it runs the project's DAG in, and one DAG run
+"""Airflow on the local stack: the environment it runs the contracts' DAGs in, and one DAG run
 (``airflow dags test``, used by the demo). The UI (``make airflow``) is ``stack.airflow_ui``.
 
 Airflow keeps its SQLite metadata database and logs under ``<stack home>/airflow``. Its
-connections (``kafka_default``, ``schema_registry_default``, ``randomuser_default``) are set by
-environment variables from the settings, so the DAG reads the same endpoints as every other part
-of the project. Everything Airflow serves binds to 127.0.0.1 on ``stack.airflow_port``.
+connections (``kafka_default``, ``schema_registry_default``) are set by environment variables
+from the settings, so the DAGs read the same endpoints as every other part of the project; a
+contract's source connection is left undefined unless the settings name a URL for it
+(``source.urls``), so each DAG reads the source its contract declares. Everything Airflow
+serves binds to 127.0.0.1 on ``stack.airflow_port``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 
 from config import Settings
 from config.settings import REPO_ROOT
+from contract.catalog import all_contracts
+from producer.airflow_connections import KAFKA_CONN_ID, REGISTRY_CONN_ID
 
-DAG_ID = "users_created"
 ADMIN_USER = "admin"
 LOOPBACK = "127.0.0.1"
 PARALLELISM = 4
@@ -51,7 +54,13 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     """
     registry = {"conn_type": "http", "extra": {"url": settings.registry.url}}
     kafka = {"conn_type": "kafka", "extra": {"bootstrap.servers": settings.kafka.bootstrap_servers}}
-    source = {"conn_type": "http", "extra": {"url": settings.source.url}}
+    sources = {
+        connection_variable(c.source.connection): json.dumps(
+            {"conn_type": "http", "extra": {"url": settings.source.urls[c.name]}}
+        )
+        for c in all_contracts()
+        if c.source and c.source.connection and c.name in settings.source.urls
+    }
     venv_bin = str(Path(sys.executable).parent)
     return {
         **os.environ,
@@ -67,11 +76,16 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API__HOST": LOOPBACK,
         "AIRFLOW__API__PORT": str(settings.stack.airflow_port),
         "AIRFLOW__API__BASE_URL": airflow_url(settings),
-        "AIRFLOW_CONN_KAFKA_DEFAULT": json.dumps(kafka),
-        "AIRFLOW_CONN_SCHEMA_REGISTRY_DEFAULT": json.dumps(registry),
-        "AIRFLOW_CONN_RANDOMUSER_DEFAULT": json.dumps(source),
+        connection_variable(KAFKA_CONN_ID): json.dumps(kafka),
+        connection_variable(REGISTRY_CONN_ID): json.dumps(registry),
+        **sources,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
+
+
+def connection_variable(conn_id: str) -> str:
+    """The environment variable that defines an Airflow connection."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
 def _airflow(settings: Settings, *args: str, log: Path) -> None:
@@ -96,9 +110,9 @@ def ensure_metadata_db(settings: Settings, log: Path) -> None:
         _airflow(settings, "db", "migrate", log=log)
 
 
-def run_dag_once(settings: Settings, conf: dict[str, object]) -> Path:
-    """One run of the DAG through Airflow itself; returns the log it wrote to."""
+def run_dag_once(settings: Settings, dag_id: str, conf: dict[str, object]) -> Path:
+    """One run of a contract's DAG through Airflow itself; returns the log it wrote to."""
     log = airflow_home(settings) / "dag-runs.log"
     ensure_metadata_db(settings, log)
-    _airflow(settings, "dags", "test", DAG_ID, "-c", json.dumps(conf), log=log)
+    _airflow(settings, "dags", "test", dag_id, "-c", json.dumps(conf), log=log)
     return log

@@ -1,4 +1,5 @@
-"""``make airflow``: the Airflow UI on the local stack, the DAG loaded and its connections set.
+"""``make airflow``: the Airflow UI on the local stack, each contract's DAG loaded and the
+connections set.
 
 The four components of ``airflow standalone`` are started here instead of by it, because
 standalone starts the scheduler's and the triggerer's log servers, which bind every interface on
@@ -21,13 +22,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import requests
 
 from config import Settings, load_settings
 from config.settings import REPO_ROOT
+from contract.catalog import all_contracts
 from stack.airflow_local import (
     ADMIN_USER,
-    DAG_ID,
     AirflowRunError,
     airflow_env,
     airflow_home,
@@ -69,29 +70,47 @@ def admin_password(settings: Settings) -> str | None:
     return password if isinstance(password, str) else None
 
 
-def _dag_loaded(client: httpx.Client, settings: Settings) -> bool:
+def dag_ids() -> list[str]:
+    """The DAGs the UI should show: one per contract that declares a source."""
+    return [c.name for c in all_contracts() if c.source is not None]
+
+
+def _dags_missing(http: requests.Session, settings: Settings) -> list[str]:
+    """The contracts' DAGs the API does not list yet."""
+    base = airflow_url(settings)
     password = admin_password(settings)
     if password is None:
-        return False
-    login = client.post("/auth/token", json={"username": ADMIN_USER, "password": password})
-    if login.status_code != httpx.codes.CREATED:
-        return False
+        return ["the admin password"]
+    login = http.post(
+        f"{base}/auth/token",
+        json={"username": ADMIN_USER, "password": password},
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    if login.status_code != requests.codes.created:
+        return ["a login"]
     token = login.json()["access_token"]
-    dag = client.get(f"/api/v2/dags/{DAG_ID}", headers={"Authorization": f"Bearer {token}"})
-    return dag.status_code == httpx.codes.OK
+    headers = {"Authorization": f"Bearer {token}"}
+    return [
+        f"DAG {dag_id}"
+        for dag_id in dag_ids()
+        if http.get(
+            f"{base}/api/v2/dags/{dag_id}", headers=headers, timeout=REQUEST_TIMEOUT_S
+        ).status_code
+        != requests.codes.ok
+    ]
 
 
-def missing_parts(client: httpx.Client, settings: Settings) -> list[str]:
-    """What the UI still lacks: the API server, unhealthy components, the DAG (empty: ready)."""
+def missing_parts(http: requests.Session, settings: Settings) -> list[str]:
+    """What the UI still lacks: the API server, unhealthy components, DAGs (empty: ready)."""
     try:
-        health = client.get("/api/v2/monitor/health").json()
+        health = http.get(
+            f"{airflow_url(settings)}/api/v2/monitor/health", timeout=REQUEST_TIMEOUT_S
+        ).json()
         unhealthy = [
             name for name in HEALTH_CHECKS if health.get(name, {}).get("status") != "healthy"
         ]
-        if unhealthy:
-            return unhealthy
-        return [] if _dag_loaded(client, settings) else [f"DAG {DAG_ID}"]
-    except (httpx.HTTPError, ValueError):
+        return unhealthy or _dags_missing(http, settings)
+    except (requests.RequestException, ValueError):
         return ["api-server"]
 
 
@@ -107,7 +126,7 @@ def _wait_ready(group: SessionGroup, settings: Settings, stop: threading.Event, 
     started = time.monotonic()
     shown: list[str] = []
     said_at = started
-    with httpx.Client(base_url=airflow_url(settings), timeout=REQUEST_TIMEOUT_S) as client:
+    with requests.Session() as client:
         while not stop.is_set():
             dead = group.exited()
             if dead is not None:
@@ -128,8 +147,8 @@ def _wait_ready(group: SessionGroup, settings: Settings, stop: threading.Event, 
 def _banner(settings: Settings) -> str:
     return "\n".join(
         [
-            f"Airflow UI  {airflow_url(settings)}  (DAG {DAG_ID}; connections kafka_default, "
-            "schema_registry_default, randomuser_default)",
+            f"Airflow UI  {airflow_url(settings)}  (DAGs {', '.join(dag_ids())}; connections "
+            "kafka_default, schema_registry_default, docs/airflow-connections.md)",
             f"login       user {ADMIN_USER}, password in {password_file(settings)}",
             f"logs        {logs_dir(settings)}",
             "Ctrl-C stops Airflow and every process it started.",

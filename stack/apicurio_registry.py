@@ -15,6 +15,7 @@ from pathlib import Path
 
 from clients.registry import Registry, RegistryError
 from config import Settings
+from config.settings import updated
 from stack import artifacts
 from stack.owner_only import ensure_dir, write_file
 from stack.secure import (
@@ -86,7 +87,7 @@ def _prepare(settings: Settings, home: Path) -> None:
 def _healthy(settings: Settings) -> bool:
     """``GET /subjects`` on the ccompat API answers (over HTTPS, logged in, when secured)."""
     client = client_settings(settings).registry
-    quick = client.model_copy(update={"timeout_s": 3.0, "max_retries": 0})
+    quick = updated(client, timeout_s=3.0, max_retries=0)
     try:
         with Registry(quick) as registry:
             registry.subjects()

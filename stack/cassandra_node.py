@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from clients.cassandra import connect
 from config import Settings
+from config.settings import updated
 from stack import artifacts
 from stack.ports import port_accepts
 from stack.secure import CASSANDRA_ADMIN_USER, CLIENT_USER, SecureStack, client_settings
@@ -144,7 +145,7 @@ def _on_node(settings: Settings, login: tuple[str, SecretStr] | None = None) -> 
     }
     if login:
         update |= {"username": login[0], "password": login[1]}
-    return settings.model_copy(update={"cassandra": settings.cassandra.model_copy(update=update)})
+    return updated(settings, cassandra=update)
 
 
 def _answers(settings: Settings) -> bool:

@@ -1,4 +1,9 @@
-"""A randomuser-compatible HTTP server, deterministic per (seed, page), with fault injection.
+"""The offline source: the shipped contracts' JSON sources, served on loopback, deterministic,
+with fault injection.
+
+Each shipped contract's source has its path here: a contract's offline endpoint is its declared
+URL with this server's address (``url_for``). ``/api/1.4/`` is randomuser's (below);
+``/fdsnws/event/1/query`` is the USGS earthquake feed (``stack.offline_quakes``).
 
 It answers ``GET /api/1.4/?results=N&seed=S&page=P&nat=US,DE`` (also ``/api/``) with the JSON
 shape of the real API, including the shapes that break naive code: numeric and string
@@ -35,6 +40,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from stack import offline_quakes
+
 MAX_RESULTS = 5000
 USER_NAMESPACE = uuid.UUID("6f0b7a52-2d7e-4b8e-9b1a-4c1d2e3f4a5b")
 BAD_USER_KINDS = ("missing_field", "bad_date", "bad_coordinate")
@@ -47,6 +54,7 @@ HOSTILE_KINDS = (
     "not_uuid",  # login.uuid is not a UUID
 )
 _PLACEHOLDER = "\u0000hostile:{kind}\u0000"
+SERVED_PATHS = ("/api", "/api/1.4", offline_quakes.PATH)
 
 
 @dataclass(frozen=True)
@@ -393,7 +401,18 @@ class OfflineSource(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        """The randomuser endpoint."""
         return f"http://127.0.0.1:{self.server_address[1]}/api/1.4/"
+
+    def url_for(self, declared: str) -> str:
+        """The offline endpoint of a source declared at ``declared`` (same path and query)."""
+        parts = urlsplit(declared)
+        if parts.path.rstrip("/") not in SERVED_PATHS:
+            raise LookupError(
+                f"the offline source serves no {parts.path} (it serves {', '.join(SERVED_PATHS)})"
+            )
+        query = f"?{parts.query}" if parts.query else ""
+        return f"http://127.0.0.1:{self.server_address[1]}{parts.path}{query}"
 
     def next_request(self) -> int:
         with self._lock:
@@ -435,10 +454,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        if parts.path.rstrip("/") not in ("/api", "/api/1.4"):
+        path = parts.path.rstrip("/")
+        if path not in SERVED_PATHS:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint {parts.path}"})
             return
         query = parse_qs(parts.query)
+        if path == offline_quakes.PATH:
+            self._quakes(query)
+            return
         try:
             faults = self.server.faults.merged(query)
             results = min(int(query.get("results", ["1"])[0]), MAX_RESULTS)
@@ -451,9 +474,24 @@ class _Handler(BaseHTTPRequestHandler):
         nats = tuple(n for n in requested if n in NATIONALITIES) or tuple(NATIONALITIES)
         self._answer(self.server.next_request(), faults, seed, page, max(results, 1), nats)
 
-    def _answer(
-        self, n: int, faults: Faults, seed: str, page: int, results: int, nats: tuple[str, ...]
-    ) -> None:
+    def _quakes(self, query: dict[str, list[str]]) -> None:
+        try:
+            faults = self.server.faults.merged(query)
+            limit = min(int(query.get("limit", ["20"])[0]), offline_quakes.MAX_LIMIT)
+            offset = int(query.get("offset", ["1"])[0])
+            total = int(query["total"][0]) if "total" in query else None
+        except ValueError as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": f"bad query parameter: {exc}"})
+            return
+        if self._fault(self.server.next_request(), faults, offset):
+            return
+        payload = offline_quakes.make_collection(
+            max(offset, 1), max(limit, 1), total, faults.bad_user_rate
+        )
+        self._send_bytes(HTTPStatus.OK, json.dumps(payload).encode(), drip=faults.drip)
+
+    def _fault(self, n: int, faults: Faults, page: int) -> bool:
+        """Answer with the fault request ``n`` gets, if any; returns whether it answered."""
         if faults.delay:
             time.sleep(faults.delay)
         if _hits(n, faults.error_rate) or 0 <= faults.down_after < n:
@@ -473,13 +511,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif faults.huge_body:
             self._send_endless(faults.huge_body)
         else:
-            payload = make_page(seed, page, results, nats, faults.bad_user_rate)
-            body = hostile_body(payload, [k for k in faults.hostile.split(",") if k])
-            if _hits(n, faults.malformed_rate):
-                body = body.replace(b'"results"', b"results", 1)
-            elif _hits(n, faults.truncated_rate):
-                body = body[: len(body) // 2]
-            self._send_bytes(HTTPStatus.OK, body, drip=faults.drip)
+            return False
+        return True
+
+    def _answer(
+        self, n: int, faults: Faults, seed: str, page: int, results: int, nats: tuple[str, ...]
+    ) -> None:
+        if self._fault(n, faults, page):
+            return
+        payload = make_page(seed, page, results, nats, faults.bad_user_rate)
+        body = hostile_body(payload, [k for k in faults.hostile.split(",") if k])
+        if _hits(n, faults.malformed_rate):
+            body = body.replace(b'"results"', b"results", 1)
+        elif _hits(n, faults.truncated_rate):
+            body = body[: len(body) // 2]
+        self._send_bytes(HTTPStatus.OK, body, drip=faults.drip)
 
     def _send_json(
         self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
@@ -531,7 +577,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Offline randomuser-compatible source.")
+    parser = argparse.ArgumentParser(description="The offline source of the shipped contracts.")
     parser.add_argument("--port", type=int, default=8765)
     for f in fields(Faults):
         default = getattr(Faults(), f.name)
@@ -539,7 +585,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     faults = Faults(**{f.name: getattr(args, f.name) for f in fields(Faults)})
     server = OfflineSource(args.port, faults)
-    print(f"offline randomuser source on {server.url}", flush=True)
+    print(
+        f"offline source on {server.url} (randomuser) and {server.url_for(offline_quakes.PATH)}"
+        " (USGS earthquakes)",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,6 +10,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from spark.state import pid_runs
+
 _TAIL_BYTES = 64 * 1024
 
 
@@ -68,22 +70,8 @@ def read_pid(pid_file: Path) -> int | None:
         return None
 
 
-def is_alive(pid: int, marker: str) -> bool:
-    """True when ``pid`` runs and its command line carries ``marker`` (guards pid reuse)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    if stat.rsplit(")", 1)[1].split()[0] == "Z":  # a zombie child of ours: it has exited
-        _reap(pid)
-        return False
-    return marker.encode() in cmdline
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+is_alive = pid_runs
+"""True when ``pid`` runs and its command line carries ``marker`` (``spark.state.pid_runs``)."""
 
 
 def process_tree(pid: int) -> set[int]:

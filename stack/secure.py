@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from config import Settings
+from config.settings import updated
 from stack import tls
 from stack.errors import SecretsMissingError
 from stack.owner_only import ensure_dir, write_file
@@ -187,21 +188,12 @@ def client_overrides(settings: Settings, stack: SecureStack) -> dict[str, dict[s
             },
         },
         "spark": {
-            "checkpoint_dir": home / "checkpoints" / settings.spark.checkpoint_dir.name,
-            "metrics_file": home / "metrics" / settings.spark.metrics_file.name,
+            "checkpoint_dir": str(home / "checkpoints"),
+            "metrics_file": home / "job" / settings.spark.metrics_file.name,
+            "status_file": home / "job" / settings.spark.status_file.name,
         },
         "stack": {"home": home, "secure": True},
     }
-
-
-def _updated(model: BaseModel, updates: Mapping[str, Any]) -> Any:
-    changes = {
-        name: _updated(getattr(model, name), value)
-        if isinstance(getattr(model, name), BaseModel)
-        else value
-        for name, value in updates.items()
-    }
-    return model.model_copy(update=changes)
 
 
 def client_settings(settings: Settings) -> Settings:
@@ -209,8 +201,7 @@ def client_settings(settings: Settings) -> Settings:
     stack's endpoints, TLS and logins (its secrets must exist) for a secured one."""
     if not settings.stack.secure:
         return settings
-    updated: Settings = _updated(settings, client_overrides(settings, load(settings)))
-    return updated
+    return updated(settings, **client_overrides(settings, load(settings)))
 
 
 def _env_pairs(updates: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str]]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.e2e_bench import HEADLINE_ORDER, combined, summary
+import pytest
+
+from bench.e2e_bench import HEADLINE_ORDER, check_contracts, combined, summary
+from contract.catalog import all_contracts, contract
 
 
 def _drain(rows: int, rate: float, **cpu: float) -> dict[str, Any]:
@@ -41,9 +44,9 @@ def _cpu(spark: float, cassandra: float) -> dict[str, float]:
     }
 
 
-def test_summary_prints_each_drain_and_where_cassandra_spent_its_cpu() -> None:
+def _results() -> dict[str, Any]:
     kind = {"rows_per_s_each": [7_000.0, 8_000.0], "cpu_us_per_row": _cpu(110.0, 140.0)}
-    results = {
+    return {
         "backlog_users": 200_000,
         "master": "local[2]",
         "avro": {**kind, "rows_per_s": 7_466.7, "latency_s_p50": 1.2, "latency_s_p95": 2.1},
@@ -65,8 +68,46 @@ def test_summary_prints_each_drain_and_where_cassandra_spent_its_cpu() -> None:
             "one_version_cpu_us_per_row": _cpu(150.0, 250.0),
         },
     }
-    text = summary(results)
+
+
+def test_summary_prints_each_drain_and_where_cassandra_spent_its_cpu() -> None:
+    text = summary(_results())
+    assert "contracts at once" not in text  # the user contract alone was streamed
     assert "7,467 rows/s [7,000, 8,000] (50% of the sink ceiling, x1.07 the JSON baseline)" in text
     assert "110.0 (10.0)" in text
     assert "140.0 (21.5, ?, 7.25, ?)" in text  # flush and JIT not measured: shown as unknown
     assert "300.0 (21.5, ?, 7.25, ?)" in text
+
+
+def test_summary_prints_the_contracts_streaming_at_once_beside_one_alone() -> None:
+    multi = {
+        "contracts": ["quake_reported", "user_created"],
+        "rows_per_s": 9_000.0,
+        "rows_per_s_each": [8_500.0, 9_500.0],
+        "by_contract": {
+            "quake_reported": {"rows_per_s": 4_000.0},
+            "user_created": {"rows_per_s": 5_000.0},
+        },
+        "share_of_single": 1.2,
+        "cpu_us_per_row": _cpu(120.0, 150.0),
+        "single_contract": {
+            "contract": "user_created",
+            "rows": 200_000,
+            "rows_per_s": 7_500.0,
+            "rows_per_s_each": [7_400.0, 7_600.0],
+            "cpu_us_per_row": _cpu(100.0, 130.0),
+        },
+    }
+    text = summary({**_results(), "multi_contract": multi})
+    assert "2 contracts at once    9,000 rows/s [8,500, 9,500] combined" in text
+    assert "(quake_reported 4,000 rows/s, user_created 5,000 rows/s; 120% of one contract)" in text
+    assert "user_created alone    7,500 rows/s [7,400, 7,600], the same 200,000 rows" in text
+    assert "2 contracts" in text and "120.0 (10.0)" in text
+    assert "one contract      100.0 (10.0)" in text
+
+
+def test_the_bench_streams_the_user_contract_and_refuses_a_selection_without_it() -> None:
+    check_contracts(all_contracts())
+    check_contracts([contract("user_created")])
+    with pytest.raises(ValueError, match="headline parts stream the contract user_created"):
+        check_contracts([contract("quake_reported")])

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clients.kafka import end_offsets
+from contract.catalog import all_contracts, contract
 from ops.messages import latest_shown
 from stack.sessions import session_members
 from tests.fixtures.airflow_ui import (
@@ -36,7 +37,8 @@ from tests.fixtures.procfs import alive, descendants, listening_sockets, session
 pytestmark = [pytest.mark.browser, pytest.mark.airflow, pytest.mark.stack, pytest.mark.spark]
 
 RUN_TIMEOUT_MS = 240_000
-BATCH_SIZE = 1000  # the DAG's default batch_size param
+USERS = contract("user_created")
+BATCH_SIZE = 1000  # the user DAG's default batch_size param (its contract's x-source.batch_size)
 
 
 def _sessions(ui: AirflowUI) -> set[int]:
@@ -69,33 +71,40 @@ def test_log_in_with_the_generated_password_and_see_the_dag(
     airflow_ui: AirflowUI, page: Page, docs_screenshot: Shoot
 ) -> None:
     _log_in(page, airflow_ui, "/dags")
-    expect(page.get_by_test_id("dag-id")).to_have_text(["users_created"])
-    expect(page.get_by_text("*/5 * * * *")).to_be_visible()
+    with_source = sorted(c.name for c in all_contracts() if c.source is not None)
+    assert with_source == ["quake_reported", "user_created"]
+    expect(page.get_by_test_id("dag-id")).to_have_text(with_source)  # one DAG per contract
+    for each in all_contracts():
+        assert each.source is not None
+        expect(page.get_by_text(each.source.schedule, exact=True)).to_be_visible()
     docs_screenshot("airflow-dags")
 
 
 def test_trigger_a_run_and_see_it_succeed(
     airflow_ui: AirflowUI, pipeline: Pipeline, page: Page, docs_screenshot: Shoot
 ) -> None:
-    _log_in(page, airflow_ui, "/dags/users_created")
+    assert USERS.source is not None and USERS.source.batch_size == BATCH_SIZE
+    _log_in(page, airflow_ui, f"/dags/{USERS.name}")
     page.get_by_role("button", name="Trigger Dag").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("Unpause users_created on trigger")).to_be_visible()
+    expect(dialog.get_by_text(f"Unpause {USERS.name} on trigger")).to_be_visible()
     dialog.get_by_role("button", name="Trigger", exact=True).click()
-    page.wait_for_url(re.compile(r".*/dags/users_created/runs/manual__.+"))
+    page.wait_for_url(re.compile(rf".*/dags/{USERS.name}/runs/manual__.+"))
     run_id = unquote(urlsplit(page.url).path.rsplit("/", 1)[1])
 
     badge = page.locator(f"h2:text-is('{run_id}') ~ [data-testid='state-badge']")
     expect(badge).to_have_text(re.compile("Success|Failed"), timeout=RUN_TIMEOUT_MS)
     expect(badge).to_have_text("Success")
-    expect(page.get_by_role("row", name=re.compile("produce_users.*Success"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("produce.*Success"))).to_be_visible()
     docs_screenshot("airflow-run")
 
     settings = pipeline.settings
-    assert sum(end_offsets(settings, settings.kafka.topic).values()) >= BATCH_SIZE
-    [latest] = latest_shown(settings, settings.kafka.topic, 1)
+    topic = USERS.names(settings).topic
+    assert sum(end_offsets(settings, topic).values()) >= BATCH_SIZE
+    [latest] = latest_shown(settings, topic, 1)
     assert latest.payload.value is not None, latest.payload.preview
-    assert latest.payload.value["source"] == settings.source.url, "fetched from the offline source"
+    offline = settings.source.urls[USERS.name]
+    assert latest.payload.value["source"] == offline, "fetched from the offline source"
 
 
 def _assert_all_stop(ui: AirflowUI, sessions: set[int], stop: Callable[[], None]) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from contract.catalog import all_contracts, contract
 from ops.job_progress import JobStatus, job_status
 from spark.metrics import MetricsLog
 from stack.procs import log_tail
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack, pytest.mark.spark]
 
 START_TIMEOUT_S = 240.0
 USERS = 300
+USER_CONTRACT = contract("user_created")
 
 
 def _pause_or_give_up(pipeline: Pipeline, what: str, started: float) -> None:
@@ -41,15 +43,18 @@ def _running_status(pipeline: Pipeline) -> JobStatus:
     started = time.monotonic()
     while True:
         status = job_status(pipeline.settings)
-        if status.running and status.pid in descendants(pipeline.supervisor_pid) and status.ui_url:
+        if (
+            status.running
+            and status.state.pid in descendants(pipeline.supervisor_pid)
+            and status.ui_url
+        ):
             return status
         _pause_or_give_up(pipeline, "no Spark UI recorded", started)
 
 
-def _rows_written(pipeline: Pipeline) -> int:
-    return sum(
-        b["rows_written"] for b in MetricsLog(pipeline.settings.spark.metrics_file).batches()
-    )
+def _rows_written(pipeline: Pipeline, topic: str) -> int:
+    batches = MetricsLog(pipeline.settings.spark.metrics_file).batches()
+    return sum(b["rows_written"] for b in batches if b["topic"] == topic)
 
 
 def test_the_structured_streaming_tab_shows_the_query_and_its_input_rate(
@@ -66,20 +71,20 @@ def test_the_structured_streaming_tab_shows_the_query_and_its_input_rate(
     started = time.monotonic()
     while not MetricsLog(pipeline.settings.spark.metrics_file).batches():
         _pause_or_give_up(pipeline, "no micro-batch completed", started)
-    written_before = _rows_written(pipeline)
-    publish(
-        pipeline.settings,
-        pipeline.settings.kafka.topic,
-        make_users(USERS, uuid.uuid4().hex),
-        datetime.now(UTC),
-    )
+    topic = USER_CONTRACT.names(pipeline.settings).topic
+    written_before = _rows_written(pipeline, topic)
+    publish(pipeline.settings, make_users(USERS, uuid.uuid4().hex), datetime.now(UTC))
     started = time.monotonic()
-    while _rows_written(pipeline) < written_before + USERS:
+    while _rows_written(pipeline, topic) < written_before + USERS:
         _pause_or_give_up(pipeline, f"{USERS} users not written", started)
 
     page.goto(f"{ui}/StreamingQuery/")
-    expect(page.get_by_text("Active Streaming Queries (1)")).to_be_visible()
-    row = page.get_by_role("row").filter(has_text=pipeline.settings.kafka.topic)
+    # one query per contract topic, each named after its topic
+    topics = sorted({c.names(pipeline.settings).topic for c in all_contracts()})
+    expect(page.get_by_text(f"Active Streaming Queries ({len(topics)})")).to_be_visible()
+    for each in topics:
+        expect(page.get_by_role("row").filter(has_text=each)).to_contain_text("RUNNING")
+    row = page.get_by_role("row").filter(has_text=topic)
     expect(row).to_contain_text("RUNNING")
     headers = [h.strip() for h in page.locator("thead th").all_inner_texts()]
     cells = row.locator("td").all_inner_texts()

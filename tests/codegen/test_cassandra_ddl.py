@@ -15,7 +15,7 @@ from cassandra.protocol import SyntaxException
 from codegen.generate import render_all, write
 from codegen.model import Array, AvroType, Map, Record, unwrap_nullable
 from codegen.parse import parse_folder
-from codegen.table import RESERVED, VERSION_DEPENDENT, table_for
+from codegen.table import RESERVED, VERSION_DEPENDENT, tables_for
 from config import Settings
 from ops.migrate import apply_generated
 from tests.fixtures import codegen as codegen_samples
@@ -62,12 +62,11 @@ def _stored(value: Any) -> Any:
 def _columns(record: Any) -> dict[str, Any]:
     """Column name -> bound value, from the record's avro dict and the contract's flattening."""
     avro = record.to_avro()
-    table = table_for(
+    (table,) = tables_for(
         next(
             f.record for f in parse_folder(codegen_samples.TEST_SCHEMAS) if f.stem == "kitchen_sink"
         )
     )
-    assert table is not None
     out = {}
     for column in table.columns:
         value: Any = avro
@@ -182,22 +181,40 @@ def test_migrations_follow_the_history_and_apply_once(
     }
 
 
-def test_user_contract_table_is_accepted_by_cassandra(
+def _column_kinds(session: Any, keyspace: str, table: str) -> dict[str, str]:
+    rows = session.execute(
+        "SELECT column_name, kind FROM system_schema.columns "
+        "WHERE keyspace_name = %s AND table_name = %s",
+        (keyspace, table),
+    )
+    return {r.column_name: r.kind for r in rows}
+
+
+def test_user_contract_tables_are_accepted_by_cassandra(
     cassandra_session: Any, unique_keyspace: str, settings: Settings
 ) -> None:
     replication = settings.cassandra.replication
     apply_generated(
         cassandra_session, unique_keyspace, replication, cql_dir=REPO_ROOT / "generated" / "cql"
     )
-    rows = cassandra_session.execute(
-        "SELECT column_name, kind FROM system_schema.columns "
-        "WHERE keyspace_name = %s AND table_name = 'created_users'",
-        (unique_keyspace,),
-    )
-    kinds = {r.column_name: r.kind for r in rows}
+    by_id, by_country = tables_for(_user_record())
+    assert (by_id.name, by_country.name) == ("created_users", "users_by_country")
+    kinds = _column_kinds(cassandra_session, unique_keyspace, "created_users")
     assert kinds["id"] == "partition_key"
     assert kinds["location_city"] == "regular"
-    assert len(kinds) == len(table_for(_user_record()).columns)  # type: ignore[union-attr]
+    assert len(kinds) == len(by_id.columns)
+    kinds = _column_kinds(cassandra_session, unique_keyspace, "users_by_country")
+    assert kinds == {
+        "location_country": "partition_key",
+        "registered_date": "clustering",
+        "id": "clustering",
+        "name_first": "regular",
+        "name_last": "regular",
+        "location_city": "regular",
+        "location_state": "regular",
+        "nat": "regular",
+    }
+    assert len(kinds) == len(by_country.columns)
 
 
 def _user_record() -> Record:

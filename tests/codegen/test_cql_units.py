@@ -8,8 +8,8 @@ from codegen.errors import SchemaError
 from codegen.migrations import step_migration
 from codegen.model import Record
 from codegen.parse import parse_document
-from codegen.render_cql import keyspace_statement, render_table, udt_name
-from codegen.table import Table, table_for
+from codegen.render_cql import keyspace_statement, render_tables, udt_name
+from codegen.table import Table, tables_for
 
 
 def test_keyspace_statement_takes_replication_from_configuration() -> None:
@@ -46,14 +46,13 @@ def _table(x_cassandra: dict[str, object]) -> Table:
             {"name": "v", "doc": "d", "type": "string"},
         ],
     }
-    table = table_for(parse_document(document, "schemas/t.avsc"))
-    assert table is not None
+    (table,) = tables_for(parse_document(document, "schemas/t.avsc"))
     return table
 
 
 def test_a_default_ttl_reaches_the_ddl_and_a_changed_one_is_a_migration() -> None:
     kept = _table({"default_ttl": 86400})
-    ddl, _ = render_table(kept)
+    ddl, _ = render_tables((kept,))
     assert ddl.rstrip().endswith(")\nWITH default_time_to_live = 86400;")
     step = step_migration(_table({}), kept, 2)
     assert step is not None

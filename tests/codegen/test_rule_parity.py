@@ -27,7 +27,7 @@ from pyspark.sql.types import IntegerType, StructField, StructType
 
 from codegen.generate import render_all, write
 from codegen.rule_compile import NOW_COLUMN
-from spark.microbatch import rule_broken, rule_clock
+from spark.classifier import rule_broken, rule_clock
 
 pytestmark = pytest.mark.spark
 

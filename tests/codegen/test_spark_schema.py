@@ -17,7 +17,9 @@ from pyspark.sql.functions import col
 
 from generated.python import user_created as uc_python
 from generated.spark import user_created as uc_spark
+from stack.offline_source import NATIONALITIES, make_page
 from tests.fixtures import codegen as codegen_samples
+from tests.fixtures.users import build_user
 
 pytestmark = pytest.mark.spark
 
@@ -63,11 +65,16 @@ def test_projection_turns_a_decoded_record_into_table_columns(
     )
     frame = utc_session.createDataFrame([(buffer.getvalue(),)], "payload binary")
     decoded = frame.select(from_avro(col("payload"), ks.AVRO_SCHEMA).alias("value"))
-    projection = ks_spark["kitchen_sink"].PROJECTION
-    row = decoded.selectExpr(*(f"{expr} AS {name}" for name, expr in projection)).first()
+    (table,) = ks_spark["kitchen_sink"].TABLES
+    assert (table.keyspace, table.name, table.primary_key) == (
+        "codegen_test",
+        "kitchen_sink",
+        ("id", "seq"),
+    )
+    row = decoded.selectExpr(*(f"{expr} AS {name}" for name, expr in table.projection)).first()
     assert row is not None
     got = row.asDict(recursive=True)
-    assert list(got) == list(ks_spark["kitchen_sink"].COLUMNS)
+    assert list(got) == list(table.columns)
 
     def local(value: dt.datetime) -> dt.datetime:  # pyspark returns naive local-time datetimes
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -95,3 +102,30 @@ def test_projection_turns_a_decoded_record_into_table_columns(
     assert got["local_ms"] == local(record.local_ms)  # wall time stored as that UTC instant
     assert got["local_us"] == local(record.local_us)
     assert got["period"] == record.period and got["digest"] == record.digest
+
+
+def test_each_table_of_the_user_contract_projects_its_own_columns(
+    utc_session: SparkSession,
+) -> None:
+    user = make_page("projection", 1, 1, tuple(NATIONALITIES))["results"][0]
+    record = build_user(user, ingested_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    frame = utc_session.createDataFrame([(record.avro_binary(),)], "payload binary")
+    decoded = frame.select(from_avro(col("payload"), uc_python.AVRO_SCHEMA).alias("value"))
+    by_id, by_country = uc_spark.TABLES
+    assert (by_id.name, by_country.name) == ("created_users", "users_by_country")
+    rows = {}
+    for table in uc_spark.TABLES:
+        row = decoded.selectExpr(*(f"{e} AS {c}" for c, e in table.projection)).first()
+        assert row is not None
+        rows[table.name] = row.asDict(recursive=True)
+        assert list(rows[table.name]) == list(table.columns)
+    assert rows["users_by_country"] == {
+        column: rows["created_users"][column] for column in by_country.columns
+    }
+    country = rows["users_by_country"]
+    assert (country["id"], country["location_country"]) == (
+        str(record.id),
+        user["location"]["country"],
+    )
+    registered = record.registered.date.astimezone().replace(tzinfo=None)  # naive local time
+    assert country["registered_date"] == registered

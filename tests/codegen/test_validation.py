@@ -152,8 +152,8 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["bad.avsc", "t.R.xs[]", "cannot hold null"],
     ),
     "python keyword as field name": (
-        {"bad.avsc": _record([{"name": "from", "type": "string"}])},
-        ["bad.avsc", "t.R.from", "reserved in Python"],
+        {"bad.avsc": _record([{"name": "class", "type": "string"}])},
+        ["bad.avsc", "t.R.class", "reserved in Python"],
     ),
 }
 
@@ -199,3 +199,10 @@ def test_named_types_resolve_across_files_in_any_order(tmp_path: Path) -> None:
     assert forward[0].record.fields[0].type is forward[1].record
     python = render_all(tmp_path / "schemas").files["python/a_user.py"]
     assert "from .b_place import Place" in python
+
+
+def test_a_contract_without_a_table_needs_no_cql_column_names(tmp_path: Path) -> None:
+    """Field names only a CQL table would refuse are fine in a contract written to none."""
+    fields = [{"name": "firstName", "type": "string"}]
+    _write(tmp_path / "schemas", {"r.avsc": _record(fields)})
+    assert "python/r.py" in render_all(tmp_path / "schemas").files

@@ -209,8 +209,58 @@ def test_check_repo_without_history_passes_and_says_so(
 
 
 def test_the_repository_contracts_may_follow_their_released_versions() -> None:
-    """``python -m codegen --check-compat`` on the real ``schemas/``: what CI runs."""
+    """``python -m codegen --check-compat`` on the real ``schemas/``: what CI runs.
+
+    user_created v2 was released in the one-table form (``created_users``); the head lists
+    that table, unchanged, and adds ``users_by_country``."""
     assert check_repo(Path(__file__).resolve().parents[2] / "schemas") == 0
+
+
+def _base_table() -> dict[str, object]:
+    """The one table of ``base.avsc``, without its keyspace."""
+    spec = json.loads(BASE.read_text(encoding="utf-8"))["x-cassandra"]
+    return {k: v for k, v in spec.items() if k != "keyspace"}
+
+
+BY_TIER: dict[str, object] = {
+    "table": "accounts_by_tier",
+    "partition_key": ["tier"],
+    "clustering_key": [{"column": "id"}],
+    "columns": ["id", "tier", "name"],
+}
+
+
+def _listing(tmp_path: Path, name: str, tables: list[dict[str, object]]) -> Path:
+    """``base.avsc`` in the list form of ``x-cassandra``, with ``tables``."""
+    schema = json.loads(BASE.read_text(encoding="utf-8"))
+    schema["x-cassandra"] = {"keyspace": "compat_ks", "tables": tables}
+    path = tmp_path / f"{name}.avsc"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+def test_the_list_form_of_a_contract_is_compared_with_itself(tmp_path: Path) -> None:
+    both = _listing(tmp_path, "both", [_base_table(), BY_TIER])
+    report = check_files(both, both)
+    assert report.errors == [] and report.warnings == []
+
+
+@pytest.mark.parametrize("tables", [[_base_table()], [_base_table(), BY_TIER]], ids=[1, 2])
+def test_the_one_table_form_may_become_a_list_keeping_that_table(
+    tmp_path: Path, tables: list[dict[str, object]]
+) -> None:
+    report = check_files(BASE, _listing(tmp_path, "listed", tables))
+    assert report.compatible, [str(e) for e in report.errors]
+    assert not [w for w in report.warnings if w.rule == "cassandra:ttl-changed"]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_changed_key_of_a_listed_table_is_refused(tmp_path: Path, which: int) -> None:
+    tables: list[dict[str, object]] = [_base_table(), BY_TIER]
+    before = _listing(tmp_path, "before", tables)
+    tables[which] = {**tables[which], "partition_key": [["id", "name"], ["tier", "name"]][which]}
+    report = check_files(before, _listing(tmp_path, "after", tables))
+    assert "cassandra:key-changed" in {e.rule for e in report.errors}
 
 
 def _with_rules(tmp_path: Path, name: str, rules: list[dict[str, str]]) -> Path:

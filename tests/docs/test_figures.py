@@ -74,10 +74,14 @@ RESULTS: dict[str, Any] = {
 }
 
 
+MULTI = "Two contracts streaming at once through one job"
+
+
 def test_render_names_the_run_links_its_file_and_formats_each_figure() -> None:
     block = render(RESULTS, "docs/figures/run.json")
     assert "**2026-11-30 abc1234 (2 cores, 24 GiB, Linux; quiet)**" in block
     assert "([results](docs/figures/run.json))" in block
+    assert "[performance](docs/performance.md)" in block
     rows = [line for line in block.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows[1:] == [
         "| Producer, 50,000 fetched users to acknowledged, one process | 12,345 records/s |",
@@ -91,9 +95,49 @@ def test_render_names_the_run_links_its_file_and_formats_each_figure() -> None:
         "| Spark's work alone, no sink: a JSON baseline with a hand-written schema, JSON parsing "
         "and projection | 40,000 rows/s |",
         "| Kafka to Cassandra, the backlog spread over 50 writer versions | 3,300 rows/s |",
-        "| Produce to queryable, p95, at a steady 1,000 rows/s | 2.3 s |",
+        # a run of one contract (or an older results file): the multi-contract rows say so
+        f"| {MULTI}, N users and N earthquakes: all rows | not measured |",
+        f"| {MULTI}: the users' rows (user_created) | not measured |",
+        f"| {MULTI}: the earthquakes' rows (quake_reported) | not measured |",
+        "| One contract alone through the job (user_created), a backlog of the same N rows "
+        "| not measured |",
+        # an older results file names the pacing target steady_rate_per_s: still a target
+        "| Produce to queryable, p95, producing at a target of 1,000 rows/s (rate produced: "
+        "not measured) | 2.3 s |",
     ]
     assert "Provisional" not in block
+
+
+def test_render_shows_the_contracts_streaming_at_once_and_the_rate_produced() -> None:
+    end_to_end = {
+        **RESULTS["end_to_end"],
+        "avro": {
+            "rows_per_s": 3_456.7,
+            "latency_s_p95": 2.345,
+            "steady_target_rows_per_s": 1_000,
+            "steady_produced_rows_per_s": 987.6,
+        },
+        "multi_contract": {
+            "rows_per_s": 5_000.4,
+            "by_contract": {
+                "user_created": {"rows": 100_000, "rows_per_s": 2_600.0},
+                "quake_reported": {"rows": 100_000, "rows_per_s": 2_450.5},
+            },
+            "single_contract": {"rows": 200_000, "rows_per_s": 3_100.0},
+        },
+    }
+    block = render({**RESULTS, "end_to_end": end_to_end}, "r.json")
+    rows = [line for line in block.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[-5:] == [
+        f"| {MULTI}, 100,000 users and 100,000 earthquakes: all rows | 5,000 rows/s |",
+        f"| {MULTI}: the users' rows (user_created) | 2,600 rows/s |",
+        f"| {MULTI}: the earthquakes' rows (quake_reported) | 2,450 rows/s |",
+        "| One contract alone through the job (user_created), a backlog of the same 200,000 "
+        "rows | 3,100 rows/s |",
+        "| Produce to queryable, p95, producing at a target of 1,000 rows/s (988 rows/s "
+        "produced, measured) | 2.3 s |",
+    ]
+    assert NOT_MEASURED not in block
 
 
 def test_a_missing_figure_says_so_and_a_provisional_run_is_marked() -> None:
@@ -101,8 +145,10 @@ def test_a_missing_figure_says_so_and_a_provisional_run_is_marked() -> None:
     partial["run"] = {"name": "x", "provisional": "stand-in figures"}
     block = render(partial, "r.json")
     assert block.startswith("**Provisional figures:** stand-in figures")
-    # ceiling, baseline, both decoding figures, versions, latency
-    assert block.count(f"| {NOT_MEASURED} |") == 6
+    # ceiling, baseline, both decoding figures, versions, the four multi-contract figures,
+    # latency (and its rate produced, in its label)
+    assert block.count(f"| {NOT_MEASURED} |") == 10
+    assert f"(rate produced: {NOT_MEASURED})" in block
 
 
 def test_an_unnamed_results_file_is_named_by_its_date() -> None:

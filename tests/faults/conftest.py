@@ -9,6 +9,7 @@ import pytest
 
 import stack
 from config import Settings
+from config.settings import updated
 from tests.fixtures.outage import OutageStack, SupervisedJob, outage_names
 from tests.fixtures.private_stack import private_settings
 
@@ -17,11 +18,8 @@ from tests.fixtures.private_stack import private_settings
 def outage_base(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A private stack, started once for the outage tests and wiped afterwards."""
     own = private_settings(settings, tmp_path_factory.mktemp("outage") / "stack")
-    own = own.model_copy(
-        update={
-            "kafka": own.kafka.model_copy(update={"request_timeout_s": 10.0}),
-            "registry": own.registry.model_copy(update={"timeout_s": 3.0, "max_retries": 1}),
-        }
+    own = updated(
+        own, kafka={"request_timeout_s": 10.0}, registry={"timeout_s": 3.0, "max_retries": 1}
     )
     stack.up(own, progress=lambda _: None)
     try:

@@ -12,19 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark.errors import StreamingQueryException
 from pyspark.sql import SparkSession
 
 from clients.kafka import end_offsets
-from clients.registry import RegistryUnavailableError, value_subject
+from clients.registry import RegistryUnavailableError
 from config import Settings
+from config.settings import updated
 from producer.__main__ import main as producer_main
-from spark.contract import ReaderContract
-from spark.job import start_query
+from spark.state import JobStateFile
+from spark.streams import TopicStreams, plan
 from stack.offline_source import OfflineSource
 from tests.fixtures.private_stack import free_port
-from tests.fixtures.producer import scratch_topics
+from tests.fixtures.producer import scratch_topics, user_names
 from tests.fixtures.registry import produce_avro, register
-from tests.fixtures.spark import StreamNames, job_options_for
+from tests.fixtures.spark import USER_CONTRACT, StreamNames
 from tests.fixtures.users import contract_record, make_users
 
 pytestmark = [pytest.mark.stack, pytest.mark.outage]
@@ -62,6 +64,7 @@ def silent_port() -> Iterator[int]:
 def _env(monkeypatch: pytest.MonkeyPatch, settings: Settings, **overrides: str) -> None:
     values = {
         "PIPELINE_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "PIPELINE_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
         "PIPELINE_REGISTRY__URL": settings.registry.url,
         "PIPELINE_REGISTRY__TIMEOUT_S": "1",
         "PIPELINE_REGISTRY__MAX_RETRIES": "0",
@@ -72,10 +75,11 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Settings, **overrides: str) 
         monkeypatch.setenv(name, value)
 
 
-def _produce(settings: Settings, source: OfflineSource) -> tuple[int, float]:
-    args = ["--count", "20", "--source-url", source.url, "--topic", settings.kafka.topic]
+def _produce(source: OfflineSource) -> tuple[int, float]:
+    """``python -m producer`` for the user contract (its topics from the environment)."""
+    args = ["--contract", USER_CONTRACT, "--count", "20", "--source-url", source.url]
     started = time.monotonic()
-    code = producer_main([*args, "--dlq-topic", settings.kafka.dlq_topic])
+    code = producer_main(args)
     return code, time.monotonic() - started
 
 
@@ -93,13 +97,13 @@ def test_producer_without_a_registry_fails_fast_and_produces_nothing(
         url = f"http://127.0.0.1:{port}/apis/ccompat/v7"
         _env(monkeypatch, settings, PIPELINE_REGISTRY__URL=url)
         requests_before = offline_source.requests
-        code, elapsed = _produce(settings, offline_source)
+        code, elapsed = _produce(offline_source)
         error = capsys.readouterr().err
         assert code == 1
         assert f"schema registry {url}" in error
         assert elapsed < 10, f"took {elapsed:.1f}s: the registry timeout is 1 s"
         assert offline_source.requests == requests_before, "nothing is fetched"
-        assert sum(end_offsets(settings, settings.kafka.topic).values()) == 0
+        assert sum(end_offsets(settings, user_names(settings).topic).values()) == 0
 
 
 def test_producer_without_a_broker_fails_fast(
@@ -110,7 +114,7 @@ def test_producer_without_a_broker_fails_fast(
 ) -> None:
     broker = f"127.0.0.1:{free_port()}"
     _env(monkeypatch, local_stack, PIPELINE_KAFKA__BOOTSTRAP_SERVERS=broker)
-    code, elapsed = _produce(local_stack, offline_source)
+    code, elapsed = _produce(offline_source)
     assert code == 1
     assert f"kafka {broker}: no broker answered within 3 s" in capsys.readouterr().err
     assert elapsed < 10
@@ -120,7 +124,6 @@ def test_producer_without_a_broker_fails_fast(
 def test_the_job_fails_within_the_timeout_on_a_silent_registry(
     live_reader: bool,
     spark: SparkSession,
-    settings: Settings,
     stream_names: StreamNames,
     silent_port: int,
     tmp_path: Path,
@@ -128,35 +131,32 @@ def test_the_job_fails_within_the_timeout_on_a_silent_registry(
     """The registry hangs: the live reader's first look at the subject fails the query's
     start; without it, the batch that must look a writer schema id up fails (to be retried).
     Either way within the timeout, naming the registry, instead of waiting for ever."""
-    contract = ReaderContract.current()
-    register(settings, value_subject(stream_names.topic), contract.reader_schema)
+    own, topic = stream_names.settings, stream_names.topic
+    schema = stream_names.contract.schema
+    register(own, stream_names.subject, schema)
     record = contract_record(
         make_users(1, seed="silent")[0], datetime.now(UTC).replace(microsecond=0)
     )
-    produce_avro(settings, stream_names.topic, contract.reader_schema, [record])
-    hung = settings.model_copy(
-        update={
-            "registry": settings.registry.model_copy(
-                update={
-                    "url": f"http://127.0.0.1:{silent_port}/apis/ccompat/v7",
-                    "timeout_s": 2.0,
-                    "max_retries": 0,
-                }
-            ),
-            "spark": settings.spark.model_copy(update={"live_reader": live_reader}),
-        }
+    produce_avro(own, topic, schema, [record])
+    hung = updated(
+        stream_names.for_job(tmp_path, live_reader=live_reader),
+        registry={
+            "url": f"http://127.0.0.1:{silent_port}/apis/ccompat/v7",
+            "timeout_s": 2.0,
+            "max_retries": 0,
+        },
     )
-    options = job_options_for(hung, contract, stream_names, tmp_path)
+    streams = TopicStreams(spark, hung, JobStateFile(hung.spark.status_file), None)
     started = time.monotonic()
     failure: Any = None
     try:
-        query = start_query(spark, hung, contract, options)
+        query = streams.start(plan(hung, [USER_CONTRACT])[topic])
     except RegistryUnavailableError as exc:  # the live reader looks at the subject first
         failure = exc
     else:
         try:
             assert not query.awaitTermination(120), "the query must fail on the hung registry"
-        except Exception as exc:  # awaitTermination raises the query's failure
+        except StreamingQueryException as exc:  # awaitTermination raises the query's failure
             failure = exc
         finally:
             query.stop()

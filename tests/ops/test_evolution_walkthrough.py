@@ -1,4 +1,4 @@
-"""The README's evolution walk-through, run for real (``ops/README_SECTION.md``).
+"""The evolution walk-through of ``docs/evolution.md``, run for real.
 
 v1 is the repository's user contract; v2 adds an optional ``nickname``. Codegen, the offline
 check, ``ops.register`` and ``ops.migrate`` take the contract from v1 to v2; then one Spark job,
@@ -21,21 +21,26 @@ from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql.streaming.query import StreamingQuery
 
 from clients.registry import Registry
 from codegen.compat import check_repo
 from codegen.generate import render_all
 from config import Settings
-from ops.contracts import ContractFile, discover_contracts
+from contract.catalog import Contract, contract
+from ops.contract_files import ContractFile, discover_contracts
 from ops.migrate import apply_generated
 from ops.register import Outcome, register_all
-from producer.records import build_user
-from spark.contract import ReaderContract
 from spark.metrics import MetricsLog
+from spark.microbatch import Route
+from spark.reader import StaticReader
+from spark.reader_contract import ReaderContract
+from spark.state import JobStateFile
+from spark.streams import TopicStreams, plan
 from stack.offline_source import NATIONALITIES, make_page
 from tests.fixtures.registry import produce_avro
-from tests.fixtures.spark import StreamNames, start_job
-from tests.fixtures.users import now_ms
+from tests.fixtures.spark import StreamNames
+from tests.fixtures.users import build_user, now_ms
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -69,16 +74,40 @@ def _module(path: Path) -> ModuleType:
 
 
 def _job_contract(generated: Path) -> ReaderContract:
-    """What ``spark.contract.ReaderContract.current`` reads, from this test's generated code."""
+    """What ``ReaderContract.generated`` reads, from this test's generated code."""
     python = _module(generated / "python" / f"{STEM}.py")
     spark = _module(generated / "spark" / f"{STEM}.py")
     return ReaderContract(
-        python.AVRO_SCHEMA,
-        tuple(spark.PROJECTION),
-        spark.KEYSPACE,
-        spark.TABLE,
-        tuple(spark.PRIMARY_KEY),
+        name=python.DECLARED.name,
+        record_name=python.DECLARED.record,
+        reader_schema=python.AVRO_SCHEMA,
+        tables=tuple(spark.TABLES),
+        rules=tuple(spark.RULES),
+        texts_ok=spark.TEXTS_OK,
+        source=spark.SOURCE,
     )
+
+
+class _PinnedStreams(TopicStreams):
+    """The job's streams, reading with one given reader contract (the job restarted on code
+    generated elsewhere than the repository's ``generated/``)."""
+
+    def __init__(self, spark: SparkSession, settings: Settings, reader: ReaderContract) -> None:
+        super().__init__(spark, settings, JobStateFile(settings.spark.status_file), None)
+        self.reader = reader
+
+    def _route(self, contract: Contract) -> Route:
+        assert contract.name == self.reader.name
+        return StaticReader(self.reader)
+
+
+def _start_job(
+    spark: SparkSession, names: StreamNames, workdir: Path, reader: ReaderContract
+) -> tuple[StreamingQuery, Settings]:
+    """The query of the names' topic, started as the job starts it, reading with ``reader``."""
+    settings = names.for_job(workdir)
+    streams = _PinnedStreams(spark, settings, reader)
+    return streams.start(plan(settings, [reader.name])[names.topic]), settings
 
 
 def _register(registry: Registry, settings: Settings, schemas: Path) -> tuple[ContractFile, Any]:
@@ -115,23 +144,17 @@ def _wait_until_read(metrics: MetricsLog, count: int) -> list[dict[str, Any]]:
 
 
 def test_v1_and_v2_producers_side_by_side_after_an_evolution(
-    spark: SparkSession,
-    local_stack: Settings,
-    cassandra_session: Any,
-    keyspace: str,
-    prefixed_topic: str,
-    tmp_path: Path,
+    spark: SparkSession, deployment: Settings, cassandra_session: Any, tmp_path: Path
 ) -> None:
-    topic = prefixed_topic
-    settings = local_stack.model_copy(
-        update={"kafka": local_stack.kafka.model_copy(update={"topic": topic})}
-    )
+    settings = deployment
+    names = StreamNames(settings, contract(STEM))
+    topic, keyspace = names.topic, names.keyspace
     schemas, generated = tmp_path / "schemas", tmp_path / "generated"
     schemas.mkdir()
     shutil.copy(REPO_SCHEMAS / f"{STEM}.avsc", schemas / f"{STEM}.avsc")
     replication = settings.cassandra.replication
 
-    # v1: generate, create the table, register, and produce a first batch.
+    # v1: generate, create the tables, register, and produce a first batch.
     _write_generated(schemas, generated)
     assert (
         apply_generated(cassandra_session, keyspace, replication, generated / "cql").applied == []
@@ -139,6 +162,7 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
     with Registry(settings.registry) as registry:
         v1, registered_v1 = _register(registry, settings, schemas)
         assert (registered_v1.contract.subject, registered_v1.version) == (f"{topic}-value", 1)
+        assert v1.schema == contract(STEM).schema
         early_v1 = _records("walk-v1-early", nickname=False)
         produce_avro(settings, topic, v1.schema, early_v1)
 
@@ -161,19 +185,19 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
     assert (first.applied, second.applied, second.already_applied) == ([name], [], [name])
 
     # One job, restarted on v2; old and new producers interleave around its start.
-    contract = _job_contract(generated)
-    assert "nickname" in dict(contract.projection)
+    reader = _job_contract(generated)
+    assert reader == ReaderContract.from_schema(v2.schema, "schemas", STEM)
+    assert "nickname" in dict(reader.projection)
     early_v2 = _records("walk-v2-early", nickname=True)
     produce_avro(settings, topic, v2.schema, early_v2)
-    names = StreamNames(topic, f"{topic}.dlq", keyspace)
-    query, options = start_job(spark, settings, contract, names, tmp_path)
+    query, options = _start_job(spark, names, tmp_path, reader)
     try:
         late_v1 = _records("walk-v1-late", nickname=False)
         late_v2 = _records("walk-v2-late", nickname=True)
         produce_avro(settings, topic, v1.schema, late_v1)
         produce_avro(settings, topic, v2.schema, late_v2)
         produced = early_v1 + early_v2 + late_v1 + late_v2
-        batches = _wait_until_read(MetricsLog(options.metrics_file), len(produced))
+        batches = _wait_until_read(MetricsLog(options.spark.metrics_file), len(produced))
     finally:
         query.stop()
 
@@ -181,7 +205,7 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
     assert {registered_v1.schema_id, registered_v2.schema_id} <= {
         i for b in batches for i in b["writer_schema_ids"]
     }
-    rows = cassandra_session.execute(f"SELECT * FROM {keyspace}.{contract.table}")
+    rows = cassandra_session.execute(f"SELECT * FROM {keyspace}.created_users")
     by_id = {str(row.id): row for row in rows}
     assert len(by_id) == len(produced)
     for record in produced:
@@ -194,3 +218,10 @@ def test_v1_and_v2_producers_side_by_side_after_an_evolution(
             record["national_id"]["value"],
         )
         assert row.registered_date.replace(tzinfo=UTC) == record["registered"]["date"]
+    # the contract's second table (a subset of the columns, without nickname) has them all too
+    by_country = cassandra_session.execute(
+        f"SELECT id, location_country FROM {keyspace}.users_by_country"
+    )
+    assert {str(r.id): r.location_country for r in by_country} == {
+        str(r["id"]): r["location"]["country"] for r in produced
+    }

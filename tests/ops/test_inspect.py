@@ -1,8 +1,10 @@
-"""``make inspect MESSAGES=N`` and ``WATCH=1`` on the real broker and registry.
+"""``make inspect`` on the real broker and registry: its report (``collect``), ``MESSAGES=N`` and
+``WATCH=1``.
 
-Each test has its own single-partition topic and DLQ (so "the latest N" is exact), whose value
-subject holds the user contract with personal-data tags added by the test, as any producer's
-schema might carry them: the tags are read from the writer schema, not from ``schemas/``.
+Each test is a deployment of its own (a scratch ``kafka.topic_prefix``) whose user contract has
+single-partition topics (so "the latest N" is exact), and whose value subject holds the user
+contract with personal-data tags added by the test, as any producer's schema might carry them:
+the tags are read from the writer schema, not from ``schemas/``.
 """
 
 from __future__ import annotations
@@ -22,59 +24,65 @@ from typing import Any
 
 import pytest
 
-from clients.kafka import delete_topics, ensure_topics
-from clients.registry import Registry, value_subject
+from clients.kafka import TopicSpec, ensure_topics
+from clients.registry import Registry
 from config import Settings
-from config.settings import REPO_ROOT
+from config.settings import REPO_ROOT, updated
+from contract.catalog import StreamNames, all_contracts, contract
 from contract.pii import pii_paths
-from generated.python.user_created import AVRO_SCHEMA
-from ops.inspection import collect_messages, main, render_messages
+from ops.inspection import collect, collect_messages, main, render_messages, render_text
 from ops.messages import latest_shown, render
+from ops.migrate import apply_generated
+from ops.topics import ensure_contract_topics
 from ops.watch import rates, take_sample, watch
+from spark.checkpoint import checkpoint_location
 from spark.metrics import BatchMetrics, MetricsLog
-from spark.status import write_status
+from spark.state import JobPhase, JobStateFile
 from tests.fixtures.kafka import Outgoing, produce
+from tests.fixtures.local_stack import unique_name
 from tests.fixtures.pii import tagged
 from tests.fixtures.registry import produce_avro, serialize
+from tests.fixtures.spark import USER_CONTRACT, isolated
 from tests.fixtures.users import contract_record, make_users
 
 pytestmark = pytest.mark.stack
 
+USERS = contract(USER_CONTRACT)
+AVRO_SCHEMA = USERS.schema
 TAGGED = ("gender", "location.city", "registered.date")
 """Tagged by the test's writer schema only: masking follows the schema a message was written
 with, on top of what the contract itself tags."""
 MASKED = pii_paths(json.loads(AVRO_SCHEMA)) | set(TAGGED)
 MASK = "***"
+WRITER = json.dumps(tagged(AVRO_SCHEMA, *TAGGED))
 
 
 @pytest.fixture
-def flow(local_stack: Settings, tmp_path: Path) -> Iterator[Settings]:
-    """Settings on a fresh topic and DLQ (one partition each), the tagged contract registered,
-    and the job's files (checkpoint, metrics, status) in ``tmp_path``."""
-    topic = f"inspect_{uuid.uuid4().hex[:10]}"
-    settings = local_stack.model_copy(
-        update={
-            "kafka": local_stack.kafka.model_copy(
-                update={"topic": topic, "dlq_topic": f"{topic}.dlq", "partitions": 1}
-            ),
-            "spark": local_stack.spark.model_copy(
-                update={
-                    "checkpoint_dir": tmp_path / "checkpoint",
-                    "metrics_file": tmp_path / "batches.jsonl",
-                    "status_file": tmp_path / "job_status.json",
-                }
-            ),
-        }
+def flow(
+    request: pytest.FixtureRequest, local_stack: Settings, tmp_path: Path
+) -> Iterator[Settings]:
+    """Settings of a deployment of its own (topic prefix, one partition per topic) with the
+    user contract's topics created and its tagged schema registered, and the job's files
+    (checkpoints, metrics, state) in ``tmp_path``."""
+    own = isolated(local_stack, unique_name(request, "insp"))
+    settings = updated(
+        own,
+        kafka={"partitions": 1},
+        spark={
+            "checkpoint_dir": str(tmp_path / "checkpoints"),
+            "metrics_file": tmp_path / "batches.jsonl",
+            "status_file": tmp_path / "state.json",
+        },
     )
-    ensure_topics(settings)
+    ensure_contract_topics(settings, [USERS.stream])
     with Registry(settings.registry) as registry:
-        registry.register(value_subject(topic), json.dumps(tagged(AVRO_SCHEMA, *TAGGED)))
-        try:
-            yield settings
-        finally:
-            registry.delete_subject(value_subject(topic))
-            gc.collect()  # a producer left in a reference cycle would recreate deleted topics
-            delete_topics(settings, [topic, settings.kafka.dlq_topic])
+        registry.register(USERS.names(settings).subject, WRITER)
+    yield settings
+    gc.collect()  # a producer left in a reference cycle would recreate deleted topics
+
+
+def _names(settings: Settings) -> StreamNames:
+    return USERS.names(settings)
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -111,19 +119,20 @@ def _produce(settings: Settings, topic: str, messages: list[tuple[bytes, dict[st
 def test_latest_messages_are_decoded_with_their_writer_schema_and_personal_data_masked(
     flow: Settings,
 ) -> None:
+    names = _names(flow)
     records = _records(5)
-    produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), records)
+    produce_avro(flow, names.topic, WRITER, records)
     with Registry(flow.registry) as registry:
-        registered = registry.latest(value_subject(flow.kafka.topic))
+        registered = registry.latest(names.subject)
     assert registered is not None
 
-    shown = latest_shown(flow, flow.kafka.topic, 3)
+    shown = latest_shown(flow, names.topic, 3)
 
     assert [m.key for m in shown] == [str(r["id"]) for r in records[2:]]
     assert [m.offset for m in shown] == [2, 3, 4]
     for message, record in zip(shown, records[2:], strict=True):
         assert message.payload.schema_id == registered.schema_id
-        assert message.payload.versions == [(value_subject(flow.kafka.topic), 1)]
+        assert message.payload.versions == [(names.subject, 1)]
         assert message.payload.value == _expected(record)
         assert datetime.fromisoformat(message.timestamp) <= datetime.now(UTC)
     text = "\n".join(render(shown))
@@ -136,24 +145,25 @@ def test_latest_messages_are_decoded_with_their_writer_schema_and_personal_data_
     for field in ("email", "phone", "location.city"):
         masked = re.findall(rf"^\s*{re.escape(field)}\s+\"\*\*\*\"$", text, re.MULTILINE)
         assert len(masked) == 3, f"{field} is not masked in every message shown"
-    assert text.count(f"{flow.kafka.topic} partition 0 offset") == 3
+    assert text.count(f"{names.topic} partition 0 offset") == 3
 
 
 def test_dlq_messages_show_their_headers_and_only_safe_previews(flow: Settings) -> None:
+    names = _names(flow)
     [record] = _records(1)
-    framed = serialize(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), record)
+    framed = serialize(flow, names.topic, WRITER, record)
     job_reject = {
         "error": "key column null",
         "error.rule": "not_null",
         "error.field": "id",
-        "source.topic": flow.kafka.topic,
+        "source.topic": names.topic,
         "source.partition": "0",
         "source.offset": "7",
     }
     api_user = {"email": "secret.person@example.com", "name": {"first": "Secret"}}
     _produce(
         flow,
-        flow.kafka.dlq_topic,
+        names.dlq_topic,
         [
             (framed, job_reject),
             (json.dumps(api_user).encode(), {"error": "missing field", "error.field": "dob"}),
@@ -163,7 +173,7 @@ def test_dlq_messages_show_their_headers_and_only_safe_previews(flow: Settings) 
         ],
     )
 
-    avro, as_json, unknown_id, truncated, raw = latest_shown(flow, flow.kafka.dlq_topic, 5)
+    avro, as_json, unknown_id, truncated, raw = latest_shown(flow, names.dlq_topic, 5)
 
     assert avro.headers == job_reject
     assert avro.payload.value == _expected(record)
@@ -181,19 +191,23 @@ def test_dlq_messages_show_their_headers_and_only_safe_previews(flow: Settings) 
 
 
 def _env(settings: Settings) -> dict[str, str]:
+    """The environment that puts a command on the deployment of ``settings``."""
     return {
         **os.environ,
-        "PIPELINE_KAFKA__TOPIC": settings.kafka.topic,
-        "PIPELINE_KAFKA__DLQ_TOPIC": settings.kafka.dlq_topic,
+        "PIPELINE_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
+        "PIPELINE_SPARK__CHECKPOINT_DIR": settings.spark.checkpoint_dir,
+        "PIPELINE_SPARK__METRICS_FILE": str(settings.spark.metrics_file),
+        "PIPELINE_SPARK__STATUS_FILE": str(settings.spark.status_file),
     }
 
 
 def test_make_inspect_messages_prints_the_latest_three_decoded_and_masked(flow: Settings) -> None:
+    names = _names(flow)
     records = _records(4)
-    produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), records)
+    produce_avro(flow, names.topic, WRITER, records)
 
     result = subprocess.run(
-        ["make", "--no-print-directory", "inspect", "MESSAGES=3"],
+        ["make", "--no-print-directory", "inspect", "MESSAGES=3", f"CONTRACT={USER_CONTRACT}"],
         cwd=REPO_ROOT,
         env=_env(flow),
         capture_output=True,
@@ -204,9 +218,9 @@ def test_make_inspect_messages_prints_the_latest_three_decoded_and_masked(flow: 
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert f"{flow.kafka.topic}: the latest 3 messages (fields tagged x-pii masked)" in out
-    assert f"{flow.kafka.dlq_topic}: the latest 0 messages" in out
-    assert out.count(f"{flow.kafka.topic} partition 0 offset") == 3
+    assert f"{names.topic}: the latest 3 messages (fields tagged x-pii masked)" in out
+    assert f"{names.dlq_topic}: the latest 0 messages" in out
+    assert out.count(f"{names.topic} partition 0 offset") == 3
     for record in records[1:]:
         assert str(record["id"]) in out and record["email"] not in out
     assert str(records[0]["id"]) not in out
@@ -215,32 +229,37 @@ def test_make_inspect_messages_prints_the_latest_three_decoded_and_masked(flow: 
 def test_inspect_messages_json_holds_the_decoded_fields(
     flow: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    names = _names(flow)
     records = _records(3)
-    produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), records)
+    produce_avro(flow, names.topic, WRITER, records)
     for name, value in _env(flow).items():
         if name.startswith("PIPELINE_"):
             monkeypatch.setenv(name, value)
 
-    assert main(["--messages", "3", "--json"]) == 0
+    assert main(["--messages", "3", "--json", "--contract", USER_CONTRACT]) == 0
 
     shown = json.loads(capsys.readouterr().out)
-    assert [m["payload"]["value"] for m in shown[flow.kafka.topic]["rows"]] == [
+    assert set(shown) == {names.topic, names.dlq_topic}
+    assert [m["payload"]["value"] for m in shown[names.topic]["rows"]] == [
         _expected(r) for r in records
     ]
-    assert shown[flow.kafka.dlq_topic] == {"rows": [], "error": None}
+    assert (shown[names.dlq_topic]["rows"], shown[names.dlq_topic]["error"]) == ([], None)
 
 
 def test_a_topic_that_cannot_be_read_is_shown_as_unavailable_beside_the_other(
     flow: Settings,
 ) -> None:
+    """The quake contract's topics were never created in this deployment: each shows why,
+    and the user contract's topics are shown all the same."""
+    names = _names(flow)
     records = _records(1)
-    produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), records)
-    missing = f"{flow.kafka.topic}.absent"
-    kafka = flow.kafka.model_copy(update={"dlq_topic": missing})
+    produce_avro(flow, names.topic, WRITER, records)
+    quakes = contract("quake_reported")
+    missing = quakes.names(flow).topic
 
-    text = render_messages(collect_messages(flow.model_copy(update={"kafka": kafka}), 1))
+    text = render_messages(collect_messages(flow, [USERS, quakes], 1))
 
-    assert f"{flow.kafka.topic}: the latest 1 messages" in text
+    assert f"{names.topic}: the latest 1 messages" in text
     assert str(records[0]["id"]) in text
     assert f"{missing}: the latest 0 messages" in text
     assert f"unavailable: UnknownTopicError: topic {missing}" in text
@@ -258,26 +277,37 @@ def _write_checkpoint(checkpoint: Path, topic: str, batches: list[dict[int, int]
             (checkpoint / "commits" / str(batch)).write_text('v1\n{"nextBatchWatermarkMs":0}\n')
 
 
+def _batch(topic: str, **figures: Any) -> BatchMetrics:
+    base: dict[str, Any] = {
+        "batch_id": 0,
+        "finished_at_ms": 0,
+        "duration_ms": 10,
+        "rows_read": 20,
+        "rows_written": 15,
+        "rows_rejected": 5,
+        "topic": topic,
+    }
+    return BatchMetrics(**{**base, **figures})
+
+
 def test_watch_shows_rates_lag_and_the_running_jobs_spark_ui(flow: Settings) -> None:
+    names = _names(flow)
+    contracts = [USERS]
     job = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "spark"])
     try:
-        write_status(flow.spark.status_file, ui_url="http://127.0.0.1:4041", pid=job.pid)
-        # batch 0 (nothing) is written; batch 1, planned up to offset 20, is still in progress
-        _write_checkpoint(flow.spark.checkpoint_dir, flow.kafka.topic, [{0: 0}, {0: 20}])
-        before = take_sample(flow)
-        produce_avro(flow, flow.kafka.topic, json.dumps(tagged(AVRO_SCHEMA, *TAGGED)), _records(20))
-        _produce(flow, flow.kafka.dlq_topic, [(b"x", {}), (b"y", {})])
-        MetricsLog(flow.spark.metrics_file).record(
-            BatchMetrics(
-                batch_id=0,
-                finished_at_ms=0,
-                duration_ms=10,
-                rows_read=20,
-                rows_written=15,
-                rows_rejected=5,
-            )
+        JobStateFile(flow.spark.status_file).update(
+            phase=JobPhase.RUNNING, ui_url="http://127.0.0.1:4041", pid=job.pid
         )
-        after = take_sample(flow)
+        # batch 0 (nothing) is written; batch 1, planned up to offset 20, is still in progress
+        checkpoint = Path(checkpoint_location(flow, names.topic))
+        _write_checkpoint(checkpoint, names.topic, [{0: 0}, {0: 20}])
+        before = take_sample(flow, contracts)
+        produce_avro(flow, names.topic, WRITER, _records(20))
+        _produce(flow, names.dlq_topic, [(b"x", {}), (b"y", {})])
+        metrics = MetricsLog(flow.spark.metrics_file)
+        metrics.record(_batch(names.topic))
+        metrics.record(_batch("another.topic", rows_written=1000))  # not a topic shown
+        after = take_sample(flow, contracts)
 
         change = rates(before, after)
         elapsed = after.at - before.at
@@ -289,14 +319,16 @@ def test_watch_shows_rates_lag_and_the_running_jobs_spark_ui(flow: Settings) -> 
         assert change.lag == 20
 
         out = StringIO()
-        assert watch(flow, 0.2, out, frames=2) == 0
+        assert watch(flow, contracts, 0.2, out, frames=2) == 0
         frames = out.getvalue().split("userstream inspect, live")
         assert len(frames) == 3  # nothing before the first frame, then two frames
+        assert f"contracts {USER_CONTRACT}" in frames[2]
         assert "0.0 records/s" in frames[2] and "20 messages behind" in frames[2]
-        assert f"Spark UI http://127.0.0.1:4041/StreamingQuery/ (job pid {job.pid}" in frames[2]
+        assert f"running (job pid {job.pid}" in frames[2]
+        assert "Spark UI http://127.0.0.1:4041/StreamingQuery/" in frames[2]
 
         lines = StringIO()
-        watch(flow, 0.1, lines, as_json=True, frames=2)
+        watch(flow, contracts, 0.1, lines, as_json=True, frames=2)
         last = json.loads(lines.getvalue().splitlines()[-1])
         assert last["totals"] == {"records_in": 20, "rows_written": 15, "rejects": 2, "lag": 20}
         assert last["rates"]["records_in_per_s"] == 0.0
@@ -305,5 +337,79 @@ def test_watch_shows_rates_lag_and_the_running_jobs_spark_ui(flow: Settings) -> 
         job.kill()
         job.wait()
     out = StringIO()
-    watch(flow, 0.1, out, frames=1)
-    assert f"not running (pid {job.pid}" in out.getvalue()
+    watch(flow, contracts, 0.1, out, frames=1)
+    assert f"exited (job pid {job.pid}" in out.getvalue()
+
+
+def test_the_report_shows_each_contracts_flow_and_its_last_batch_in_words(
+    flow: Settings, cassandra_session: Any
+) -> None:
+    names = _names(flow)
+    keyspace = flow.cassandra.keyspace
+    assert keyspace is not None
+    apply_generated(cassandra_session, keyspace, flow.cassandra.replication)
+    produce_avro(flow, names.topic, WRITER, _records(3))
+    _produce(flow, names.dlq_topic, [(b"x", {"error": "bad", "error.rule": "email_format"})])
+    finished = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    MetricsLog(flow.spark.metrics_file).record(
+        _batch(
+            names.topic,
+            batch_id=7,
+            finished_at_ms=int(finished.timestamp() * 1000),
+            duration_ms=1500,
+            rows_by_table={"created_users": 15, "users_by_country": 15},
+            rejected_by_rule={"email_format": 5},
+            writer_schema_ids=[1, 2],
+            latency_ms_quantiles=[100 * i for i in range(101)],
+        )
+    )
+
+    report = collect(flow, [USERS])
+    text = render_text(report)
+
+    assert report.contracts == [USER_CONTRACT]
+    topics = {row.name: row for row in report.topics.rows}
+    assert set(topics) == {names.topic, names.dlq_topic}
+    assert (topics[names.topic].messages, topics[names.topic].partitions) == (3, 1)
+    assert (topics[names.dlq_topic].role, topics[names.dlq_topic].messages) == ("DLQ", 1)
+    assert [row.subject for row in report.subjects.rows] == [names.subject]
+    (job,) = report.job.rows
+    assert [stream.topic for stream in job.streams] == [names.topic]
+    assert job.streams[0].lag == 3  # never streamed: every message is behind
+    assert (
+        "last batch 7 at 03:04:05 UTC: read 20, written 15 (created_users 15, "
+        "users_by_country 15), rejected 5, 5 email_format, took 1.5 s, produce-to-row p50 "
+        "5.0 s, p95 9.5 s"
+    ) in text
+    assert "latency_ms_quantiles" not in text and "[0, 100" not in text
+    assert f"{names.topic}: lag 3; last batch 7" in text
+    assert "email_format (?)" in text  # the DLQ entry, counted by its rule
+    assert [(row.table, row.contract, row.rows) for row in report.tables.rows] == [
+        (f"{keyspace}.created_users", USER_CONTRACT, 0),
+        (f"{keyspace}.users_by_country", USER_CONTRACT, 0),
+    ]
+    assert "quake" not in text
+
+
+def test_leftover_topics_of_no_contract_are_counted_not_listed(
+    request: pytest.FixtureRequest, flow: Settings
+) -> None:
+    leftover = unique_name(request, "left")
+    ensure_topics(flow, [TopicSpec(leftover, 1, 1)])
+    ensure_topics(flow, [TopicSpec(f"{flow.kafka.topic_prefix}not_a_contract", 1, 1)])
+
+    report = collect(flow, all_contracts())
+    text = render_text(report)
+
+    listed = {row.name for row in report.topics.rows}
+    ours = {n for c in all_contracts() for n in (c.names(flow).topic, c.names(flow).dlq_topic)}
+    assert listed == ours
+    assert report.topics.others >= 2
+    assert leftover not in text and "not_a_contract" not in text
+    counted = re.findall(r"^  \((\d+) other topics on the cluster, of no contract\)$", text, re.M)
+    assert [int(n) for n in counted] == [report.topics.others]
+    # subjects too: only the contracts' own are listed, the others counted
+    assert {row.subject for row in report.subjects.rows} == {
+        c.names(flow).subject for c in all_contracts()
+    }
+    assert report.subjects.others >= 0

@@ -11,10 +11,12 @@ import pytest
 
 from clients.cassandra_schema import MIGRATIONS_TABLE, MigrationError, split_statements
 from codegen.generate import render_all
-from codegen.table import flatten
+from codegen.table import flatten, tables_for
 from config import Settings
-from ops.contracts import load_contract
-from ops.migrate import GENERATED_CQL, apply_generated, contracts_keyspace, run
+from config.settings import updated
+from contract.catalog import all_contracts
+from ops.contract_files import load_contract
+from ops.migrate import GENERATED_CQL, apply_generated, plans, run
 
 pytestmark = pytest.mark.stack
 
@@ -53,16 +55,33 @@ def test_split_statements_ignores_comments_and_quoted_semicolons() -> None:
     ]
 
 
-def test_generated_cql_builds_the_contract_table(
+def test_generated_cql_builds_every_table_of_every_contract(
     cassandra_session: Any, keyspace: str, local_stack: Settings
 ) -> None:
     replication = local_stack.cassandra.replication
     report = apply_generated(cassandra_session, keyspace, replication, GENERATED_CQL)
     assert report.files == sorted(p.name for p in GENERATED_CQL.glob("*.cql"))
+    assert report.files == sorted(f"{c.name}.cql" for c in all_contracts())
 
-    contract = load_contract(REPO_SCHEMAS / "user_created.avsc", local_stack)
-    expected = {c.name for c in flatten(contract.record)}
+    users = load_contract(REPO_SCHEMAS / "user_created.avsc", local_stack)
+    expected = {c.name for c in flatten(users.record)}
     assert set(_columns(cassandra_session, keyspace, "created_users")) == expected
+    # the second table of the user contract: its declared subset of the columns
+    by_country = _columns(cassandra_session, keyspace, "users_by_country")
+    assert set(by_country) == {
+        "id",
+        "name_first",
+        "name_last",
+        "location_city",
+        "location_state",
+        "location_country",
+        "nat",
+        "registered_date",
+    }
+    for each in all_contracts():
+        record = load_contract(REPO_SCHEMAS / f"{each.name}.avsc", local_stack).record
+        for table in tables_for(record):
+            assert _columns(cassandra_session, keyspace, table.name), table.name
 
     stored = (
         cassandra_session.execute(
@@ -178,26 +197,85 @@ def test_codegen_migration_evolves_an_existing_table(
     assert (row.count, row.name, row.nickname) == (7, "old", None)
 
 
+def _account_contract(schemas: Path, cql: Path) -> None:
+    """A contract ``account`` (table ``accounts``) and its generated CQL, with a migration of
+    its table that is not idempotent (each run would add a row)."""
+    _write(schemas / "account.avsc", (COMPAT_SCHEMAS / "base.avsc").read_text())
+    _generate(schemas, cql)
+    _write(
+        cql / "migrations" / "accounts" / "0002_add_b.cql",
+        "ALTER TABLE accounts ADD b int;\n"
+        "INSERT INTO accounts (id, created, b) VALUES (uuid(), '2024-01-01', 2);\n",
+    )
+
+
 def test_cli_applies_and_reports(
+    local_stack: Settings,
+    cassandra_session: Any,
+    keyspace: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    schemas, cql = tmp_path / "schemas", tmp_path / "cql"
+    _account_contract(schemas, cql)
+    argv = ["apply", "--keyspace", keyspace, "--cql-dir", str(cql), "--schemas", str(schemas)]
+    assert run(argv, local_stack) == 0
+    out = capsys.readouterr().out
+    assert f"keyspace {keyspace}: applied account.cql" in out
+    assert "migration accounts/0002_add_b.cql: applied" in out
+    assert run(argv, local_stack) == 0
+    assert "migration accounts/0002_add_b.cql: already applied" in capsys.readouterr().out
+    assert [r.b for r in cassandra_session.execute(f"SELECT b FROM {keyspace}.accounts")] == [2]
+
+
+def test_cli_applies_into_the_configured_keyspace_and_names_an_unknown_contract(
     local_stack: Settings, keyspace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write(tmp_path / "t.cql", "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n")
-    _write(tmp_path / "migrations" / "t" / "0002_add_b.cql", "ALTER TABLE t ADD b int;\n")
-    argv = ["apply", "--keyspace", keyspace, "--cql-dir", str(tmp_path)]
-    assert run(argv, local_stack) == 0
-    assert "migration t/0002_add_b.cql: applied" in capsys.readouterr().out
-    assert run(argv, local_stack) == 0
-    assert "migration t/0002_add_b.cql: already applied" in capsys.readouterr().out
+    """``cassandra.keyspace`` (an isolated run) takes every contract's tables."""
+    schemas, cql = tmp_path / "schemas", tmp_path / "cql"
+    _account_contract(schemas, cql)
+    settings = updated(local_stack, cassandra={"keyspace": keyspace})
+    argv = ["apply", "--cql-dir", str(cql), "--schemas", str(schemas)]
+    assert run([*argv, "--contract", "account"], settings) == 0
+    assert f"keyspace {keyspace}: applied account.cql" in capsys.readouterr().out
+
+    assert run([*argv, "--contract", "acount"], settings) == 1
+    err = capsys.readouterr().err
+    assert "no contract named acount" in err and "account" in err
 
 
-def test_default_keyspace_is_the_contracts_keyspace_or_an_error_saying_why(
+def test_each_contract_goes_to_its_own_keyspace_unless_one_is_configured(
     local_stack: Settings, tmp_path: Path
 ) -> None:
+    """Contracts naming different keyspaces are each applied in their own (this was an error
+    when there was one contract table); ``cassandra.keyspace`` or ``--keyspace`` gathers them."""
+    schemas, cql = tmp_path / "schemas", tmp_path / "cql"
     for stem, keyspace in (("a", "ks_one"), ("b", "ks_two")):
         schema = json.loads((COMPAT_SCHEMAS / "base.avsc").read_text())
         schema["name"] = stem.upper()
+        schema["namespace"] = f"io.userstream.test.{stem}"
         schema["x-cassandra"]["keyspace"] = keyspace
-        _write(tmp_path / f"{stem}.avsc", json.dumps(schema))
-    with pytest.raises(MigrationError, match=r"keyspaces \['ks_one', 'ks_two'\]; choose one"):
-        contracts_keyspace(local_stack, tmp_path)
-    assert contracts_keyspace(local_stack, REPO_SCHEMAS) == "spark_streams"
+        schema["x-cassandra"]["table"] = f"accounts_{stem}"
+        _write(schemas / f"{stem}.avsc", json.dumps(schema))
+    _generate(schemas, cql)
+    local = updated(local_stack, cassandra={"keyspace": None})
+
+    planned = plans(local, cql, schemas)
+    assert {k: [Path(t.origin).name for t in p.tables] for k, p in planned.items()} == {
+        "ks_one": ["a.cql"],
+        "ks_two": ["b.cql"],
+    }
+    assert list(plans(local, cql, schemas, ["b"])) == ["ks_two"]
+    assert list(plans(local, cql, schemas, keyspace="elsewhere")) == ["elsewhere"]
+    pinned = updated(local_stack, cassandra={"keyspace": "isolated"})
+    (only,) = plans(pinned, cql, schemas).values()
+    assert [Path(t.origin).name for t in only.tables] == ["a.cql", "b.cql"]
+
+    shipped = plans(local, GENERATED_CQL, REPO_SCHEMAS)
+    assert list(shipped) == ["spark_streams"]
+    assert [Path(t.origin).name for t in shipped["spark_streams"].tables] == sorted(
+        f"{c.name}.cql" for c in all_contracts()
+    )
+    assert [m.name for m in shipped["spark_streams"].migrations] == [
+        "created_users/0002_set_ttl.cql"
+    ]

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 import pytest
 
 import stack
-from clients.kafka import ensure_topics
+from clients.kafka import list_topics
 from config import Settings
-from config.settings import REPO_ROOT
+from config.settings import REPO_ROOT, updated
+from contract.catalog import all_contracts
 from ops import migrate, register
 from tests.fixtures.private_stack import private_settings
 from tests.fixtures.secured_stack import SecuredJob, SecuredStack, client_environment
@@ -28,8 +29,10 @@ from tests.fixtures.secured_stack import SecuredJob, SecuredStack, client_enviro
 
 @pytest.fixture(scope="module")
 def secured(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredStack]:
-    own = private_settings(settings, tmp_path_factory.mktemp("secured") / "stack")
-    own = own.model_copy(update={"stack": own.stack.model_copy(update={"secure": True})})
+    own = updated(
+        private_settings(settings, tmp_path_factory.mktemp("secured") / "stack"),
+        stack={"secure": True},
+    )
     try:
         stack.up(own, progress=lambda _: None)
         yield SecuredStack(own, stack.client_settings(own))
@@ -39,10 +42,14 @@ def secured(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 def secured_job(secured: SecuredStack) -> Iterator[SecuredJob]:
-    """Schemas registered, CQL applied, topics created, then ``python -m spark`` started."""
+    """Every contract's schema registered and topics created (``make register``), its CQL
+    applied (``make migrate``), then ``python -m spark`` started (every contract's stream)."""
     assert register.run([], secured.client) == 0
     assert migrate.run(["apply"], secured.client) == 0
-    ensure_topics(secured.client)
+    topics = set(list_topics(secured.client))
+    for each in all_contracts():
+        names = each.names(secured.client)
+        assert {names.topic, names.dlq_topic, names.redriven_topic} <= topics, each.name
     log = secured.stack.stack.home / "spark-job.log"
     env = {**client_environment(secured), "PIPELINE_SPARK__DRIVER_MEMORY": "1g"}
     with log.open("wb") as out:

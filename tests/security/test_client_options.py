@@ -21,6 +21,8 @@ from config import (
     Settings,
     TlsSettings,
 )
+from config.settings import updated
+from contract.catalog import contract
 from producer.airflow_connections import (
     KAFKA_CONN_ID,
     REGISTRY_CONN_ID,
@@ -54,12 +56,17 @@ def test_librdkafka_config_carries_tls_only_for_tls_protocols() -> None:
     assert no_hostname.client_config()["ssl.endpoint.identification.algorithm"] == "none"
 
 
-def test_registry_client_config_carries_tls_for_https_urls() -> None:
-    tls_settings = TlsSettings(ca_file=CA, cert_file=CERT)
-    http = RegistrySettings(url="http://registry:8081", tls=tls_settings).client_config()
-    assert "ssl.ca.location" not in http
-    https = RegistrySettings(url="https://registry:8443", tls=tls_settings).client_config()
-    assert (https["ssl.ca.location"], https["ssl.certificate.location"]) == (str(CA), str(CERT))
+def test_registry_tls_applies_to_https_urls_only() -> None:
+    """The registry client (requests) verifies with ``registry.tls`` for an ``https://`` URL
+    only; that it does so against a real registry is ``test_secured_pipeline``'s (the secured
+    registry refuses it without the stack's CA)."""
+    tls_settings = TlsSettings(ca_file=CA, cert_file=CERT, key_file=KEY)
+    assert not RegistrySettings(url="http://registry:8081", tls=tls_settings).uses_tls
+    assert RegistrySettings(url="https://registry:8443", tls=tls_settings).uses_tls
+    Registry(RegistrySettings(url="https://registry:8443", tls=tls_settings)).close()
+    # a plain http registry ignores the TLS settings, even a key it could not read
+    encrypted = TlsSettings(cert_file=CERT, key_file=KEY, key_password=SecretStr("k"))
+    Registry(RegistrySettings(url="http://registry:8081", tls=encrypted)).close()
 
 
 def test_registry_hostname_check_cannot_be_turned_off() -> None:
@@ -127,7 +134,7 @@ def test_spark_kafka_options_use_the_pem_files_of_the_java_client() -> None:
         "kafka.ssl.key.password": "k",
     }
     assert "ScramLoginModule" in options["kafka.sasl.jaas.config"]
-    relaxed = kafka.model_copy(update={"tls": TlsSettings(check_hostname=False)})
+    relaxed = updated(kafka, tls=TlsSettings(check_hostname=False))
     assert kafka_options(relaxed)["kafka.ssl.endpoint.identification.algorithm"] == ""
     assert not [k for k in kafka_options(KafkaSettings()) if k.startswith("kafka.ssl.")]
 
@@ -187,10 +194,7 @@ def _connection(conn_id: str, **fields: Any) -> ConnectionLike:
 
 
 def test_airflow_connection_extras_give_the_tls_settings() -> None:
-    base = Settings()
-    base = base.model_copy(
-        update={"kafka": base.kafka.model_copy(update={"tls": TlsSettings(ca_file=CA)})}
-    )
+    base = updated(Settings(), kafka={"tls": {"ca_file": CA}})
     conns = {
         KAFKA_CONN_ID: _connection(
             KAFKA_CONN_ID,
@@ -210,11 +214,11 @@ def test_airflow_connection_extras_give_the_tls_settings() -> None:
             extra={"url": "https://registry:8443", "ssl.ca.location": "/etc/reg-ca.pem"},
         ),
     }
-    settings = with_connections(base, conns.get)
+    settings = with_connections(base, conns.get, contract("user_created"))
     assert settings.kafka.tls.ca_file == CA  # kept from the settings: the extras leave it out
     assert (settings.kafka.tls.cert_file, settings.kafka.tls.key_file) == (CERT, KEY)
     assert settings.kafka.tls.key_password == SecretStr("key-secret")
     assert "key-secret" not in repr(settings)
     assert not settings.kafka.tls.check_hostname
     assert settings.registry.tls.ca_file == Path("/etc/reg-ca.pem")
-    assert settings.registry.client_config()["ssl.ca.location"] == "/etc/reg-ca.pem"
+    assert settings.registry.uses_tls

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.verification import PolicyBuilder, Store
 
 from config import Settings, load_settings
+from config.settings import updated
 from stack import secure, tls
 from stack.apicurio_registry import secured_properties
 from stack.cassandra_node import cassandra_yaml
@@ -25,9 +26,7 @@ from stack.owner_only import DIR_MODE, FILE_MODE
 @pytest.fixture
 def secured_settings(settings: Settings, tmp_path: Path) -> Settings:
     """The session's settings as a secured stack in a temporary home (nothing started)."""
-    return settings.model_copy(
-        update={"stack": settings.stack.model_copy(update={"home": tmp_path, "secure": True})}
-    )
+    return updated(settings, stack={"home": tmp_path, "secure": True})
 
 
 def test_server_certificate_is_valid_for_localhost_and_127_0_0_1() -> None:
@@ -88,8 +87,12 @@ def test_client_env_file_loads_as_the_client_settings(
     for group in ("kafka", "registry", "cassandra"):
         assert getattr(loaded, group) == getattr(expected, group), group
     assert (loaded.stack.home, loaded.stack.secure) == (secured_settings.stack.home, True)
+    home = secured_settings.stack.home
     assert loaded.spark.checkpoint_dir == expected.spark.checkpoint_dir
-    assert loaded.spark.checkpoint_dir.is_relative_to(secured_settings.stack.home)
+    assert Path(loaded.spark.checkpoint_dir).is_relative_to(home)
+    assert loaded.spark.metrics_file == expected.spark.metrics_file
+    assert loaded.spark.status_file == expected.spark.status_file
+    assert loaded.spark.status_file.is_relative_to(home)
     assert loaded.registry.url.startswith("https://")
     assert loaded.kafka.security_protocol == "SASL_SSL"
     assert loaded.cassandra.tls.enabled

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-import httpx
 import pytest
+import requests
 from cassandra import AuthenticationFailed
 from cassandra.cluster import NoHostAvailable
 from confluent_kafka import KafkaError, KafkaException
@@ -23,14 +23,15 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from pydantic import SecretStr
 
-import generated.spark.user_created as contract
 from clients.cassandra import connect, table_keyspace
 from clients.kafka import admin_client, end_offsets, read_range
-from clients.registry import Registry, schema_registry_client, value_subject
+from clients.registry import Registry, RegistryError
 from config import Settings
-from config.settings import CassandraSettings, RegistrySettings
-from generated.python.user_created import AVRO_SCHEMA
+from config.settings import RegistrySettings, updated
+from contract.catalog import Contract, contract
+from contract.streams import TableTarget
 from producer.run import run_batch
+from spark.reader_contract import spark_module
 from stack.control import running_pid, services
 from stack.offline_source import OfflineSource
 from stack.owner_only import DIR_MODE, FILE_MODE
@@ -38,48 +39,87 @@ from stack.ports import listening_sockets_of
 from stack.procs import process_tree
 from stack.service import registry_port
 from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.registry import confluent_client
 from tests.fixtures.secured_stack import SecuredJob, SecuredStack
 
 USERS = 200
+QUAKES = 50
 WAIT_S = 180.0
 
 
-def _rows(client: Settings, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    keyspace = table_keyspace(client, contract.KEYSPACE)
-    found: set[uuid.UUID] = set()
+def _first_table(chosen: Contract) -> TableTarget:
+    """The contract's table keyed by its id alone (its first table)."""
+    table: TableTarget = spark_module(chosen).TABLES[0]
+    assert table.primary_key == ("id",), table
+    return table
+
+
+def _rows(client: Settings, chosen: Contract, ids: list[Any]) -> set[Any]:
+    table = _first_table(chosen)
+    keyspace = table_keyspace(client, table.keyspace)
+    found: set[Any] = set()
     with connect(client) as session:
         for start in range(0, len(ids), 100):
             chunk = ids[start : start + 100]
             markers = ", ".join(["%s"] * len(chunk))
-            query = f"SELECT id FROM {keyspace}.{contract.TABLE} WHERE id IN ({markers})"
+            query = f"SELECT id FROM {keyspace}.{table.name} WHERE id IN ({markers})"
             found |= {row.id for row in session.execute(query, chunk)}
     return found
+
+
+def _produced_ids(
+    secured: SecuredStack, chosen: Contract, count: int, url: str, key: Callable[[str], Any]
+) -> list[Any]:
+    """Produce ``count`` records of ``chosen`` from ``url`` on the secured stack; their ids."""
+    client = secured.client
+    topic = chosen.names(client).topic
+    before = end_offsets(client, topic)
+    counts = run_batch(client, chosen, count, seed="secured", url=url)
+    assert (counts.produced, counts.rejected, counts.failed) == (count, 0, 0)
+    produced = read_range(client, topic, before, end_offsets(client, topic))
+    ids = sorted({key(m.key.decode()) for m in produced if m.key})
+    assert len(ids) == count
+    return ids
+
+
+def _wait_for_rows(
+    secured: SecuredStack, job: SecuredJob, chosen: Contract, ids: list[Any]
+) -> None:
+    deadline = time.monotonic() + WAIT_S
+    written: set[Any] = set()
+    while len(written) < len(ids) and time.monotonic() < deadline:
+        assert job.process.poll() is None, f"the job exited:\n{job.log_tail()}"
+        written = _rows(secured.client, chosen, ids)
+        time.sleep(1)
+    assert written == set(ids), (
+        f"{chosen.name}: {len(written)}/{len(ids)} rows; job log:\n{job.log_tail()}"
+    )
 
 
 def test_users_reach_cassandra_through_the_secured_services(
     secured: SecuredStack, secured_job: SecuredJob
 ) -> None:
-    client = secured.client
-    topic = client.kafka.topic
-    before = end_offsets(client, topic)
+    users = contract("user_created")
     with OfflineSource() as source:
-        counts = run_batch(client, USERS, seed="secured", source_url=source.url)
-    assert (counts.produced, counts.rejected, counts.failed) == (USERS, 0, 0)
-    produced = read_range(client, topic, before, end_offsets(client, topic))
-    ids = sorted({uuid.UUID(m.key.decode()) for m in produced if m.key})
-    assert len(ids) == USERS
-
-    deadline = time.monotonic() + WAIT_S
-    written: set[uuid.UUID] = set()
-    while len(written) < USERS and time.monotonic() < deadline:
-        assert secured_job.process.poll() is None, f"the job exited:\n{secured_job.log_tail()}"
-        written = _rows(client, ids)
-        time.sleep(1)
-    assert written == set(ids), f"{len(written)}/{USERS} rows; job log:\n{secured_job.log_tail()}"
+        ids = _produced_ids(secured, users, USERS, source.url, uuid.UUID)
+    _wait_for_rows(secured, secured_job, users, ids)
 
     # the registry's REST compatibility check (requests, not confluent's client) over HTTPS
-    with Registry(client.registry) as registry:
-        assert registry.check_compatibility(value_subject(topic), AVRO_SCHEMA).compatible
+    with Registry(secured.client.registry) as registry:
+        subject = users.names(secured.client).subject
+        assert registry.check_compatibility(subject, users.schema).compatible
+
+
+def test_quakes_reach_cassandra_through_the_same_job(
+    secured: SecuredStack, secured_job: SecuredJob
+) -> None:
+    """The job streams every contract: the second one's topic has its own query."""
+    quakes = contract("quake_reported")
+    assert quakes.source is not None and quakes.source.url is not None
+    with OfflineSource() as source:
+        url = source.url_for(quakes.source.url)
+        ids = _produced_ids(secured, quakes, QUAKES, url, str)
+    _wait_for_rows(secured, secured_job, quakes, ids)
 
 
 def test_every_process_listens_on_loopback_only(
@@ -151,13 +191,8 @@ def test_kafka_controller_listener_wants_a_certificate_of_the_stack_ca(
 
 def _cassandra_refusal(client: Settings, **changes: Any) -> list[Exception]:
     """The per-host errors of a connection attempt with ``changes`` (it must fail)."""
-    cassandra: CassandraSettings = client.cassandra.model_copy(
-        update={"connect_timeout_s": 5.0, **changes}
-    )
-    with (
-        pytest.raises(NoHostAvailable) as refused,
-        connect(client.model_copy(update={"cassandra": cassandra})),
-    ):
+    changed = updated(client, cassandra={"connect_timeout_s": 5.0, **changes})
+    with pytest.raises(NoHostAvailable) as refused, connect(changed):
         pass
     return list(refused.value.errors.values())
 
@@ -169,7 +204,6 @@ def test_cassandra_refuses_clients_without_the_right_login_tls_or_ca(
     with connect(client) as session:  # the right client is served
         assert session.execute("SELECT release_version FROM system.local").one()
 
-    tls = client.cassandra.tls
     kinds: dict[str, Callable[[Exception], bool]] = {
         "wrong password": lambda e: isinstance(e, AuthenticationFailed),
         "no login": lambda e: isinstance(e, AuthenticationFailed),
@@ -181,8 +215,8 @@ def test_cassandra_refuses_clients_without_the_right_login_tls_or_ca(
         "wrong password": {"password": SecretStr("not-the-password")},
         "no login": {"username": None, "password": None},
         "default superuser": {"username": "cassandra", "password": SecretStr("cassandra")},
-        "plaintext": {"tls": tls.model_copy(update={"enabled": False})},
-        "system CAs": {"tls": tls.model_copy(update={"ca_file": None})},
+        "plaintext": {"tls": {"enabled": False}},
+        "system CAs": {"tls": {"ca_file": None}},
     }
     for name, changes in attempts.items():
         errors = _cassandra_refusal(client, **changes)
@@ -193,27 +227,38 @@ def test_registry_refuses_plain_http_and_requests_without_the_right_login(
     secured: SecuredStack,
 ) -> None:
     client = secured.client.registry
-    assert schema_registry_client(client).get_subjects() is not None  # the right client
+    assert confluent_client(client).get_subjects() is not None  # the right client
 
     def status_of(registry: RegistrySettings) -> int | None:
         try:
-            schema_registry_client(registry).get_subjects()
+            confluent_client(registry).get_subjects()
         except SchemaRegistryError as exc:
             return int(exc.http_status_code)
         return None
 
-    assert status_of(client.model_copy(update={"username": None, "password": None})) == 401
-    assert status_of(client.model_copy(update={"password": SecretStr("not-the-password")})) == 401
+    assert status_of(updated(client, username=None, password=None)) == 401
+    assert status_of(updated(client, password=SecretStr("not-the-password"))) == 401
+
+    # the project's own client (requests) likewise: served with the stack's CA and login only
+    with Registry(client) as registry:
+        assert registry.subjects() is not None
+    refusals = {
+        "no login": (updated(client, username=None, password=None), "HTTP 401"),
+        "system CAs": (updated(client, tls={"ca_file": None}), "CERTIFICATE_VERIFY_FAILED"),
+    }
+    for settings, reason in refusals.values():
+        with pytest.raises(RegistryError, match=reason), Registry(settings) as registry:
+            registry.subjects()
 
     plain = f"http://127.0.0.1:{registry_port(secured.stack)}/apis/ccompat/v7/subjects"
     try:
-        response = httpx.get(plain, timeout=5)
-    except httpx.TransportError:
+        response = requests.get(plain, timeout=5)
+    except requests.ConnectionError:
         pass  # the HTTPS port hangs up on plain HTTP
     else:
         pytest.fail(f"plain HTTP was answered: {response.status_code}")
-    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        httpx.get(client.url + "/subjects", timeout=5)  # the system CAs do not know the stack's
+    with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+        requests.get(client.url + "/subjects", timeout=5)  # the system CAs do not know the stack's
 
 
 def test_secrets_are_owner_only_and_stay_in_their_files(

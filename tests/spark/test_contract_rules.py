@@ -18,17 +18,19 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
-from clients.registry import value_subject
 from config import Settings
-from producer.publish import Origin, UserPublisher
-from spark.contract import ReaderContract
+from contract.dlq import DlqHeader, RejectRule, Stage
+from producer.publish import Origin, RecordPublisher
 from spark.metrics import MetricsLog
+from spark.reader import StaticReader
+from spark.reader_contract import ReaderContract
 from tests.fixtures.cassandra import table_rows
 from tests.fixtures.kafka import consume, produce, text_headers
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import produce_avro, register, serialize
 from tests.fixtures.spark import StreamNames, start_job
 from tests.fixtures.users import contract_record, make_users, now_ms
+from tests.spark.routed import start_routed
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
 
@@ -73,6 +75,8 @@ SPOILS: dict[str, tuple[Spoil, str, str]] = {
     ),
     "year-33658": (_set("dob.date", 10**15), "type:timestamp-range", "dob.date"),
     "gender": (_set("gender", "robot"), "gender_known", "gender"),
+    # the key of users_by_country: more than Cassandra takes in a partition key
+    "huge-country": (_set("location.country", "X" * 70_000), "type:key-size", "location.country"),
     "ingested-early": (
         _set("ingested_at", datetime(2000, 1, 1, tzinfo=UTC)),
         "ingested_after_registration",
@@ -105,37 +109,34 @@ def _bad_utf8_frame(
 
 def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_lives(
     spark: SparkSession,
-    settings: Settings,
     stream_names: StreamNames,
     cassandra_session: Any,
     tmp_path: Path,
 ) -> None:
-    contract = ReaderContract.current()
-    topic = stream_names.topic
-    register(settings, value_subject(topic), contract.reader_schema)
+    own, topic = stream_names.settings, stream_names.topic
+    schema = stream_names.contract.schema
+    register(own, stream_names.subject, schema)
     ingested = now_ms()
-    good = [contract_record(u, ingested) for u in make_users(40, seed="foreign")]
+    good = [contract_record(u, ingested) for u in make_users(44, seed="foreign")]
     bad: dict[bytes, tuple[str, str]] = {}
     spoiled = [contract_record(u, ingested) for u in make_users(len(SPOILS), seed="spoiled")]
     for i, (name, (spoil, rule, field)) in enumerate(SPOILS.items()):
-        produce_avro(settings, topic, contract.reader_schema, good[i * 4 : i * 4 + 4])
+        produce_avro(own, topic, schema, good[i * 4 : i * 4 + 4])
         record = spoiled[i]
         spoil(record)
         key = f"bad-{name}".encode()
-        produce(
-            settings, topic, [(key, serialize(settings, topic, contract.reader_schema, record))]
-        )
+        produce(own, topic, [(key, serialize(own, topic, schema, record))])
         bad[key] = (rule, field)
     for label, (first, last) in BAD_UTF8.items():
         record = contract_record(make_users(1, seed=label)[0], ingested)
         key = f"bad-{label}".encode()
-        frame = _bad_utf8_frame(settings, topic, contract.reader_schema, record, first, last)
-        produce(settings, topic, [(key, frame)])
+        frame = _bad_utf8_frame(own, topic, schema, record, first, last)
+        produce(own, topic, [(key, frame)])
         bad[key] = ("type:utf8", "name.first")
-    produce_avro(settings, topic, contract.reader_schema, good[len(SPOILS) * 4 :])
+    produce_avro(own, topic, schema, good[len(SPOILS) * 4 :])
 
-    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
-    metrics = MetricsLog(options.metrics_file)
+    query, settings = start_job(spark, stream_names, tmp_path)
+    metrics = MetricsLog(settings.spark.metrics_file)
     total = len(good) + len(bad)
     try:
         wait_for(lambda: _read(metrics) >= total, TIMEOUT_S, f"the job to read {total} messages")
@@ -143,10 +144,11 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
     finally:
         query.stop()
 
-    rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
-    assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
-    dlq = consume(settings, stream_names.dlq_topic, len(bad), timeout_s=60)
-    seen = {m.key: (m.header("error.rule"), m.header("error.field")) for m in dlq}
+    for table in ("created_users", "users_by_country"):
+        rows = table_rows(cassandra_session, stream_names.keyspace, table)
+        assert {r["id"] for r in rows} == {str(r["id"]) for r in good}, table
+    dlq = consume(own, stream_names.dlq_topic, len(bad), timeout_s=60)
+    seen = {m.key: (m.header(DlqHeader.RULE), m.header(DlqHeader.FIELD)) for m in dlq}
     assert seen == bad
     batches = metrics.batches()
     assert sum(b["rows_rejected"] for b in batches) == len(bad)
@@ -154,87 +156,93 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
 
     # restarted from its checkpoint, the query goes on: one more good record lands
     more = [contract_record(u, ingested) for u in make_users(1, seed="after-restart")]
-    produce_avro(settings, topic, contract.reader_schema, more)
-    query, _ = start_job(spark, settings, contract, stream_names, tmp_path)
+    produce_avro(own, topic, schema, more)
+    query, _ = start_job(spark, stream_names, tmp_path)
     try:
         wait_for(lambda: _read(metrics) >= total + 1, TIMEOUT_S, "the restarted query to read")
         assert query.isActive, query.exception()
     finally:
         query.stop()
     assert (
-        len(table_rows(cassandra_session, stream_names.keyspace, contract.table)) == len(good) + 1
+        len(table_rows(cassandra_session, stream_names.keyspace, "created_users")) == len(good) + 1
     )
 
 
 def test_the_same_rule_has_the_same_name_at_both_ends(
     spark: SparkSession,
-    settings: Settings,
     stream_names: StreamNames,
     tmp_path: Path,
 ) -> None:
     """Latitude 123.4: our producer rejects the API user, the job rejects the foreign record;
-    both DLQ entries name the same rule and field."""
-    contract = ReaderContract.current()
-    topic = stream_names.topic
-    register(settings, value_subject(topic), contract.reader_schema)
+    both DLQ entries (one DLQ per contract, both stages) name the same rule and field."""
+    own, topic = stream_names.settings, stream_names.topic
+    schema = stream_names.contract.schema
+    register(own, stream_names.subject, schema)
     user = make_users(1, seed="both-ends")[0]
     user["location"]["coordinates"]["latitude"] = "123.4"
-    publisher = UserPublisher(settings, topic=topic, dlq_topic=f"{topic}.producer-dlq")
+    publisher = RecordPublisher(own, stream_names.contract)
     publisher.publish([user], Origin("offline://tests", "both-ends", 1))
     assert publisher.flush().rejected == 1
-    (producer_entry,) = consume(settings, f"{topic}.producer-dlq", 1, timeout_s=60)
+    (producer_entry,) = consume(own, stream_names.dlq_topic, 1, timeout_s=60)
 
     record = contract_record(make_users(1, seed="both-ends-foreign")[0], now_ms())
     record["location"]["coordinates"]["latitude"] = 123.4
-    produce_avro(settings, topic, contract.reader_schema, [record])
-    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
+    produce_avro(own, topic, schema, [record])
+    query, settings = start_job(spark, stream_names, tmp_path)
     try:
-        wait_for(lambda: _read(MetricsLog(options.metrics_file)) >= 1, TIMEOUT_S, "the job")
+        wait_for(lambda: _read(MetricsLog(settings.spark.metrics_file)) >= 1, TIMEOUT_S, "the job")
     finally:
         query.stop()
-    (job_entry,) = consume(settings, stream_names.dlq_topic, 1, timeout_s=60)
-    names = ("error.rule", "error.field", "error")
-    producer_headers, job_headers = text_headers(producer_entry), text_headers(job_entry)
+    entries = consume(own, stream_names.dlq_topic, 2, timeout_s=60)
+    assert len(entries) == 2
+    by_stage = {m.header(DlqHeader.STAGE): text_headers(m) for m in entries}
+    assert set(by_stage) == {Stage.PRODUCER, Stage.JOB}
+    assert producer_entry.header(DlqHeader.STAGE) == Stage.PRODUCER
+    names = (DlqHeader.RULE, DlqHeader.FIELD, DlqHeader.ERROR)
+    producer_headers, job_headers = by_stage[Stage.PRODUCER], by_stage[Stage.JOB]
     assert [producer_headers[n] for n in names] == [job_headers[n] for n in names]
-    assert producer_headers["error.rule"] == "latitude_in_range"
-    assert (producer_headers["error.stage"], job_headers["error.stage"]) == ("producer", "job")
+    assert producer_headers[DlqHeader.RULE] == "latitude_in_range"
 
 
 def test_rows_cassandra_refuses_are_isolated_and_dead_lettered(
     spark: SparkSession,
-    settings: Settings,
     stream_names: StreamNames,
     cassandra_session: Any,
     tmp_path: Path,
 ) -> None:
     """With the rules stripped, a non-UUID id reaches the write and is refused there; the
-    failing write is split until that row is alone, the others are written."""
-    contract = dataclasses.replace(ReaderContract.current(), rules=())
-    topic = stream_names.topic
-    register(settings, value_subject(topic), contract.reader_schema)
+    failing write is split until that row is alone, the others are written (to both tables)."""
+    contract = dataclasses.replace(ReaderContract.generated(stream_names.contract), rules=())
+    own, topic = stream_names.settings, stream_names.topic
+    register(own, stream_names.subject, contract.reader_schema)
     ingested = now_ms()
     good = [contract_record(u, ingested) for u in make_users(30, seed="sink")]
     refused = contract_record(make_users(1, seed="sink-bad")[0], ingested)
     refused["id"] = "not-a-uuid"
-    produce_avro(settings, topic, contract.reader_schema, good[:15])
-    produce(
-        settings, topic, [(b"refused", serialize(settings, topic, contract.reader_schema, refused))]
-    )
-    produce_avro(settings, topic, contract.reader_schema, good[15:])
+    produce_avro(own, topic, contract.reader_schema, good[:15])
+    produce(own, topic, [(b"refused", serialize(own, topic, contract.reader_schema, refused))])
+    produce_avro(own, topic, contract.reader_schema, good[15:])
 
-    query, options = start_job(spark, settings, contract, stream_names, tmp_path)
-    metrics = MetricsLog(options.metrics_file)
+    settings = stream_names.for_job(tmp_path)
+    query = start_routed(spark, settings, topic, stream_names.dlq_topic, [StaticReader(contract)])
+    metrics = MetricsLog(settings.spark.metrics_file)
     try:
         wait_for(lambda: _read(metrics) >= 31, TIMEOUT_S, "the job to read 31 messages")
         assert query.isActive, query.exception()
     finally:
         query.stop()
-    rows = table_rows(cassandra_session, stream_names.keyspace, contract.table)
-    assert {r["id"] for r in rows} == {str(r["id"]) for r in good}
-    (entry,) = consume(settings, stream_names.dlq_topic, 1, timeout_s=60)
+    for table in ("created_users", "users_by_country"):
+        rows = table_rows(cassandra_session, stream_names.keyspace, table)
+        assert {r["id"] for r in rows} == {str(r["id"]) for r in good}, table
+    (entry,) = consume(own, stream_names.dlq_topic, 1, timeout_s=60, settle_s=1.0)
     headers = text_headers(entry)
     assert entry.key == b"refused"
-    assert headers["error.rule"] == "sink:rejected"
+    assert headers[DlqHeader.RULE] == RejectRule.SINK_REJECTED
     assert "not-a-uuid" in headers["error"] or "UUID" in headers["error"], headers["error"]
-    assert sum(b["rejected_by_rule"].get("sink:rejected", 0) for b in metrics.batches()) == 1
-    assert sum(b["rows_written"] for b in metrics.batches()) == len(good)
+    batches = metrics.batches()
+    assert sum(b["rejected_by_rule"].get(RejectRule.SINK_REJECTED, 0) for b in batches) == 1
+    assert sum(b["rows_written"] for b in batches) == len(good)
+    assert {
+        table: sum(b["rows_by_table"].get(table, 0) for b in batches)
+        for table in ("created_users", "users_by_country")
+    } == {"created_users": len(good), "users_by_country": len(good)}

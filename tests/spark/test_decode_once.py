@@ -31,13 +31,14 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from producer.avro import wire_header
-from producer.records import build_user
-from spark.contract import ReaderContract
-from spark.microbatch import ERROR, classify, frame
+from contract import wire
+from contract.catalog import contract
+from spark.classifier import ERROR, Classifier, frame_columns
 from spark.reader import StaticReader
+from spark.reader_contract import ReaderContract
 from spark.writer_schemas import WriterSchema
-from tests.fixtures.users import make_users
+from tests.fixtures.spark import USER_CONTRACT
+from tests.fixtures.users import build_user, make_users
 
 pytestmark = pytest.mark.spark
 
@@ -69,7 +70,7 @@ def _batch(spark: SparkSession) -> DataFrame:
         for u in make_users(4, "once")
     ]
     records[-1] = dataclasses.replace(records[-1], email="no-at-sign")
-    header = wire_header(SCHEMA_ID)
+    header = wire.header(SCHEMA_ID)
     rows = [
         (r.id.bytes, header + r.avro_binary(), "t", 0, offset, now, 0, None)
         for offset, r in enumerate(records)
@@ -83,9 +84,10 @@ def _decoders(frame_: DataFrame) -> int:
 
 
 def test_selecting_rejects_decodes_each_row_once(spark: SparkSession) -> None:
-    contract = ReaderContract.current()
-    writers = [WriterSchema(SCHEMA_ID, contract.reader_schema, None)]
-    classified = classify(frame(_batch(spark)), writers, StaticReader(contract).reader_for(writers))
+    reader = ReaderContract.generated(contract(USER_CONTRACT))
+    writers = [WriterSchema(SCHEMA_ID, reader.reader_schema, None)]
+    choice = StaticReader(reader).reader_for(writers)
+    classified = Classifier.build(writers, choice).apply(_batch(spark).select(*frame_columns()))
 
     rejects = classified.where(fn.col(ERROR).isNotNull())
     good = classified.where(fn.col(ERROR).isNull())
@@ -102,12 +104,12 @@ def _generated_code(frame_: DataFrame) -> str:
 
 
 def test_batches_at_different_times_run_the_same_generated_code(spark: SparkSession) -> None:
-    contract = ReaderContract.current()
-    writers = [WriterSchema(SCHEMA_ID, contract.reader_schema, None)]
-    choice = StaticReader(contract).reader_for(writers)
+    reader = ReaderContract.generated(contract(USER_CONTRACT))
+    writers = [WriterSchema(SCHEMA_ID, reader.reader_schema, None)]
+    classifier = Classifier.build(writers, StaticReader(reader).reader_for(writers))
 
-    def written(batch: DataFrame) -> DataFrame:
-        return classify(frame(batch), writers, choice).where(fn.col(ERROR).isNull())
+    def written(batch: DataFrame) -> DataFrame:  # the job keeps its classifier across batches
+        return classifier.apply(batch.select(*frame_columns())).where(fn.col(ERROR).isNull())
 
     first = _generated_code(written(_batch(spark)))
     time.sleep(0.01)  # the rules' clock moves on

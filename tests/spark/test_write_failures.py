@@ -9,7 +9,7 @@ from pyspark.errors.exceptions.captured import CapturedException
 from pyspark.sql import SparkSession
 
 from config import Settings
-from spark.microbatch import SinkFailureError, write_failure
+from spark.cassandra_sink import SinkFailureError, write_failure
 from spark.options import cassandra_options
 
 pytestmark = pytest.mark.spark

@@ -1,11 +1,16 @@
-"""Pure logic of the stack: generated configuration, Maven output parsing, jar selection."""
+"""Pure logic of the stack: settings copies, generated configuration, Maven output parsing,
+jar selection."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from config import Settings
+from config.settings import KafkaSettings, updated
 from spark.session import fetched_jars, pyspark_jar_names
 from stack.artifacts import missing_artifacts, pom_property
 from stack.cassandra_node import cassandra_yaml
@@ -14,13 +19,57 @@ from stack.service import kafka_port, registry_port
 
 
 def test_ports_come_from_client_settings(settings: Settings) -> None:
-    moved = settings.model_copy(
-        update={
-            "kafka": settings.kafka.model_copy(update={"bootstrap_servers": "a:1234,b:99"}),
-            "registry": settings.registry.model_copy(update={"url": "http://h:7777/apis/x"}),
-        }
+    moved = updated(
+        settings,
+        kafka={"bootstrap_servers": "a:1234,b:99"},
+        registry={"url": "http://h:7777/apis/x"},
     )
     assert (kafka_port(moved), registry_port(moved)) == (1234, 7777)
+
+
+def test_an_updated_copy_is_validated_and_normalized(settings: Settings) -> None:
+    tls = updated(settings, kafka={"security_protocol": "sasl_ssl"})
+    assert tls.kafka.security_protocol == "SASL_SSL"
+    assert tls.kafka.uses_tls
+    assert tls.kafka.client_config()["security.protocol"] == "SASL_SSL"
+    assert not settings.kafka.uses_tls, "the original is not changed"
+    alone = updated(KafkaSettings(), security_protocol="ssl")
+    assert (alone.security_protocol, alone.uses_tls) == ("SSL", True)
+    with pytest.raises(ValidationError, match="security_protocol"):
+        updated(settings, kafka={"security_protocol": "TLS"})
+    with pytest.raises(ValidationError, match="partitions"):
+        updated(settings, kafka={"partitions": 0})
+
+
+def test_a_misspelt_setting_is_an_error(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="Settings has no setting 'kafak'"):
+        updated(settings, kafak={"topic_prefix": "x."})
+    with pytest.raises(ValueError, match="KafkaSettings has no setting 'topic_prefx'"):
+        updated(settings, kafka={"topic_prefx": "x."})
+
+
+def test_nested_groups_merge_and_keep_their_other_settings(
+    settings: Settings, tmp_path: Path
+) -> None:
+    status = tmp_path / "job" / "state.json"
+    changed = updated(
+        settings,
+        kafka={"topic_prefix": "t1.", "tls": {"check_hostname": False}},
+        spark={"status_file": status},
+        source={"urls": {"user_created": "http://127.0.0.1:1/api/1.4/"}},
+    )
+    assert changed.kafka.topic_prefix == "t1."
+    assert changed.kafka.tls.check_hostname is False
+    assert changed.kafka.tls.ca_file == settings.kafka.tls.ca_file
+    assert changed.kafka.bootstrap_servers == settings.kafka.bootstrap_servers
+    assert changed.spark.status_file == status
+    assert changed.spark.metrics_file == settings.spark.metrics_file
+    assert changed.source.urls == {"user_created": "http://127.0.0.1:1/api/1.4/"}
+    assert changed.registry == settings.registry
+    replaced = updated(changed, kafka=KafkaSettings(bootstrap_servers="b:1"))
+    assert replaced.kafka == KafkaSettings(bootstrap_servers="b:1"), "a model replaces the group"
+    with pytest.raises(ValidationError, match="frozen"):
+        changed.kafka.topic_prefix = "t2."  # type: ignore[misc]
 
 
 def test_kafka_is_one_kraft_node_on_loopback(settings: Settings, tmp_path: Path) -> None:

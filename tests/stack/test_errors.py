@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from config import Settings
+from config.settings import updated
 from stack.artifacts import fetch
 from stack.errors import ArtifactFetchError, JavaError, PortInUseError, ServiceUnhealthyError
 from stack.health import wait_healthy
@@ -68,9 +69,7 @@ def test_port_in_use_names_port_and_holder() -> None:
 
 
 def test_unfetchable_artifact_is_named(settings: Settings, tmp_path: Path) -> None:
-    own = settings.model_copy(
-        update={"stack": settings.stack.model_copy(update={"cache_dir": tmp_path / "cache"})}
-    )
+    own = updated(settings, stack={"cache_dir": tmp_path / "cache"})
     with pytest.raises(ArtifactFetchError) as err:
         fetch(own, overrides={"kafka.version": "0.0.404"})
     assert any("org.apache.kafka:kafka_2.13" in a and "0.0.404" in a for a in err.value.artifacts)

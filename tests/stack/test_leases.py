@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from config import Settings
+from config.settings import updated
 from stack.leases import release_lease, stack_lock, take_lease
 
 
 def _own(settings: Settings, home: Path) -> Settings:
-    return settings.model_copy(update={"stack": settings.stack.model_copy(update={"home": home})})
+    return updated(settings, stack={"home": home})
 
 
 def test_last_lease_holder_may_stop(settings: Settings, tmp_path: Path) -> None:

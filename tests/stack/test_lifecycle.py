@@ -15,11 +15,11 @@ from confluent_kafka.schema_registry import Schema
 import stack
 from clients.cassandra import connect
 from clients.kafka import admin_client
-from clients.registry import schema_registry_client, value_subject
 from config import Settings
 from stack.__main__ import main
 from stack.control import running_pid, services
 from tests.fixtures.kafka import consume, produce
+from tests.fixtures.registry import confluent_client, value_subject
 
 _SCHEMA = '{"type": "record", "name": "Kept", "fields": [{"name": "a", "type": "int"}]}'
 
@@ -44,7 +44,7 @@ def test_data_survives_down_then_up(private_stack: Settings) -> None:
     )
     sent = [(f"k{i}".encode(), uuid.uuid4().bytes) for i in range(3)]
     produce(private_stack, topic, sent)
-    registry = schema_registry_client(private_stack.registry)
+    registry = confluent_client(private_stack.registry)
     schema_id = registry.register_schema(subject, Schema(_SCHEMA, "AVRO"))
     _cql(
         private_stack,
@@ -65,7 +65,7 @@ def test_data_survives_down_then_up(private_stack: Settings) -> None:
         "cassandra",
     )
     assert [(m.key, m.value) for m in consume(private_stack, topic, len(sent))] == sent
-    registry = schema_registry_client(private_stack.registry)
+    registry = confluent_client(private_stack.registry)
     assert registry.get_latest_version(subject).schema_id == schema_id
     assert '"Kept"' in str(registry.get_schema(schema_id).schema_str)
     assert sorted(_cql(private_stack, "SELECT id, v FROM kept.rows")) == [(1, "one"), (2, "two")]

@@ -9,9 +9,10 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from clients.registry import Registry, value_subject
+from clients.registry import Registry
 from config import Settings
 from tests.fixtures.kafka import consume, produce
+from tests.fixtures.registry import value_subject
 
 _AVRO_SCHEMA = """{
   "type": "record", "name": "Probe", "namespace": "userstream.tests",

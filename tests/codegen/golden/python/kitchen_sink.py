@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from contract import avro_binary as _a
 from contract import rules as _r
+from contract import streams as _st
 
 from .point import Point
 
@@ -112,10 +113,13 @@ class Address:
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
-            _a.SIZES[n] if (n := len(b := _a.ENCODE(self.street))) < 8192 else _a.long(n), b,
-            (b"\x00" if self.zip is None else b"\x02" + _a.string(self.zip)),
-        ))
+        try:
+            return b"".join((
+                _a.SIZES[n] if (n := len(b := _a.ENCODE(self.street))) < 8192 else _a.long(n), b,
+                (b"\x00" if self.zip is None else b"\x02" + _a.string(self.zip)),
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,12 +158,15 @@ class Contact:
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
-            _AVRO_Suit[self.kind],
-            (b"\x00" if self.handle is None else b"\x02" + _a.string(self.handle)),
-            _a.SIZES[n] if (n := len(b := _a.ENCODE(self.place.street))) < 8192 else _a.long(n), b,
-            (b"\x00" if self.place.zip is None else b"\x02" + _a.string(self.place.zip)),
-        ))
+        try:
+            return b"".join((
+                _a.symbol(_AVRO_Suit, self.kind),
+                (b"\x00" if self.handle is None else b"\x02" + _a.string(self.handle)),
+                _a.SIZES[n] if (n := len(b := _a.ENCODE(self.place.street))) < 8192 else _a.long(n), b,
+                (b"\x00" if self.place.zip is None else b"\x02" + _a.string(self.place.zip)),
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -306,40 +313,43 @@ class KitchenSink:
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
-            _a.uuid(self.id),
-            _a.int64(self.seq),
-            _a.boolean(self.flag),
-            _a.int32(self.small),
-            _a.float32(self.ratio),
-            _a.float64(self.precise),
-            _a.binary(self.raw),
-            _a.SIZES[n] if (n := len(b := _a.ENCODE(self.label))) < 8192 else _a.long(n), b,
-            _AVRO_Suit[self.suit],
-            _a.fixed(self.digest, 16),
-            _a.block([_a.string(v0) for v0 in _a.items(self.tags)]),
-            _a.block([_a.string(k0) + _a.int32(v0) for k0, v0 in _a.entries(self.scores)]),
-            _a.block([_a.block([_a.int32(v1) for v1 in _a.items(v0)]) for v0 in _a.items(self.matrix)]),
-            _a.SIZES[n] if (n := len(b := _a.ENCODE(self.address.street))) < 8192 else _a.long(n), b,
-            (b"\x00" if self.address.zip is None else b"\x02" + _a.string(self.address.zip)),
-            (b"\x00" if self.second_address is None else b"\x02" + Address.avro_binary(self.second_address)),
-            _a.block([Contact.avro_binary(v0) for v0 in _a.items(self.contacts)]),
-            _a.block([_a.string(k0) + Contact.avro_binary(v0) for k0, v0 in _a.entries(self.contact_by_name)]),
-            _a.float64(self.location.lat),
-            _a.float64(self.location.lon),
-            (b"\x00" if self.opt_int is None else b"\x02" + _a.int32(self.opt_int)),
-            _a.int32(self.count_default),
-            _a.decimal(self.amount, 10, 2, None),
-            _a.decimal(self.amount_fixed, 12, 3, 8),
-            _a.date_days(self.day),
-            _a.time_millis(self.time_ms),
-            _a.time_micros(self.time_us),
-            _a.timestamp_millis(self.ts_ms),
-            _a.timestamp_micros(self.ts_us),
-            _a.local_timestamp_millis(self.local_ms),
-            _a.local_timestamp_micros(self.local_us),
-            _a.fixed(self.period, 12),
-        ))
+        try:
+            return b"".join((
+                _a.uuid(self.id),
+                _a.int64(self.seq),
+                _a.boolean(self.flag),
+                _a.int32(self.small),
+                _a.float32(self.ratio),
+                _a.float64(self.precise),
+                _a.binary(self.raw),
+                _a.SIZES[n] if (n := len(b := _a.ENCODE(self.label))) < 8192 else _a.long(n), b,
+                _a.symbol(_AVRO_Suit, self.suit),
+                _a.fixed(self.digest, 16),
+                _a.block([_a.string(v0) for v0 in _a.items(self.tags)]),
+                _a.block([_a.string(k0) + _a.int32(v0) for k0, v0 in _a.entries(self.scores)]),
+                _a.block([_a.block([_a.int32(v1) for v1 in _a.items(v0)]) for v0 in _a.items(self.matrix)]),
+                _a.SIZES[n] if (n := len(b := _a.ENCODE(self.address.street))) < 8192 else _a.long(n), b,
+                (b"\x00" if self.address.zip is None else b"\x02" + _a.string(self.address.zip)),
+                (b"\x00" if self.second_address is None else b"\x02" + _a.record(self.second_address, Address)),
+                _a.block([_a.record(v0, Contact) for v0 in _a.items(self.contacts)]),
+                _a.block([_a.string(k0) + _a.record(v0, Contact) for k0, v0 in _a.entries(self.contact_by_name)]),
+                _a.float64(self.location.lat),
+                _a.float64(self.location.lon),
+                (b"\x00" if self.opt_int is None else b"\x02" + _a.int32(self.opt_int)),
+                _a.int32(self.count_default),
+                _a.decimal(self.amount, 10, 2, None),
+                _a.decimal(self.amount_fixed, 12, 3, 8),
+                _a.date_days(self.day),
+                _a.time_millis(self.time_ms),
+                _a.time_micros(self.time_us),
+                _a.timestamp_millis(self.ts_ms),
+                _a.timestamp_micros(self.ts_us),
+                _a.local_timestamp_millis(self.local_ms),
+                _a.local_timestamp_micros(self.local_us),
+                _a.fixed(self.period, 12),
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
         """The first contract rule this record breaks (in ``RULES`` order), or None.
@@ -473,3 +483,12 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
 )
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+
+
+#: What the contract declares besides its types: its stream, its source and the source paths
+#: it reads (``contract.streams``).
+DECLARED: _st.Declared = _st.Declared(
+    name="kitchen_sink",
+    record="io.userstream.test.KitchenSink",
+    stream=_st.Stream(topic="kitchen_sink", dlq_topic="kitchen_sink.dlq", key=("id",)),
+)

@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from contract import avro_binary as _a
 from contract import rules as _r
+from contract import streams as _st
 
 AVRO_SCHEMA: str = (
     '{"type":"record","name":"io.userstream.test.Point","doc":"A position, defined in'
@@ -51,10 +52,13 @@ class Point:
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
-            _a.float64(self.lat),
-            _a.float64(self.lon),
-        ))
+        try:
+            return b"".join((
+                _a.float64(self.lat),
+                _a.float64(self.lon),
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
         """The first contract rule this record breaks (in ``RULES`` order), or None.
@@ -70,3 +74,12 @@ class Point:
 RULES: tuple[tuple[str, str, str], ...] = (
 )
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+
+
+#: What the contract declares besides its types: its stream, its source and the source paths
+#: it reads (``contract.streams``).
+DECLARED: _st.Declared = _st.Declared(
+    name="point",
+    record="io.userstream.test.Point",
+    stream=_st.Stream(topic="point", dlq_topic="point.dlq"),
+)

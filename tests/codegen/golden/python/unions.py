@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from contract import avro_binary as _a
 from contract import rules as _r
+from contract import streams as _st
 
 from .kitchen_sink import Suit
 from .point import Point
@@ -103,18 +104,21 @@ class Unions:
         ``contract/avro_binary.py`` refuses). Fields of nested records are inlined; a string is
         its length (from a table), then its UTF-8 (``str.encode`` refuses anything else).
         """
-        return b"".join((
-            _a.union(self.int_or_long, ("int", "long")),
-            _a.union(self.float_or_double, ("float", "double")),
-            _a.union(self.string_or_int, ("string", "int")),
-            _a.union(self.null_string_or_long, ("null", "string", "long")),
-            b"\x00" + _a.string(self.single),
-            (b"\x02" if self.string_or_null is None else b"\x00" + _a.string(self.string_or_null)),
-            _a.block([(b"\x00" if v0 is None else b"\x02" + _a.int32(v0)) for v0 in _a.items(self.maybe_items)]),
-            _a.block([_a.string(k0) + (b"\x00" if v0 is None else b"\x02" + _a.float64(v0)) for k0, v0 in _a.entries(self.maybe_values)]),
-            (b"\x00" if self.maybe_suits is None else b"\x02" + _a.block([_AVRO_Suit[v0] for v0 in _a.items(self.maybe_suits)])),
-            _a.block([_a.string(k0) + _a.block([Point.avro_binary(v1) for v1 in _a.items(v0)]) for k0, v0 in _a.entries(self.points)]),
-        ))
+        try:
+            return b"".join((
+                _a.union(self.int_or_long, ("int", "long")),
+                _a.union(self.float_or_double, ("float", "double")),
+                _a.union(self.string_or_int, ("string", "int")),
+                _a.union(self.null_string_or_long, ("null", "string", "long")),
+                b"\x00" + _a.string(self.single),
+                (b"\x02" if self.string_or_null is None else b"\x00" + _a.string(self.string_or_null)),
+                _a.block([(b"\x00" if v0 is None else b"\x02" + _a.int32(v0)) for v0 in _a.items(self.maybe_items)]),
+                _a.block([_a.string(k0) + (b"\x00" if v0 is None else b"\x02" + _a.float64(v0)) for k0, v0 in _a.entries(self.maybe_values)]),
+                (b"\x00" if self.maybe_suits is None else b"\x02" + _a.block([_a.symbol(_AVRO_Suit, v0) for v0 in _a.items(self.maybe_suits)])),
+                _a.block([_a.string(k0) + _a.block([_a.record(v1, Point) for v1 in _a.items(v0)]) for k0, v0 in _a.entries(self.points)]),
+            ))
+        except AttributeError as exc:  # an inlined record's place holds something else
+            raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
         """The first contract rule this record breaks (in ``RULES`` order), or None.
@@ -162,3 +166,12 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ('type:utf8', 'points', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)"),
 )
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+
+
+#: What the contract declares besides its types: its stream, its source and the source paths
+#: it reads (``contract.streams``).
+DECLARED: _st.Declared = _st.Declared(
+    name="unions",
+    record="io.userstream.test.Unions",
+    stream=_st.Stream(topic="unions", dlq_topic="unions.dlq"),
+)

@@ -1,4 +1,6 @@
-"""API user -> UserCreated: the API's awkward shapes normalized, typed validation errors."""
+"""API user -> UserCreated by the contract's generated mapping (``from_source``): the API's
+awkward shapes normalized, typed errors that name the source path, and what a DLQ entry keeps
+of a rejected user."""
 
 from __future__ import annotations
 
@@ -13,13 +15,18 @@ from typing import Any
 import fastavro
 import pytest
 
+from contract.catalog import contract
+from contract.source_values import SourceValueError, kept_for_dlq
+from contract.streams import Produced
 from generated.python.user_created import AVRO_SCHEMA, UserCreated
-from producer.errors import RecordInvalidError
-from producer.records import CREDENTIAL_FIELDS, build_user, without_credentials
 
 REPO_SAMPLES = Path(__file__).parent / "samples.json"
 INGESTED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 SOURCE = "http://127.0.0.1:1/api/1.4/"
+PRODUCED = Produced(INGESTED, SOURCE)
+CREDENTIAL_FIELDS = ("password", "salt", "md5", "sha1", "sha256")
+"""The login members of a randomuser record that the contract never reads."""
+USER = contract("user_created")
 
 
 def samples() -> list[dict[str, Any]]:
@@ -27,8 +34,9 @@ def samples() -> list[dict[str, Any]]:
     return users
 
 
-def build(user: dict[str, Any]) -> UserCreated:
-    return build_user(user, source=SOURCE, ingested_at=INGESTED)
+def build(user: Any) -> UserCreated:
+    record: UserCreated = USER.from_source(user, PRODUCED)
+    return record
 
 
 @pytest.mark.parametrize("user", samples(), ids=lambda u: str(u["nat"]))
@@ -44,6 +52,7 @@ def test_sample_users_normalize_and_round_trip_through_avro(user: dict[str, Any]
     assert record.dob.date.tzinfo is not None
     assert record.national_id.value == user["id"]["value"]
     assert record.name.first == user["name"]["first"]
+    assert (record.ingested_at, record.source) == (INGESTED, SOURCE)
     parsed = fastavro.parse_schema(json.loads(AVRO_SCHEMA))
     buffer = io.BytesIO()
     fastavro.schemaless_writer(buffer, parsed, record.to_avro())
@@ -51,6 +60,28 @@ def test_sample_users_normalize_and_round_trip_through_avro(user: dict[str, Any]
     decoded = fastavro.schemaless_reader(buffer, parsed, parsed)
     assert isinstance(decoded, dict)
     assert UserCreated.from_avro(decoded) == record
+
+
+class _Text(str):
+    """Text that is not exactly a ``str``: the straight path's type checks fail on it."""
+
+
+def _unusual(value: Any) -> Any:
+    """``value`` with every string a ``_Text``: a record not of the usual shape."""
+    if isinstance(value, dict):
+        return {key: _unusual(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unusual(item) for item in value]
+    return _Text(value) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("user", samples(), ids=lambda u: str(u["nat"]))
+def test_the_straight_and_the_checked_path_build_the_same_user(user: dict[str, Any]) -> None:
+    """A user of the usual shape takes the straight path; the same user of an unusual shape
+    goes field by field, and must come out the same."""
+    checked = build(_unusual(user))
+    assert type(checked.gender) is _Text, "the checked path built it"
+    assert checked == build(user)
 
 
 def test_no_credential_survives_into_the_record() -> None:
@@ -83,34 +114,64 @@ def _changed(path: str, value: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("path", "value", "field", "rule", "reason"),
+    ("path", "value", "where", "field", "rule", "reason"),
     [
-        ("email", ..., "email", "source:shape", "missing"),
-        ("dob.date", "31/02/1990", "dob.date", "source:shape", "not an ISO-8601"),
-        ("dob.date", "1990-02-01T00:00:00", "dob.date", "source:shape", "without a time zone"),
+        ("email", ..., "email", "email", "source:shape", "missing"),
+        ("dob.date", "31/02/1990", "dob.date", "dob.date", "source:shape", "not an ISO-8601"),
+        (
+            "dob.date",
+            "1990-02-01T00:00:00",
+            "dob.date",
+            "dob.date",
+            "source:shape",
+            "without a time zone",
+        ),
         (
             "location.coordinates.longitude",
             "east",
             "location.coordinates.longitude",
+            "location.coordinates.longitude",
             "source:shape",
             "decimal",
         ),
-        ("location.street.number", "12", "location.street.number", "source:shape", "integer"),
-        ("location.postcode", None, "location.postcode", "source:shape", "string or integer"),
-        ("login.uuid", "not-a-uuid", "id", "type:uuid", "not a UUID"),
-        ("id.value", 42, "id.value", "source:shape", "string or null"),
-        ("name", "Bob", "name", "source:shape", "expected an object"),
+        (
+            "location.street.number",
+            "12",
+            "location.street.number",
+            "location.street.number",
+            "source:shape",
+            "integer",
+        ),
+        (
+            "location.postcode",
+            None,
+            "location.postcode",
+            "location.postcode",
+            "source:shape",
+            "a string or an integer",
+        ),
+        # a check the job makes too: its field is the contract's, its path the source's
+        ("login.uuid", "not-a-uuid", "login.uuid", "id", "type:uuid", "not a UUID"),
+        ("id.value", 42, "id.value", "id.value", "source:shape", "expected a string, got int"),
+        ("name", "Bob", "name", "name", "source:shape", "expected an object"),
     ],
 )
-def test_users_of_the_wrong_shape_name_the_field_and_reason(
-    path: str, value: Any, field: str, rule: str, reason: str
+def test_users_of_the_wrong_shape_name_the_path_and_reason(
+    path: str, value: Any, where: str, field: str, rule: str, reason: str
 ) -> None:
-    with pytest.raises(RecordInvalidError) as err:
+    with pytest.raises(SourceValueError) as err:
         build(_changed(path, value))
-    assert (err.value.field, err.value.rule) == (field, rule)
+    assert (err.value.path, err.value.field, err.value.rule) == (where, field, rule)
     assert reason in err.value.reason
     if isinstance(value, str):
         assert value not in str(err.value), "values may be personal data: never in the error"
+
+
+def test_a_record_that_is_no_object_is_refused_whole() -> None:
+    with pytest.raises(SourceValueError) as err:
+        build(["not", "an", "object"])
+    assert (err.value.path, err.value.rule) == ("<record>", "source:shape")
+    assert "expected an object, got list" in err.value.reason
 
 
 @pytest.mark.parametrize(
@@ -163,9 +224,15 @@ def test_sample_users_break_no_rule() -> None:
     assert [build(u).violation() for u in samples()] == [None] * len(samples())
 
 
-def test_without_credentials_keeps_uuid_and_username_only() -> None:
+def test_a_dlq_entry_keeps_of_login_only_uuid_and_username() -> None:
+    """What a DLQ keeps of a rejected user: the source paths the contract reads, so never a
+    credential (the producer masks the personal data among them afterwards)."""
     user = samples()[0]
-    cleaned = without_credentials(user)
+    paths = [p.path for p in USER.declared.source_paths]
+    cleaned = kept_for_dlq(user, paths)
     assert set(cleaned["login"]) == {"uuid", "username"}
     assert user["login"]["password"], "the original is not modified"
-    assert without_credentials("not a user") == "not a user"
+    for field in CREDENTIAL_FIELDS:
+        assert user["login"][field] not in json.dumps(cleaned)
+    assert kept_for_dlq("not a user", paths) == "not a user"
+    assert USER.declared.source_key == ("login", "uuid")

@@ -33,6 +33,7 @@ from codegen.model import Array, AvroType, Field, Fixed, Map, Primitive, Record,
 from codegen.rule_compile import Expr, RuleError, Scope, compile_node, field_ref, sql_string
 from codegen.rule_syntax import RuleSyntaxError, parse_rule
 from codegen.table import Table
+from contract.streams import column_name
 
 RULES_PROPERTY = "x-rules"
 TEXTS_OK_COLUMN = "_texts_ok"
@@ -76,9 +77,12 @@ class RuleSet:
     constants: dict[str, str] = field(default_factory=dict)
 
 
-def compile_rules(top: Record, table: Table | None) -> RuleSet:
-    """Every rule of the contract ``top`` in checking order; a bad rule raises ``SchemaError``."""
-    key_columns = set(table.primary_key) if table is not None else set()
+def compile_rules(top: Record, tables: tuple[Table, ...]) -> RuleSet:
+    """Every rule of the contract ``top`` in checking order; a bad rule raises ``SchemaError``.
+
+    ``tables`` are the contract's tables: a value that is a key of any of them must fit
+    Cassandra's key size."""
+    key_columns = {column for table in tables for column in table.primary_key}
     scope_constants: dict[str, str] = {}
     out = RuleSet(constants=scope_constants)
     seen: dict[str, str] = {}
@@ -111,7 +115,7 @@ def _walk(
             yield from _walk(top, inner, path, keys, constants)
         else:
             ref = _ref(top, path)
-            yield from _implied(ref, inner, path, "_".join(path) in keys)
+            yield from _implied(ref, inner, path, column_name(path) in keys)
         scope = Scope(top, base, path, constants)
         yield from _written(f.props.get(RULES_PROPERTY), scope, record.source, where, path)
     where = f"{top.fullname}{'.' if base else ''}{'.'.join(base)}"

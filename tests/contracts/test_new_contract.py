@@ -1,0 +1,376 @@
+"""Acceptance test of the feature "a new contract is a new stream, without Python".
+
+In a copy of the repository (its tracked files, with the project's virtual environment), a
+contract written only for this test is added to ``schemas/``: nested records, a uuid key read
+from a source path, a timestamp-millis parsed from an ISO string, an optional field and a rule.
+Its source is a small HTTP server of this test on loopback: one JSON page of 8 good records
+and 2 bad ones (one breaking the rule, one with a key that is no UUID). Then the user's
+commands run in the copy, on a deployment of their own (``PIPELINE_KAFKA__TOPIC_PREFIX``,
+``PIPELINE_CASSANDRA__KEYSPACE``): ``python -m codegen``, ``python -m ops.register``,
+``python -m ops.migrate apply``, ``python -m producer --contract ...``, and the streaming job
+``python -m spark --contract ...``. Every good record becomes a row of the new table, each bad
+one is in the contract's DLQ with a reason naming its field, and no Python file of the copy
+was written by hand: only ``generated/`` changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clients.registry import Registry
+from config import Settings
+from config.settings import REPO_ROOT
+from tests.fixtures.cassandra import table_rows
+from tests.fixtures.kafka import consume, text_headers
+from tests.fixtures.local_stack import unique_name
+from tests.fixtures.spark import isolated
+
+pytestmark = [pytest.mark.stack, pytest.mark.spark]
+
+NAME = "parcel_scanned"
+TOPIC = "parcels_scanned"
+TABLE = "parcel_scans"
+COMMAND_TIMEOUT_S = 300
+ROWS_TIMEOUT_S = 300.0
+JOB_STOP_TIMEOUT_S = 60
+
+CONTRACT: dict[str, Any] = {
+    "type": "record",
+    "name": "ParcelScanned",
+    "namespace": "io.userstream.tests.parcels",
+    "doc": "A parcel scanned at a depot (written for the new-contract acceptance test only).",
+    "x-kafka": {"topic": TOPIC},
+    "x-source": {"records": "data.scans", "error": "error", "batch_size": 10},
+    "x-cassandra": {
+        "keyspace": "parcels",
+        "tables": [{"table": TABLE, "partition_key": ["id"], "default_ttl": 86400}],
+    },
+    "fields": [
+        {
+            "name": "id",
+            "doc": "The scan's id.",
+            "type": {"type": "string", "logicalType": "uuid"},
+            "x-source": "scan.uuid",
+        },
+        {
+            "name": "scanned_at",
+            "doc": "When the parcel was scanned, UTC.",
+            "type": {"type": "long", "logicalType": "timestamp-millis"},
+            "x-source": "scan.at",
+        },
+        {
+            "name": "parcel",
+            "doc": "What was scanned.",
+            "type": {
+                "type": "record",
+                "name": "Parcel",
+                "doc": "A parcel and where it goes.",
+                "fields": [
+                    {
+                        "name": "weight_kg",
+                        "doc": "Its weight.",
+                        "type": "double",
+                        "x-rules": [
+                            {
+                                "name": "weight_positive",
+                                "expr": "value > 0.0",
+                                "message": "a parcel weighs more than nothing",
+                            }
+                        ],
+                    },
+                    {
+                        "name": "destination",
+                        "doc": "Where it goes.",
+                        "type": {
+                            "type": "record",
+                            "name": "Destination",
+                            "doc": "A city in a country.",
+                            "fields": [
+                                {"name": "city", "doc": "City.", "type": "string"},
+                                {"name": "country", "doc": "Country code.", "type": "string"},
+                            ],
+                        },
+                    },
+                ],
+            },
+        },
+        {
+            "name": "note",
+            "doc": "What the courier wrote, if anything.",
+            "type": ["null", "string"],
+            "default": None,
+        },
+        {
+            "name": "ingested_at",
+            "doc": "When the producer built the record.",
+            "type": {"type": "long", "logicalType": "timestamp-millis"},
+            "x-source": {"producer": "ingested_at"},
+        },
+    ],
+}
+
+
+def _scan(index: int, **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "scan": {
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"parcel/{index}")),
+            "at": f"2026-03-0{1 + index % 9}T10:{index:02d}:30.125Z",
+        },
+        "parcel": {
+            "weight_kg": 0.5 + index,
+            "destination": {"city": f"City {index}", "country": "FR" if index % 2 else "DE"},
+        },
+        "courier": {"name": "Secret Courier", "badge": "never read"},  # the contract reads none
+    }
+    if index % 3 == 0:
+        record["note"] = f"left at door {index}"
+    elif index % 3 == 1:
+        record["note"] = None  # and index % 3 == 2 has no note at all
+    record.update(changes)
+    return record
+
+
+GOOD = [_scan(i) for i in range(8)]
+BREAKS_THE_RULE = _scan(8, parcel={"weight_kg": -1.0, "destination": {"city": "X", "country": "X"}})
+NOT_A_UUID = _scan(9, scan={"uuid": "not-a-uuid", "at": "2026-03-01T10:00:00.000Z"})
+PAGE = {"data": {"scans": [*GOOD[:4], BREAKS_THE_RULE, *GOOD[4:], NOT_A_UUID]}}
+
+
+class _Source(ThreadingHTTPServer):
+    """The new contract's source: one fixed JSON page, on loopback."""
+
+    daemon_threads = True
+    requests_served = 0
+
+
+class _Page(BaseHTTPRequestHandler):
+    server: _Source
+
+    def do_GET(self) -> None:
+        self.server.requests_served += 1
+        body = json.dumps(PAGE).encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def source() -> Iterator[_Source]:
+    server = _Source(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def _repository_files() -> list[str]:
+    """The repository's files as a clone has them: tracked, or new and not ignored."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "ls-files", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        pytest.fail(f"cannot list the repository's files with git: {listed.stderr}")
+    return [name for name in listed.stdout.splitlines() if (REPO_ROOT / name).is_file()]
+
+
+def _python_files(root: Path) -> dict[str, str]:
+    """Every .py file under ``root`` but ``generated/`` and the venv: path -> sha256."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*.py")
+        if path.relative_to(root).parts[0] not in ("generated", ".venv", ".stack")
+    }
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """The repository's files copied into ``tmp_path / "repo"``, its venv linked."""
+    root = tmp_path / "repo"
+    for name in _repository_files():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, target)
+    (root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
+    return root
+
+
+def _run(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python <args>`` in the copy, as a user runs the project's commands there."""
+    done = subprocess.run(
+        [str(copy / ".venv" / "bin" / "python"), *args],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, f"python {' '.join(args)} exited {done.returncode}:\n" + (
+        done.stdout[-3000:] + done.stderr[-3000:]
+    )
+    return done
+
+
+@contextlib.contextmanager
+def _streaming_job(copy: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m spark --contract <the new one>`` in the copy; stopped (SIGTERM) at the end."""
+    with log.open("wb") as out:
+        job = subprocess.Popen(
+            [str(copy / ".venv" / "bin" / "python"), "-m", "spark", "--contract", NAME],
+            cwd=copy,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield job
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(job.pid, signal.SIGTERM)
+        try:
+            job.wait(JOB_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)
+            job.wait()
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_for_rows(
+    session: Any, keyspace: str, count: int, job: subprocess.Popen[bytes], log: Path
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + ROWS_TIMEOUT_S
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
+        rows = table_rows(session, keyspace, TABLE)
+        if len(rows) >= count:
+            return rows
+        time.sleep(2)
+    raise AssertionError(f"{len(rows)} of {count} rows after {ROWS_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+
+
+def _millis(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).astimezone(UTC).timestamp() * 1000)
+
+
+def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
+    request: pytest.FixtureRequest,
+    local_stack: Settings,
+    cassandra_session: Any,
+    source: _Source,
+    copy: Path,
+    tmp_path: Path,
+) -> None:
+    hand_written = _python_files(copy)  # the repository's own, as copied
+    (copy / "schemas" / f"{NAME}.avsc").write_text(json.dumps(CONTRACT, indent=2))
+    name = unique_name(request, "new")
+    deployment = isolated(local_stack, name)
+    topic = f"{name}.{TOPIC}"
+    dlq = f"{topic}.dlq"
+    work = tmp_path / "job"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        "PIPELINE_KAFKA__TOPIC_PREFIX": deployment.kafka.topic_prefix,
+        "PIPELINE_CASSANDRA__KEYSPACE": name,
+        "PIPELINE_SPARK__CHECKPOINT_DIR": str(work / "checkpoints"),
+        "PIPELINE_SPARK__METRICS_FILE": str(work / "batches.jsonl"),
+        "PIPELINE_SPARK__STATUS_FILE": str(work / "state.json"),
+        "PIPELINE_SPARK__TRIGGER_INTERVAL": "1 second",
+        "PIPELINE_SPARK__DRIVER_MEMORY": "1g",
+    }
+    url = f"http://127.0.0.1:{source.server_address[1]}/scans"
+
+    generated = _run(copy, env, "-m", "codegen")
+    for produced in (f"python/{NAME}.py", f"spark/{NAME}.py", f"cql/{NAME}.cql"):
+        assert (copy / "generated" / produced).is_file(), generated.stdout
+    registered = _run(copy, env, "-m", "ops.register")
+    assert f"{topic}-value: registered version 1" in registered.stdout
+    assert f"topic {topic}: created" in registered.stdout
+    assert f"topic {dlq}: created" in registered.stdout
+    migrated = _run(copy, env, "-m", "ops.migrate", "apply")
+    assert f"keyspace {name}: applied" in migrated.stdout and f"{NAME}.cql" in migrated.stdout
+    producer = _run(
+        copy, env, "-m", "producer", "--contract", NAME, "--count", "10", "--source-url", url
+    )
+    counts = json.loads(producer.stdout.strip().splitlines()[-1])
+    assert counts == {"contract": NAME, "fetched": 10, "produced": 8, "rejected": 2, "failed": 0}
+    assert source.requests_served == 1
+
+    with Registry(deployment.registry) as registry:
+        assert registry.versions(f"{topic}-value") == [1]
+
+    # each bad record is in the contract's DLQ, keyed by its source key, saying which field
+    rejected = consume(deployment, dlq, 2, settle_s=1.0)
+    assert len(rejected) == 2
+    reasons = {
+        message.key: (headers["error.rule"], headers["error.field"], headers["error.stage"])
+        for message in rejected
+        if (headers := text_headers(message))
+    }
+    assert reasons == {
+        BREAKS_THE_RULE["scan"]["uuid"].encode(): (
+            "weight_positive",
+            "parcel.weight_kg",
+            "producer",
+        ),
+        b"not-a-uuid": ("type:uuid", "id", "producer"),
+    }
+    for message in rejected:
+        assert text_headers(message)["error"], "the reason, in words"
+        assert b"Secret Courier" not in (message.value or b""), "only what the contract reads"
+
+    log = tmp_path / "spark-job.log"
+    with _streaming_job(copy, env, log) as job:
+        rows = _wait_for_rows(cassandra_session, name, len(GOOD), job, log)
+    assert job.returncode is not None
+
+    by_id = {row["id"]: row for row in rows}
+    assert sorted(by_id) == sorted(r["scan"]["uuid"] for r in GOOD)
+    for record in GOOD:
+        row = by_id[record["scan"]["uuid"]]
+        assert row["scanned_at"] == _millis(record["scan"]["at"])
+        assert row["parcel_weight_kg"] == record["parcel"]["weight_kg"]
+        assert row["parcel_destination_city"] == record["parcel"]["destination"]["city"]
+        assert row["parcel_destination_country"] == record["parcel"]["destination"]["country"]
+        assert row["note"] == record.get("note")
+        assert row["ingested_at"] is not None
+    metrics = [json.loads(line) for line in (work / "batches.jsonl").read_text().splitlines()]
+    assert {b["topic"] for b in metrics} == {topic}
+    assert sum(b["rows_written"] for b in metrics) == len(GOOD)
+    assert sum(b["rows_rejected"] for b in metrics) == 0  # the producer kept the bad ones out
+
+    # nothing but generated/ changed: the contract needed no hand-written Python
+    assert _python_files(copy) == hand_written
