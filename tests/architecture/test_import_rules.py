@@ -1,10 +1,14 @@
 """The import rules of the repository, checked over every module's source with ``ast``.
 
 1. The runtime (what the images run: the producer, the job and what they stand on) imports
-   nothing of the local stack, the commands, the benchmarks or the tests.
+   nothing of the local stack, the commands, the benchmarks or the tests; what is deployed
+   (the runtime, the operators' commands in ``ops/``, the DAG files) imports nothing that runs
+   only on a developer's machine (``stack/``, ``bench/``, ``tests/``).
 2. No module imports another module's private (``_name``) names; tests neither.
 3. Every third-party package a module imports is declared in pyproject.toml: in the project's
-   dependencies for what the images run, or in the dev group for the stack, bench and tests.
+   dependencies or an image's group (``spark``, ``airflow``) for what the images run, or in any
+   group for the stack, bench and tests. (That each image installs what its code imports is
+   proven by running it: ``tests/docker/test_compose_emulation.py``.)
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from tests.fixtures.imports import (
     DEV_PACKAGES,
+    LOCAL_PACKAGES,
     REPO_ROOT,
     RUNTIME_PACKAGES,
     first_party,
@@ -97,7 +102,7 @@ def requirement_name(requirement: str) -> str:
 
 @cache
 def declared(group: str) -> frozenset[str]:
-    """The distributions pyproject.toml declares: ``project`` (the runtime's) or a dev group."""
+    """The distributions pyproject.toml declares: ``project`` (every part's) or a group's."""
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     requirements = (
         pyproject["project"]["dependencies"]
@@ -140,6 +145,12 @@ def test_the_runtime_imports_nothing_of_the_dev_stack() -> None:
     assert not violations, "runtime modules import the dev stack:\n" + "\n".join(violations)
 
 
+def test_nothing_deployed_imports_what_runs_only_on_a_developers_machine() -> None:
+    files = python_files(REPO_ROOT, *DEPLOYED)
+    violations = layer_violations(files, LOCAL_PACKAGES, REPO_ROOT)
+    assert not violations, "deployed modules import local-only ones:\n" + "\n".join(violations)
+
+
 def test_no_module_imports_another_modules_private_names() -> None:
     violations = private_imports(python_files(REPO_ROOT), REPO_ROOT)
     assert not violations, (
@@ -148,17 +159,21 @@ def test_no_module_imports_another_modules_private_names() -> None:
     )
 
 
+IMAGE_GROUPS = ("spark", "airflow")
+"""The dependency groups the images install on top of the project's dependencies."""
+
+
 def test_what_the_images_run_imports_declared_dependencies_only() -> None:
-    violations = undeclared_imports(
-        python_files(REPO_ROOT, *DEPLOYED), declared("project"), REPO_ROOT
-    )
-    assert not violations, "imports of packages missing from [project].dependencies:\n" + "\n".join(
+    allowed = declared("project").union(*(declared(group) for group in IMAGE_GROUPS))
+    violations = undeclared_imports(python_files(REPO_ROOT, *DEPLOYED), allowed, REPO_ROOT)
+    assert not violations, "imports of packages no image's dependencies declare:\n" + "\n".join(
         violations
     )
 
 
 def test_dev_tooling_imports_declared_dependencies_only() -> None:
-    allowed = declared("project") | declared("dev")
+    groups = (*IMAGE_GROUPS, "dev")
+    allowed = declared("project").union(*(declared(group) for group in groups))
     files = python_files(REPO_ROOT, *sorted(DEV_PACKAGES - {"ops"}))
     violations = undeclared_imports(files, allowed, REPO_ROOT)
     assert not violations, "imports of undeclared packages:\n" + "\n".join(violations)

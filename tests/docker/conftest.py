@@ -1,8 +1,13 @@
 """Fixtures of the static Docker Compose checks (tests/docker): the parsed Compose file,
-its variables from .env.example. Nothing here needs a Docker engine."""
+its variables from .env.example, and the ``docker compose`` client. Nothing here needs a Docker
+engine; the client is an installed tool (``make test`` installs its plugin with
+docker/install-compose.sh, ``make test-unit`` does not), so a test using it is marked
+``compose_cli`` (``tests/fixtures/markers.py``) and ``--service-free`` leaves it out."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -35,3 +40,19 @@ def resolved_compose(compose_text: str, env_example: dict[str, str]) -> dict[str
     loaded = yaml.safe_load(interpolate(compose_text, env_example))
     assert isinstance(loaded, dict)
     return loaded
+
+
+@pytest.fixture(scope="session")
+def compose_cli() -> str:
+    """The ``docker`` client with its ``compose`` plugin (the test fails, saying how to install
+    it, when either is missing)."""
+    docker = shutil.which("docker")
+    assert docker, "the `docker` client is not installed: cannot run `docker compose`"
+    version = subprocess.run(
+        [docker, "compose", "version"], capture_output=True, text=True, check=False
+    )
+    assert version.returncode == 0, (
+        "the `docker compose` plugin is missing (install it with docker/install-compose.sh): "
+        f"{version.stderr.strip() or version.stdout.strip()}"
+    )
+    return docker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Any
 from tests.fixtures.compose import (
     COMPOSE_FILE,
     REPO_ROOT,
+    build_target,
     dockerfiles,
     from_images,
     image_reference,
 )
+from tests.fixtures.dockerfile import read_image, uv_export_arguments
 
 CONFLUENT_IMAGES = {
     "confluentinc/cp-kafka",
@@ -73,12 +76,45 @@ def test_image_reference_parsing() -> None:
     assert image_reference("cassandra") == ("cassandra", None)
 
 
-def test_spark_image_is_the_version_of_pyspark(compose: dict[str, Any]) -> None:
-    pyspark = locked_version("pyspark")
-    tags = tags_of(compose, "apache/spark")
-    assert tags, "no apache/spark image is used"
-    versions = {tag.split("-", 1)[0] for tag in tags}
-    assert versions == {pyspark}, f"apache/spark tags {sorted(tags)} != pyspark {pyspark}"
+def installed(dockerfile: Path, target: str | None) -> dict[str, str]:
+    """name -> version of what an image installs from ``uv.lock``: its ``uv export``, run."""
+    arguments = uv_export_arguments(read_image(dockerfile, target))
+    exported = subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "uv"), "export", *arguments, "--no-hashes"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert exported.returncode == 0, f"{dockerfile}: uv export {arguments}: {exported.stderr}"
+    pins = [line.split(";")[0].strip() for line in exported.stdout.splitlines()]
+    return dict(pin.split("==", 1) for pin in pins if "==" in pin and not pin.startswith("#"))
+
+
+IMAGE_PACKAGES = {
+    # service: (installed, as locked; not installed)
+    "spark-job": ({"pyspark", "py4j", "cassandra-driver", "confluent-kafka"}, {"apache-airflow"}),
+    "init": ({"cassandra-driver", "confluent-kafka", "fastavro"}, {"apache-airflow"}),
+    "airflow-scheduler": (
+        {"apache-airflow", "confluent-kafka", "fastavro"},
+        {"pyspark", "cassandra-driver"},
+    ),
+}
+
+
+def test_each_image_installs_what_it_runs_from_the_lock_and_not_the_others(
+    compose: dict[str, Any],
+) -> None:
+    files = dockerfiles(compose)
+    for service, (wanted, unwanted) in IMAGE_PACKAGES.items():
+        target = build_target(compose["services"][service])
+        packages = installed(files[service], target)
+        assert {p: packages.get(p) for p in wanted} == {p: locked_version(p) for p in wanted}, (
+            f"{service}: the image does not install the locked {sorted(wanted)}"
+        )
+        assert not unwanted & set(packages), (
+            f"{service} installs {sorted(unwanted & set(packages))}"
+        )
 
 
 def test_cassandra_image_is_the_version_of_the_local_stack(compose: dict[str, Any]) -> None:

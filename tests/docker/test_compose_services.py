@@ -7,11 +7,18 @@ import re
 from collections import Counter
 from typing import Any
 
+import yaml
+
+from config import Settings, load_settings
+from contract.catalog import all_contracts
+from stack.airflow_local import connection_variable
+from stack.control import services
 from tests.fixtures.compose import (
     COMPOSE_FILE,
     REPO_ROOT,
     copy_sources,
     dockerfiles,
+    interpolate,
     python_modules,
     required_variables,
 )
@@ -107,6 +114,39 @@ def test_no_two_services_publish_the_same_host_port(resolved_compose: dict[str, 
     assert "" not in published, "a port mapping without a host port"
 
 
+SPARK_UI_DEFAULT_PORT = 4040
+"""Spark's default ``spark.ui.port``, which the local job's UI (``make demo``) takes."""
+
+
+def local_stack_ports(settings: Settings) -> dict[int, str]:
+    """Every port the embedded local stack and its job listen on, with what listens there."""
+    ports = {port: name for name, s in services(settings).items() for port in s.ports}
+    ports[settings.stack.airflow_port] = "Airflow (make airflow)"
+    ports[SPARK_UI_DEFAULT_PORT] = "the local job's Spark UI"
+    return ports
+
+
+def test_no_published_port_is_one_the_local_stack_listens_on(
+    compose_text: str, env_example: dict[str, str]
+) -> None:
+    taken = local_stack_ports(load_settings())
+    credentials = {name: "set" for name in required_variables(compose_text)}
+    for env in ({}, env_example):  # the defaults in compose.yaml, and .env.example's values
+        resolved = yaml.safe_load(interpolate(compose_text, {**credentials, **env}))
+        clashes = {
+            f"{name} publishes {port}": taken[int(port)]
+            for name, service in resolved["services"].items()
+            for mapping in service.get("ports", [])
+            if (port := host_port(mapping)).isdigit() and int(port) in taken
+        }
+        assert not clashes, f"host ports the local stack already uses: {clashes}"
+
+
+def test_the_local_stack_ports_are_read_from_the_settings() -> None:
+    ports = local_stack_ports(load_settings())
+    assert {9092, 8081, 9042, 8080, 4040} <= set(ports), ports
+
+
 def test_host_ports_are_overridable_and_documented(
     compose: dict[str, Any], env_example: dict[str, str]
 ) -> None:
@@ -147,9 +187,10 @@ def test_files_copied_or_mounted_exist(compose: dict[str, Any]) -> None:
 def test_airflow_image_holds_the_dag(compose: dict[str, Any]) -> None:
     dockerfile = dockerfiles(compose)["airflow-scheduler"]
     assert "airflow/dags/" in copy_sources(dockerfile)
-    assert (REPO_ROOT / "airflow" / "dags" / "users_created.py").is_file(), (
-        "airflow/dags/users_created.py does not exist: the Airflow image would have no DAG"
+    assert (REPO_ROOT / "airflow" / "dags" / "contract_streams.py").is_file(), (
+        "airflow/dags/contract_streams.py does not exist: the Airflow image would have no DAG"
     )
+    assert "generated/" in copy_sources(dockerfile), "the DAGs are built from generated/"
 
 
 def test_python_modules_run_by_containers_exist(compose: dict[str, Any]) -> None:
@@ -179,11 +220,19 @@ def test_real_env_file_is_not_committed() -> None:
 
 
 def test_airflow_connections_point_at_the_containers(resolved_compose: dict[str, Any]) -> None:
-    """The DAG reads kafka_default / schema_registry_default first: they must name the same
-    broker and registry as the PIPELINE_* settings of the other containers."""
+    """The DAGs read kafka_default / schema_registry_default first: they must name the same
+    broker and registry as the PIPELINE_* settings of the other containers. Each contract's
+    source is its connection when the Compose file defines one, else the URL it declares:
+    either way the real service, over https."""
     environment = resolved_compose["services"]["airflow-scheduler"]["environment"]
     kafka = json.loads(environment["AIRFLOW_CONN_KAFKA_DEFAULT"])
     registry = json.loads(environment["AIRFLOW_CONN_SCHEMA_REGISTRY_DEFAULT"])
     assert kafka["extra"]["bootstrap.servers"] == environment["PIPELINE_KAFKA__BOOTSTRAP_SERVERS"]
     assert registry["extra"]["url"] == environment["PIPELINE_REGISTRY__URL"]
-    assert json.loads(environment["AIRFLOW_CONN_RANDOMUSER_DEFAULT"])["host"].startswith("https://")
+    sources = [c.source for c in all_contracts() if c.source is not None]
+    assert len(sources) >= 2
+    for source in sources:
+        assert source.connection is not None
+        defined = environment.get(connection_variable(source.connection))
+        url = json.loads(defined).get("host", "") if defined else source.url
+        assert str(url).startswith("https://"), (source.connection, url)
