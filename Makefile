@@ -9,6 +9,9 @@ PY := $(VENV)/bin/python
 # --user`). UV=/path/to/uv uses another.
 UV_HOME := $(HOME)/.cache/userstream/uv
 UV ?= $(UV_HOME)/uv
+# uv trusts the platform's certificate store, as Python's urllib, Java and Maven do: a TLS proxy
+# whose CA is installed in the system store is then trusted by every download of setup.
+export UV_SYSTEM_CERTS ?= 1
 STAMP := $(VENV)/.setup-done
 
 # SECURE=1: the secured local stack (TLS, SASL/SCRAM, passwords; docs/security.md) in its own
