@@ -13,6 +13,7 @@ its own line).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import secrets
 import subprocess
@@ -482,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = DemoOptions(args.count, args.source, args.contract, args.seed, args.wait)
     try:
-        report = run_demo(load_settings(), options)
+        # flushed at each line: the steps it runs print too, and a log or CI shows them in order
+        report = run_demo(load_settings(), options, say=functools.partial(print, flush=True))
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
