@@ -87,13 +87,21 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class Names:
+    """The titles and first names of one gender: a user's title, name and gender agree."""
+
+    titles: tuple[str, ...]
+    first: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Nationality:
     """Name, place and format data of one nationality, in its own script."""
 
     code: str
     country: str
-    titles: tuple[str, ...]
-    first_names: tuple[str, ...]
+    female: Names
+    male: Names
     last_names: tuple[str, ...]
     streets: tuple[str, ...]
     cities: tuple[tuple[str, str], ...]  # (city, state)
@@ -109,8 +117,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "US",
             "United States",
-            ("Mr", "Ms", "Mrs", "Miss"),
-            ("Elena", "James", "Ava", "Noah"),
+            Names(("Ms", "Mrs", "Miss"), ("Elena", "Ava")),
+            Names(("Mr",), ("James", "Noah")),
             ("Marsh", "Carter", "Nguyen", "Lopez"),
             ("Harbor Lane", "Oak Street", "Pine Rd"),
             (("Duluth", "Minnesota"), ("Austin", "Texas")),
@@ -122,8 +130,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "DE",
             "Germany",
-            ("Herr", "Frau"),
-            ("Lukas", "Jürgen", "Märta"),
+            Names(("Frau",), ("Märta",)),
+            Names(("Herr",), ("Lukas", "Jürgen")),
             ("Brandt", "Müller", "Weiß"),
             ("Lindenstraße", "Schloßallee"),
             (("Görlitz", "Sachsen"), ("Köln", "Nordrhein-Westfalen")),
@@ -135,8 +143,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "IR",
             "Iran",
-            ("Mr", "Miss", "Mrs"),
-            ("نازنین", "محمد", "زهرا"),
+            Names(("Miss", "Mrs"), ("نازنین", "زهرا")),
+            Names(("Mr",), ("محمد",)),
             ("رضایی", "احمدی", "کریمی"),
             ("میدان انقلاب", "خیابان آزادی"),
             (("قزوین", "کرمانشاه"), ("تهران", "تهران")),
@@ -148,8 +156,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "UA",
             "Ukraine",
-            ("Mr", "Ms"),
-            ("Олександр", "Марія", "Богдан"),
+            Names(("Ms",), ("Марія",)),
+            Names(("Mr",), ("Олександр", "Богдан")),
             ("Шевченко", "Коваленко", "Бондаренко"),
             ("вулиця Хрещатик", "Садова"),
             (("Київ", "Київська"), ("Львів", "Львівська")),
@@ -161,8 +169,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "IN",
             "India",
-            ("Mr", "Ms", "Mrs"),
-            ("आरव", "अनन्या", "विवान"),
+            Names(("Ms", "Mrs"), ("अनन्या",)),
+            Names(("Mr",), ("आरव", "विवान")),
             ("शर्मा", "वर्मा", "पटेल"),
             ("गांधी मार्ग", "नेहरू रोड"),
             (("पुणे", "महाराष्ट्र"), ("जयपुर", "राजस्थान")),
@@ -174,8 +182,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "FR",
             "France",
-            ("Monsieur", "Madame", "Mademoiselle"),
-            ("Noé", "Chloé", "Léa"),
+            Names(("Madame", "Mademoiselle"), ("Chloé", "Léa")),
+            Names(("Monsieur",), ("Noé",)),
             ("Lefèvre", "Dubois", "Gérard"),
             ("Rue Principale", "Place de l'Église"),
             (("Besançon", "Doubs"),),
@@ -187,8 +195,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "GB",
             "United Kingdom",
-            ("Mr", "Ms", "Dr"),
-            ("Oliver", "Amelia"),
+            Names(("Ms", "Dr"), ("Amelia",)),
+            Names(("Mr", "Dr"), ("Oliver",)),
             ("Smith", "O'Brien"),
             ("Church Road", "High Street"),
             (("London", "Greater London"),),
@@ -200,8 +208,8 @@ NATIONALITIES: dict[str, Nationality] = {
         Nationality(
             "CA",
             "Canada",
-            ("Mr", "Mrs"),
-            ("Liam", "Chloé"),
+            Names(("Mrs",), ("Chloé",)),
+            Names(("Mr",), ("Liam",)),
             ("Tremblay", "Roy"),
             ("Maple Ave", "Rue Sainte-Catherine"),
             (("Edmonton", "Alberta"),),
@@ -258,7 +266,8 @@ def make_user(
     rng = random.Random(key)
     nat = NATIONALITIES[rng.choice(nats)]
     gender = rng.choice(("female", "male"))
-    first, last = rng.choice(nat.first_names), rng.choice(nat.last_names)
+    names = nat.female if gender == "female" else nat.male
+    first, last = rng.choice(names.first), rng.choice(nat.last_names)
     city, state = rng.choice(nat.cities)
     dob = datetime(1950, 1, 1, tzinfo=UTC) + timedelta(
         milliseconds=rng.randrange(55 * 365 * 86400_000)
@@ -274,7 +283,7 @@ def make_user(
     portrait = f"{'women' if gender == 'female' else 'men'}/{rng.randrange(100)}.jpg"
     return {
         "gender": gender,
-        "name": {"title": rng.choice(nat.titles), "first": first, "last": last},
+        "name": {"title": rng.choice(names.titles), "first": first, "last": last},
         "location": {
             "street": {"number": rng.randrange(1, 10000), "name": rng.choice(nat.streets)},
             "city": city,

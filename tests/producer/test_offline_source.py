@@ -76,6 +76,15 @@ def test_ages_agree_with_dates(page: list[dict[str, Any]]) -> None:
         assert user["dob"]["age"] in (now.year - born.year, now.year - born.year - 1)
 
 
+def test_title_and_first_name_agree_with_gender(page: list[dict[str, Any]]) -> None:
+    for user in page:
+        nat = NATIONALITIES[user["nat"]]
+        names = nat.female if user["gender"] == "female" else nat.male
+        assert user["name"]["title"] in names.titles, user
+        assert user["name"]["first"] in names.first, user
+    assert {u["gender"] for u in page} == {"female", "male"}
+
+
 def test_uuids_are_unique_and_stable_per_position() -> None:
     nats = tuple(NATIONALITIES)
     uuids = [u["login"]["uuid"] for p in (1, 2, 3) for u in make_page("u", p, 300, nats)["results"]]
