@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from typing import Any
 
+import pytest
 import yaml
 
-from config import Settings, load_settings
+from config import Settings
 from contract.catalog import all_contracts
 from stack.airflow_local import connection_variable
 from stack.control import services
@@ -126,10 +128,19 @@ def local_stack_ports(settings: Settings) -> dict[int, str]:
     return ports
 
 
+@pytest.fixture
+def shipped_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings as the project ships them (pipeline.toml), whatever this shell overrides:
+    the local stack a user starts listens on these (``--service-free`` points them elsewhere)."""
+    for name in [n for n in os.environ if n.startswith("PIPELINE_")]:
+        monkeypatch.delenv(name)
+    return Settings()
+
+
 def test_no_published_port_is_one_the_local_stack_listens_on(
-    compose_text: str, env_example: dict[str, str]
+    compose_text: str, env_example: dict[str, str], shipped_settings: Settings
 ) -> None:
-    taken = local_stack_ports(load_settings())
+    taken = local_stack_ports(shipped_settings)
     credentials = {name: "set" for name in required_variables(compose_text)}
     for env in ({}, env_example):  # the defaults in compose.yaml, and .env.example's values
         resolved = yaml.safe_load(interpolate(compose_text, {**credentials, **env}))
@@ -142,8 +153,8 @@ def test_no_published_port_is_one_the_local_stack_listens_on(
         assert not clashes, f"host ports the local stack already uses: {clashes}"
 
 
-def test_the_local_stack_ports_are_read_from_the_settings() -> None:
-    ports = local_stack_ports(load_settings())
+def test_the_local_stack_ports_are_read_from_the_settings(shipped_settings: Settings) -> None:
+    ports = local_stack_ports(shipped_settings)
     assert {9092, 8081, 9042, 8080, 4040} <= set(ports), ports
 
 
