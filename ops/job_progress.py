@@ -72,7 +72,8 @@ class JobStatus:
             parts.append("streams " + ", ".join(sorted(s.queries)))
         text = "; ".join(parts)
         if s.last_failure:
-            text += f"\n    last failure: {s.last_failure}"
+            when = f" (at {s.last_failure_at})" if s.last_failure_at else ""
+            text += f"\n    last failure{when}: {s.last_failure}"
             if s.failure_streak >= STUCK_AFTER:
                 text += f" (failed {s.failure_streak} times in a row for this reason)"
         if s.gave_up_at:

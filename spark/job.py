@@ -99,6 +99,8 @@ class _Restarts:
 def run(settings: Settings, master: str | None = None, only: Sequence[str] = ()) -> None:
     """Run the job until its queries are stopped; a failed query is restarted from its
     checkpoint, and a contract whose topic does not exist yet waits for it (discovery)."""
+    # The state keeps ``last_failure`` (with its time) across the job's restarts: when the
+    # supervisor restarts a stalled job, the failure that led there stays visible.
     state = JobStateFile(settings.spark.status_file)
     plans = plan(settings, only)
     check_checkpoints(settings, list(plans))
@@ -110,7 +112,6 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
         phase=JobPhase.STARTING,
         query_restarts=0,
         failure_streak=0,
-        last_failure=None,
         gave_up_at=None,
         queries={},
         progress_at={},
