@@ -49,6 +49,7 @@ TOPIC = "parcels_scanned"
 TABLE = "parcel_scans"
 COMMAND_TIMEOUT_S = 300
 ROWS_TIMEOUT_S = 300.0
+FIGURES_TIMEOUT_S = 30.0
 JOB_STOP_TIMEOUT_S = 60
 
 CONTRACT: dict[str, Any] = {
@@ -282,6 +283,25 @@ def _wait_for_rows(
     raise AssertionError(f"{len(rows)} of {count} rows after {ROWS_TIMEOUT_S:.0f} s:\n{_tail(log)}")
 
 
+def _wait_for_figures(
+    path: Path, count: int, job: subprocess.Popen[bytes], log: Path
+) -> list[dict[str, Any]]:
+    """The job's batch figures once they account for ``count`` rows written: a batch appends
+    its figures after its rows are written, so the rows can be seen first."""
+    deadline = time.monotonic() + FIGURES_TIMEOUT_S
+    figures: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
+        if path.exists():
+            text = path.read_text()
+            complete = text[: text.rfind("\n") + 1]  # a line being appended is read next time
+            figures = [json.loads(line) for line in complete.splitlines() if line]
+            if sum(b["rows_written"] for b in figures) >= count:
+                return figures
+        time.sleep(0.5)
+    raise AssertionError(f"batch figures after {FIGURES_TIMEOUT_S:.0f} s: {figures}")
+
+
 def _millis(iso: str) -> int:
     return int(datetime.fromisoformat(iso).astimezone(UTC).timestamp() * 1000)
 
@@ -355,6 +375,7 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
     log = tmp_path / "spark-job.log"
     with _streaming_job(copy, env, log) as job:
         rows = _wait_for_rows(cassandra_session, name, len(GOOD), job, log)
+        metrics = _wait_for_figures(work / "batches.jsonl", len(GOOD), job, log)
     assert job.returncode is not None
 
     by_id = {row["id"]: row for row in rows}
@@ -367,7 +388,6 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
         assert row["parcel_destination_country"] == record["parcel"]["destination"]["country"]
         assert row["note"] == record.get("note")
         assert row["ingested_at"] is not None
-    metrics = [json.loads(line) for line in (work / "batches.jsonl").read_text().splitlines()]
     assert {b["topic"] for b in metrics} == {topic}
     assert sum(b["rows_written"] for b in metrics) == len(GOOD)
     assert sum(b["rows_rejected"] for b in metrics) == 0  # the producer kept the bad ones out
