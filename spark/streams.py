@@ -74,6 +74,20 @@ def plan(settings: Settings, only: Sequence[str] = ()) -> dict[str, TopicPlan]:
     }
 
 
+def query_targets(settings: Settings, dlq_topic: str) -> Targets:
+    """Where a query's batches go: rejects to ``dlq_topic``, rows to the tables of each route,
+    in the keyspace ``settings`` gives each table."""
+    return Targets(
+        dlq_topic=dlq_topic,
+        kafka_options=dlq_sink_options(settings.kafka),
+        cassandra=CassandraTarget(
+            options=cassandra_options(settings.cassandra),
+            keyspace=lambda table: table_keyspace(settings, table.keyspace),
+            probe=lambda: probe(settings),
+        ),
+    )
+
+
 def table_migrator(spark: SparkSession, settings: Settings, contract: ReaderContract) -> Migrate:
     """How a live reader brings ``contract``'s keyspace to a new version: new tables created,
     migrations applied once each (``clients.cassandra_schema``); then the connector's sessions
@@ -140,15 +154,7 @@ class TopicStreams:
             topic,
             routes,
             schemas,
-            Targets(
-                dlq_topic=topic_plan.dlq_topic,
-                kafka_options=dlq_sink_options(settings.kafka),
-                cassandra=CassandraTarget(
-                    options=cassandra_options(settings.cassandra),
-                    keyspace=lambda table: table_keyspace(settings, table.keyspace),
-                    probe=lambda: probe(settings),
-                ),
-            ),
+            query_targets(settings, topic_plan.dlq_topic),
             MetricsLog(settings.spark.metrics_file),
             expected_ids=expected,
         )

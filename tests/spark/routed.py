@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pyspark.sql import SparkSession
 from pyspark.sql.streaming.query import StreamingQuery
 
-from clients.cassandra import probe, table_keyspace
 from config import Settings
-from spark.cassandra_sink import CassandraTarget, forget_cassandra_sessions
+from spark.cassandra_sink import forget_cassandra_sessions
 from spark.checkpoint import checkpoint_location
 from spark.metrics import MetricsLog
-from spark.microbatch import BatchProcessor, Route, Targets
-from spark.options import cassandra_options, dlq_sink_options, kafka_options
+from spark.microbatch import BatchProcessor, Route
+from spark.options import kafka_options
+from spark.streams import query_targets
 from spark.writer_schemas import WriterSchemas
 
 
@@ -33,15 +33,7 @@ def start_routed(
         topic,
         routes,
         WriterSchemas.from_settings(settings),
-        Targets(
-            dlq_topic=dlq_topic,
-            kafka_options=dlq_sink_options(settings.kafka),
-            cassandra=CassandraTarget(
-                options=cassandra_options(settings.cassandra),
-                keyspace=lambda table: table_keyspace(settings, table.keyspace),
-                probe=lambda: probe(settings),
-            ),
-        ),
+        query_targets(settings, dlq_topic),
         MetricsLog(settings.spark.metrics_file),
     )
     forget_cassandra_sessions(spark)  # tables created by the test since its sessions opened
