@@ -155,13 +155,29 @@ class _Renderer:
         indent: int,
     ) -> str:
         """``Class(field=..., ...)`` of ``record`` found at ``base`` under ``root``."""
+        return self._construct(
+            record,
+            base,
+            contract_base,
+            indent,
+            lambda f, origin, path: self.checked_field(f, origin, root, prefix, path, indent),
+        )
+
+    def _construct(
+        self,
+        record: Record,
+        base: tuple[str, ...],
+        contract_base: tuple[str, ...],
+        indent: int,
+        value_of: Callable[[Field, Origin, tuple[str, ...]], str],
+    ) -> str:
+        """``Class(field=..., ...)`` of ``record``: each field's value from ``value_of`` (its
+        field, where the source holds it, its path in the contract)."""
         pad = " " * indent
         args = []
         for f in record.fields:
-            where = f"{record.fullname}.{f.name}"
-            origin = origin_of(f, base, record.source, where)
-            value = self.checked_field(f, origin, root, prefix, (*contract_base, f.name), indent)
-            args.append(f"{pad}    {f.name}={value},\n")
+            origin = origin_of(f, base, record.source, f"{record.fullname}.{f.name}")
+            args.append(f"{pad}    {f.name}={value_of(f, origin, (*contract_base, f.name))},\n")
         return f"{self.class_name(record)}(\n{''.join(args)}{pad})"
 
     def checked_field(
@@ -268,14 +284,13 @@ class _Renderer:
     def straight_record(
         self, record: Record, base: tuple[str, ...], contract_base: tuple[str, ...], indent: int
     ) -> str:
-        pad = " " * indent
-        args = []
-        for f in record.fields:
-            where = f"{record.fullname}.{f.name}"
-            origin = origin_of(f, base, record.source, where)
-            value = self.straight_field(f, origin, (*contract_base, f.name), indent)
-            args.append(f"{pad}    {f.name}={value},\n")
-        return f"{self.class_name(record)}(\n{''.join(args)}{pad})"
+        return self._construct(
+            record,
+            base,
+            contract_base,
+            indent,
+            lambda f, origin, path: self.straight_field(f, origin, path, indent),
+        )
 
     def straight_field(
         self, f: Field, origin: Origin, contract_path: tuple[str, ...], indent: int
