@@ -37,6 +37,7 @@ import pytest
 from clients.registry import Registry
 from config import Settings
 from config.settings import REPO_ROOT
+from spark.metrics import MetricsLog
 from tests.fixtures.cassandra import table_rows
 from tests.fixtures.kafka import consume, text_headers
 from tests.fixtures.local_stack import unique_name
@@ -292,12 +293,9 @@ def _wait_for_figures(
     figures: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
-        if path.exists():
-            text = path.read_text()
-            complete = text[: text.rfind("\n") + 1]  # a line being appended is read next time
-            figures = [json.loads(line) for line in complete.splitlines() if line]
-            if sum(b["rows_written"] for b in figures) >= count:
-                return figures
+        figures = MetricsLog(path).batches()
+        if sum(b["rows_written"] for b in figures) >= count:
+            return figures
         time.sleep(0.5)
     raise AssertionError(f"batch figures after {FIGURES_TIMEOUT_S:.0f} s: {figures}")
 

@@ -30,6 +30,7 @@ from config import Settings, load_settings
 from config.settings import REPO_ROOT
 from contract.catalog import all_contracts, contract
 from ops.topics import wanted_topics
+from spark.metrics import MetricsLog
 from spark.state import JobPhase, JobStateFile
 from stack.demo import KeyLookup
 from stack.offline_source import OfflineSource
@@ -52,6 +53,7 @@ USERS = 25
 COMMAND_TIMEOUT_S = 600
 STREAMING_TIMEOUT_S = 300.0
 ROWS_TIMEOUT_S = 240.0
+FIGURES_TIMEOUT_S = 30.0
 
 
 def service_env(compose: dict[str, Any], name: str) -> dict[str, str]:
@@ -207,6 +209,12 @@ def test_the_compose_services_deliver_users_end_to_end(
                 return len(rows) if len(rows) == len(keys) else None
 
             wait_for(landed, ROWS_TIMEOUT_S, f"{USERS} users in {keyspace}.{lookup.table.name}")
-    metrics = job_file(job, job_env, "METRICS_FILE")
-    batches = [json.loads(line) for line in metrics.read_text().splitlines()]
-    assert sum(b["rows_written"] for b in batches if b["topic"] == names.topic) >= USERS
+
+        # a batch appends its figures after its rows are written: wait for them, job running
+        figures = MetricsLog(job_file(job, job_env, "METRICS_FILE"))
+
+        def counted() -> int | None:
+            written = sum(b["rows_written"] for b in figures.batches() if b["topic"] == names.topic)
+            return written if written >= USERS else None
+
+        wait_for(counted, FIGURES_TIMEOUT_S, f"batch figures counting {USERS} rows written")
