@@ -1,7 +1,8 @@
 """``python -m codegen``: regenerate (or ``--check``) ``generated/`` from ``schemas/``.
 
 Also dispatches the compatibility checks: ``--check-compat`` and ``compat OLD.avsc NEW.avsc``
-(implemented in :mod:`codegen.compat`).
+(implemented in :mod:`codegen.compat`), and ``check-rules SCHEMA.avsc SAMPLES.jsonl`` (every
+rule's verdict at both ends, :mod:`codegen.check_rules`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["compat"]:
         return int(_compat().main(args[1:]))
+    if args[:1] == ["check-rules"]:  # imported lazily: it needs the producer and Spark
+        return int(importlib.import_module("codegen.check_rules").main(args[1:]))
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--schemas", type=Path, default=REPO_ROOT / "schemas")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "generated")

@@ -54,6 +54,7 @@ from codegen.model import (
 from codegen.parse import parse_files
 from codegen.rule_set import compile_rules
 from codegen.table import Column, Table, flatten, tables_for
+from contract.rules import RuleMode
 
 # Writer type -> reader types it resolves to (Avro specification, "Schema Resolution").
 PROMOTIONS: dict[str, frozenset[str]] = {
@@ -439,6 +440,7 @@ _WARNINGS = frozenset(
         "cassandra:table-removed",
         "rules:added",
         "rules:changed",
+        "rules:enforced",
     }
 )
 
@@ -450,26 +452,38 @@ def _rule_findings(old: Record, new: Record) -> list[Finding]:
     stricter cannot be decided in general; every change is reported with its expressions.
     """
 
-    def written(record: Record) -> dict[str, tuple[str, str]]:
+    def written(record: Record) -> dict[str, tuple[str, str, RuleMode]]:
         return {  # written rules do not depend on the table (only implied ones do)
-            r.name: (r.field, r.python or r.spark or "")
+            r.name: (r.field, r.python or r.spark or "", r.mode)
             for r in compile_rules(record, ()).rules
-            if not r.name.startswith("type:")
+            if r.written
         }
 
     before, after = written(old), written(new)
     findings = []
-    for name, (path, text) in after.items():
-        if name not in before:
+    for name, (path, text, mode) in after.items():
+        if mode == RuleMode.OFF:
+            continue
+        if name not in before and mode == RuleMode.DLQ:
             findings.append(
                 Finding(
                     path,
                     "rules:added",
                     f"new rule {name}: records that break it (already on the topic, or from "
-                    "producers on an older contract) go to the DLQ",
+                    'producers on an older contract) go to the DLQ; release it as "mode": '
+                    '"warn" first, to count what it would reject, then switch it to "dlq"',
                 )
             )
-        elif before[name][1] != text:
+        elif name in before and mode == RuleMode.DLQ and before[name][2] != RuleMode.DLQ:
+            findings.append(
+                Finding(
+                    path,
+                    "rules:enforced",
+                    f"rule {name} now dead-letters the records that break it (it was "
+                    f"{before[name][2]}): check its warn counts in `make inspect` first",
+                )
+            )
+        elif name in before and before[name][1] != text and mode == RuleMode.DLQ:
             findings.append(
                 Finding(
                     path,

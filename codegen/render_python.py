@@ -54,6 +54,7 @@ from codegen.templates import (
 )
 from codegen.typemap import TYPE_MAP, type_key
 from codegen.values import value_literal
+from contract.rules import RuleMode
 from contract.streams import Declared, Source, SourcePath
 
 _RESERVED_FIELDS = frozenset({"to_avro", "from_avro", "violation", "avro_binary"})
@@ -187,8 +188,15 @@ def _render_rules(rules: RuleSet) -> str:
         f"    ({r.name!r}, {r.field!r}, {json.dumps(r.message, ensure_ascii=False)}),\n"
         for r in rules.rules
     )
+    modes = ", ".join(
+        f"{r.name!r}: _r.RuleMode.{r.mode.name}" for r in rules.rules if r.mode != RuleMode.DLQ
+    )
+    checks = "".join(
+        f"    lambda self, now, texts_ok=False: {r.python},\n" if r.python else "    None,\n"
+        for r in rules.rules
+    )
     constants = "".join(f"{name} = {text}\n" for name, text in rules.constants.items())
-    return PY_RULES.substitute(rules=listed, constants=constants)
+    return PY_RULES.substitute(rules=listed, modes=modes, checks=checks, constants=constants)
 
 
 def _render_violation(rules: RuleSet) -> str:
@@ -205,7 +213,7 @@ def _render_violation(rules: RuleSet) -> str:
     checks = "".join(
         PY_CHECK.substitute(condition=r.python, index=i, name=r.name, field=r.field)
         for i, r in enumerate(rules.rules)
-        if r.python is not None
+        if r.python is not None and r.mode == RuleMode.DLQ
     )
     return PY_VIOLATION.substitute(checks=(prelude + checks).rstrip("\n"))
 

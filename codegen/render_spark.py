@@ -21,6 +21,7 @@ from codegen.templates import (
     allow_long_lines,
 )
 from codegen.typemap import TYPE_MAP, type_key
+from contract.rules import RuleMode
 from contract.streams import value_column
 
 _INDENT = "    "
@@ -70,20 +71,31 @@ def projection(table: Table) -> list[tuple[str, str]]:
     return out
 
 
-def spark_rules(record: Record, tables: tuple[Table, ...]) -> list[CompiledRule]:
-    """The rules the job checks (those with a Spark rendering), in checking order."""
-    return [r for r in compile_rules(record, tables).rules if r.spark is not None]
+def spark_rules(
+    record: Record, tables: tuple[Table, ...], mode: RuleMode = RuleMode.DLQ
+) -> list[CompiledRule]:
+    """The rules in ``mode`` the job checks (those with a Spark rendering), in checking order."""
+    return [
+        r for r in compile_rules(record, tables).rules if r.spark is not None and r.mode == mode
+    ]
+
+
+def rule_tuples(rules: list[CompiledRule]) -> str:
+    """``rules`` as the lines of a generated tuple of (name, field, message, Spark SQL)."""
+    return "".join(
+        f"    ({r.name!r}, {r.field!r}, {_text(r.message)}, {r.spark!r}),\n" for r in rules
+    )
 
 
 def render_module(file: SchemaFile, tables: tuple[Table, ...]) -> str:
     """The Spark module text for ``file`` (its tables only for annotated records)."""
     schema, _ = spark_type(file.record)
-    rules = "".join(
-        f"    ({r.name!r}, {r.field!r}, {_text(r.message)}, {r.spark!r}),\n"
-        for r in spark_rules(file.record, tables)
+    rules = spark_rules(file.record, tables)
+    table_text = SPARK_RULES.substitute(
+        rules=rule_tuples(rules),
+        warn_rules=rule_tuples(spark_rules(file.record, tables, RuleMode.WARN)),
+        texts_ok=repr(spark_texts_check(rules)),
     )
-    texts = spark_texts_check(spark_rules(file.record, tables))
-    table_text = SPARK_RULES.substitute(rules=rules, texts_ok=repr(texts))
     if tables:
         table_text += SPARK_TABLES.substitute(
             source=file.source,

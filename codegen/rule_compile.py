@@ -9,7 +9,11 @@ type, whether it may be null, and its text in both targets. The two texts mean t
 - ``==`` and ``!=`` are null-safe (``x == null`` is true or false, never null), Spark's ``<=>``.
 - Doubles compare as Spark compares them: NaN equals NaN and is greater than every number.
 - Strings compare by code point and ``size`` counts code points on both sides; timestamps are
-  UTC instants; ``now`` is the evaluating end's clock (the producer's, then the job's).
+  UTC instants; ``now`` is the evaluating end's clock (the producer's, then the job's), and
+  ``today`` its UTC date.
+- ``c ? a : b`` is null when ``c`` is null (not ``b``, as SQL's ``CASE WHEN`` would give);
+  ``list.all(x, p)`` / ``list.exists(x, p)`` are Spark's ``forall`` / ``exists``: false (true)
+  as soon as one item gives false (true), else null if one gave null; null for a null list.
 
 Python text uses helpers of :mod:`contract.rules` (imported as ``_r``) only where a plain
 operator would differ (nulls, NaN); Spark text is a SQL expression over the decoded struct
@@ -24,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from codegen.model import (
@@ -39,7 +43,18 @@ from codegen.model import (
     unwrap_nullable,
 )
 from codegen.rule_regex import RegexSubsetError, portable_pattern
-from codegen.rule_syntax import Binary, Call, ListLiteral, Literal, Member, Name, Node, Unary
+from codegen.rule_syntax import (
+    Binary,
+    Call,
+    Comprehension,
+    Conditional,
+    ListLiteral,
+    Literal,
+    Member,
+    Name,
+    Node,
+    Unary,
+)
 from contract.streams import value_column
 
 NOW_COLUMN = "_now"
@@ -58,6 +73,11 @@ _DURATION_UNITS = {
 }
 _INT32 = 2**31
 _INT64 = 2**63
+MIN_MICROS = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+MAX_MICROS = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+MAX_DURATION_MICROS = MAX_MICROS - MIN_MICROS
+"""The longest duration a rule can write: from year 1 to year 9999 (both ends then add it to
+an instant in that range without overflowing 64 bits)."""
 
 
 class RuleError(ValueError):
@@ -66,12 +86,14 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RuleType:
-    """What an expression evaluates to. ``item`` is a list's items or a map's values."""
+    """What an expression evaluates to. ``item`` is a list's items or a map's values;
+    ``item_avro`` a list's Avro item type, which ``all()``/``exists()`` read items by."""
 
     kind: str
     nullable: bool = False
     item: RuleType | None = None
     record: Record | None = None
+    item_avro: AvroType | None = None
 
     def describe(self) -> str:
         inner = f"<{self.item.describe()}>" if self.item else ""
@@ -96,13 +118,14 @@ class Scope:
     ``top`` is the schema's top-level record (rendered as ``self`` in Python, ``value`` in
     Spark); ``base`` is the field path of the record the rule is declared on; ``value`` is
     the field path of a field rule's field (None in a record rule, whose names are the fields
-    of the record at ``base``).
+    of the record at ``base``). ``variables`` are the names ``all()``/``exists()`` bind.
     """
 
     top: Record
     base: tuple[str, ...]
     value: tuple[str, ...] | None
     constants: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, Variable] = field(default_factory=dict)
 
     def constant(self, python: str) -> str:
         """A module-level constant of the generated Python for ``python``; returns its name."""
@@ -123,7 +146,7 @@ def avro_rule_type(t: AvroType, nullable: bool = False) -> RuleType:
     if isinstance(inner, Record):
         return RuleType("record", nullable, record=inner)
     if isinstance(inner, Array):
-        return RuleType("list", nullable, item=avro_rule_type(inner.items))
+        return RuleType("list", nullable, item=avro_rule_type(inner.items), item_avro=inner.items)
     if isinstance(inner, Map):
         return RuleType("map", nullable, item=avro_rule_type(inner.values))
     if isinstance(inner, Enum):
@@ -155,8 +178,14 @@ _PRIMITIVE_KINDS = {
 }
 
 
-def field_ref(top: Record, path: tuple[str, ...]) -> Expr:
-    """The expression of the field at ``path`` (from the top-level record ``top``)."""
+def field_ref(top: Record, path: tuple[str, ...], carried: bool = True) -> Expr:
+    """The expression of the field at ``path`` (from the top-level record ``top``).
+
+    With ``carried`` (every written rule), the Python side reads the value as the bytes will
+    carry it, which is what the job decodes: a ``float`` rounded to float32, a ``*-millis``
+    instant or time floored to the millisecond. Without it (the type-implied checks of the
+    value itself) the value is read as it is. Spark reads a ``float`` as a double, so that
+    arithmetic on it is double arithmetic at both ends."""
     python, nullable = "self", False
     current: AvroType = top
     for depth, name in enumerate(path):
@@ -173,11 +202,7 @@ def field_ref(top: Record, path: tuple[str, ...]) -> Expr:
     spark = value_column(path)
     rule_type = avro_rule_type(current, nullable)
     leaf, _ = unwrap_nullable(current)
-    if isinstance(leaf, Enum):
-        python = f"_r.enum_value({python})" if nullable else f"{python}.value"
-    elif isinstance(leaf, Primitive) and leaf.logical == "uuid":
-        python = f"_r.text({python})" if nullable else f"str({python})"
-        spark = f"lower({spark})"
+    python, spark = _carried(leaf, python, spark, nullable, carried)
     return Expr(rule_type, python, spark)
 
 
@@ -193,6 +218,10 @@ def compile_node(node: Node, scope: Scope) -> Expr:
         return _unary(node, scope)
     if isinstance(node, Binary):
         return _binary(node, scope)
+    if isinstance(node, Conditional):
+        return _conditional(node, scope)
+    if isinstance(node, Comprehension):
+        return _comprehension(node, scope)
     raise RuleError("a list is only allowed on the right of 'in'")
 
 
@@ -231,8 +260,12 @@ def _reference(node: Name | Member, scope: Scope) -> Expr:
     path = _path(node)
     if path is None:
         raise RuleError("only fields have members ('a.b'); functions are called as 'x.f()'")
+    if path[0] in scope.variables:
+        return _variable_ref(scope.variables[path[0]], path[1:])
     if path == ("now",):
         return Expr(RuleType("timestamp"), "now", f"`{NOW_COLUMN}`")
+    if path == ("today",):
+        return _today()
     if scope.value is not None:
         if path[0] != "value":
             raise RuleError(
@@ -246,12 +279,14 @@ def _reference(node: Name | Member, scope: Scope) -> Expr:
 def _call(node: Call, scope: Scope) -> Expr:
     if node.target is None and node.name in _LITERAL_FUNCTIONS:
         return _LITERAL_FUNCTIONS[node.name](node)
+    if node.target is None and node.name == "age":
+        return _age(node.args, scope)
     if node.target is None:
         if node.name != "size" or len(node.args) != 1:
             raise RuleError(
-                f"unknown function {node.name}(); functions: size(x), timestamp('...'), "
+                f"unknown function {node.name}(); functions: size(x), age(d), timestamp('...'), "
                 "date('...'), duration('...'), and the methods x.size(), x.matches('re'), "
-                "x.startsWith(s), x.endsWith(s), x.contains(s)"
+                "x.startsWith(s), x.endsWith(s), x.contains(s), x.all(v, p), x.exists(v, p)"
             )
         return _size(compile_node(node.args[0], scope))
     target = compile_node(node.target, scope)
@@ -366,7 +401,10 @@ def parse_duration(text: str) -> int:
     parts = re.findall(r"(\d+)(ms|us|d|h|m|s)", text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise RuleError(f"duration({text!r}): expected a sequence like 1h30m (units d h m s ms us)")
-    return sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+    micros = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+    if micros > MAX_DURATION_MICROS:
+        raise RuleError(f"duration({text!r}): longer than the 9999 years rules can count")
+    return micros
 
 
 _ONE_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
@@ -386,7 +424,12 @@ def _unary(node: Unary, scope: Scope) -> Expr:
         return Expr(RuleType("bool", nullable), python, f"(NOT {operand.spark})")
     _require(operand, {"int", "double"}, "the operand of unary '-'")
     python = f"_r.neg({operand.python})" if nullable else f"(-{operand.python})"
-    return Expr(RuleType(operand.type.kind, nullable), python, f"(- {operand.spark})")
+    if operand.type.kind == "double":
+        return Expr(RuleType("double", nullable), python, f"(- {operand.spark})")
+    # 64-bit at both ends: an int is widened first (Spark's 32-bit negation wraps), and the
+    # one long without a negation gives null, as any integer overflow does
+    spark = f"try_subtract(CAST(0 AS BIGINT), {operand.spark})"
+    return Expr(RuleType("int", True), f"_r.int64({python})", spark)
 
 
 def _binary(node: Binary, scope: Scope) -> Expr:
@@ -415,14 +458,30 @@ def _logical(op: str, left: Expr, right: Expr) -> Expr:
     return Expr(RuleType("bool", nullable), python, f"({left.spark} {word.upper()} {right.spark})")
 
 
-def _comparable(op: str, left: Expr, right: Expr) -> None:
+def _comparable(op: str, left: Expr, right: Expr) -> tuple[Expr, Expr]:
+    """``left`` and ``right`` ready to compare: an int or a decimal that meets a double is
+    compared as a double, at both ends (Spark's rule; Python would compare them exactly)."""
     kinds = {left.type.kind, right.type.kind}
-    if kinds <= NUMBERS or len(kinds) == 1:
-        return
+    if kinds <= NUMBERS:
+        if "double" in kinds:
+            return _as_double(left), _as_double(right)
+        return left, right
+    if len(kinds) == 1:
+        return left, right
     raise RuleError(
         f"'{op}' compares {left.type.describe()} with {right.type.describe()}: "
         "both sides must have the same type (int, double and decimal mix)"
     )
+
+
+def _as_double(expr: Expr) -> Expr:
+    """``expr`` as a double (unchanged when it is one)."""
+    if expr.type.kind == "double":
+        return expr
+    nullable = expr.type.nullable
+    python = f"_r.as_double({expr.python})" if nullable else f"float({expr.python})"
+    spark = f"CAST({expr.spark} AS DOUBLE)"
+    return Expr(RuleType("double", nullable), python, spark, expr.constant)
 
 
 def _equality(op: str, left: Expr, right: Expr) -> Expr:
@@ -432,7 +491,7 @@ def _equality(op: str, left: Expr, right: Expr) -> Expr:
         python = f"({other.python} is {'not ' if negate else ''}None)"
         spark = f"({other.spark} IS {'NOT ' if negate else ''}NULL)"
         return Expr(RuleType("bool"), python, spark)
-    _comparable(op, left, right)
+    left, right = _comparable(op, left, right)
     if left.type.kind in ("record", "list", "map"):
         raise RuleError(f"'{op}' cannot compare a {left.type.kind}")
     # NaN equals NaN only in Spark; a constant is never NaN, so against one Python agrees
@@ -451,7 +510,7 @@ _COMPARISON_HELPERS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 
 
 def _comparison(op: str, left: Expr, right: Expr) -> Expr:
-    _comparable(op, left, right)
+    left, right = _comparable(op, left, right)
     if left.type.kind not in ORDERED:
         raise RuleError(f"'{op}' cannot order a {left.type.describe()}")
     nullable = left.type.nullable or right.type.nullable
@@ -481,28 +540,46 @@ def _arithmetic(op: str, left: Expr, right: Expr) -> Expr:
     nullable = left.type.nullable or right.type.nullable
     kinds = (left.type.kind, right.type.kind)
     if op in ("+", "-") and kinds == ("timestamp", "duration"):
-        sign = "" if op == "+" else "-"
-        python = (
-            f"_r.shift({left.python}, {sign}{right.python})"
-            if nullable
-            else f"({left.python} {op} datetime.timedelta(microseconds={right.python}))"
-        )
-        spark = f"timestamp_micros(unix_micros({left.spark}) {op} {right.spark})"
-        return Expr(RuleType("timestamp", nullable), python, spark)
+        return _shifted(op, left, right)
+    if op == "%":
+        return _remainder(left, right)
     if not set(kinds) <= {"int", "double"}:
         raise RuleError(
             f"'{op}' needs numbers (int or double), or a timestamp and a duration, "
             f"not {left.type.describe()} and {right.type.describe()}"
         )
-    kind = "int" if kinds == ("int", "int") else "double"
     helper = {"+": "add", "-": "sub", "*": "mul"}[op]
     python = (
         f"_r.{helper}({left.python}, {right.python})"
         if nullable
         else f"({left.python} {op} {right.python})"
     )
-    left_sql = f"CAST({left.spark} AS BIGINT)" if kind == "int" else left.spark
-    return Expr(RuleType(kind, nullable), python, f"({left_sql} {op} {right.spark})")
+    if kinds != ("int", "int"):
+        return Expr(RuleType("double", nullable), python, f"({left.spark} {op} {right.spark})")
+    # integer arithmetic is 64-bit at both ends, and a result that does not fit is null
+    # (unknown) at both: Spark's plain operators wrap around, Python's integers do not end
+    function = {"+": "try_add", "-": "try_subtract", "*": "try_multiply"}[op]
+    spark = f"{function}(CAST({left.spark} AS BIGINT), CAST({right.spark} AS BIGINT))"
+    return Expr(RuleType("int", True), f"_r.int64({python})", spark)
+
+
+def _remainder(left: Expr, right: Expr) -> Expr:
+    """``a % b`` on integers: the dividend's sign, and null for a divisor of 0, at both ends."""
+    _require(left, {"int"}, "the left operand of '%'")
+    _require(right, {"int"}, "the right operand of '%'")
+    a, b = f"CAST({left.spark} AS BIGINT)", f"CAST({right.spark} AS BIGINT)"
+    spark = f"IF({b} = 0, NULL, {a} % {b})"
+    return Expr(RuleType("int", True), f"_r.mod({left.python}, {right.python})", spark)
+
+
+def _shifted(op: str, moment: Expr, duration: Expr) -> Expr:
+    """An instant moved by a duration; null (unknown) at both ends outside years 1 to 9999,
+    where Python's ``datetime`` ends (Spark's timestamps go further)."""
+    sign = "" if op == "+" else "-"
+    micros = f"(unix_micros({moment.spark}) {op} {duration.spark})"
+    spark = f"IF({micros} BETWEEN {MIN_MICROS} AND {MAX_MICROS}, timestamp_micros({micros}), NULL)"
+    python = f"_r.shift({moment.python}, {sign}{duration.python})"
+    return Expr(RuleType("timestamp", True), python, spark)
 
 
 def _in(node: Binary, scope: Scope) -> Expr:
@@ -514,7 +591,11 @@ def _in(node: Binary, scope: Scope) -> Expr:
         raise RuleError("the list of 'in' holds literals only, and no null")
     items = [compile_node(item, scope) for item in node.right.items]
     for item in items:
-        _comparable("in", left, item)
+        if item.type.kind != left.type.kind:  # no mixing: 'in' has no cast to hide in its list
+            raise RuleError(
+                f"'in' compares {left.type.describe()} with {item.type.describe()}: "
+                "the list's items must have the left side's type"
+            )
     if left.type.kind not in ("int", "string", "bool"):
         raise RuleError(f"'in' needs an int, string or bool, not {left.type.describe()}")
     constant = scope.constant("frozenset({" + ", ".join(i.python for i in items) + "})")
@@ -522,3 +603,171 @@ def _in(node: Binary, scope: Scope) -> Expr:
     python = f"_r.isin({left.python}, {constant})" if nullable else f"({left.python} in {constant})"
     spark = f"({left.spark} IN ({', '.join(i.spark for i in items)}))"
     return Expr(RuleType("bool", nullable), python, spark)
+
+
+# -- conditionals, all() and exists(), ages -----------------------------------------------------
+
+_DAY_MICROS = 86_400_000_000
+_BRANCH_KINDS = ORDERED | {"bool"}
+_RESERVED_NAMES = frozenset({"value", "now", "today"})
+_COMPREHENSIONS = {"all": ("all", "every", "forall"), "exists": ("any", "some", "exists")}
+"""The macro's Python builtin, its three-valued helper in ``contract.rules``, Spark's function."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A name ``all()``/``exists()`` binds: the item's name in both renderings, its Avro type."""
+
+    name: str
+    type: AvroType
+
+
+def _conditional(node: Conditional, scope: Scope) -> Expr:
+    """``c ? a : b``, null when ``c`` is null at both ends (SQL's ``CASE WHEN c`` would give
+    ``b``; CEL would fail). Python evaluates only the branch taken, as Spark's ``CASE`` does."""
+    condition = compile_node(node.condition, scope)
+    _require(condition, {"bool"}, "the condition of '?:'")
+    then, otherwise = compile_node(node.then, scope), compile_node(node.otherwise, scope)
+    kinds = {then.type.kind, otherwise.type.kind}
+    if kinds == {"int", "double"}:
+        then, otherwise, kinds = _as_double(then), _as_double(otherwise), {"double"}
+    typed = kinds - {"null"}
+    if len(typed) != 1:
+        raise RuleError(
+            f"'?:' chooses between {then.type.describe()} and {otherwise.type.describe()}: "
+            "both branches must have one type (an int and a double make a double; null fits any)"
+        )
+    kind = typed.pop()
+    if kind not in _BRANCH_KINDS:
+        raise RuleError(f"'?:' chooses between plain values, not a {kind}")
+    nullable = condition.type.nullable or then.type.nullable or otherwise.type.nullable
+    if condition.type.nullable:
+        python = f"_r.choose({condition.python}, lambda: {then.python}, lambda: {otherwise.python})"
+    else:
+        python = f"({then.python} if {condition.python} else {otherwise.python})"
+    spark = (
+        f"(CASE {condition.spark} WHEN TRUE THEN {then.spark} "
+        f"WHEN FALSE THEN {otherwise.spark} END)"
+    )
+    return Expr(RuleType(kind, nullable), python, spark)
+
+
+def _comprehension(node: Comprehension, scope: Scope) -> Expr:
+    """``x.all(v, p)`` / ``x.exists(v, p)`` over a list's items or a map's keys, answered as
+    Spark's ``forall`` / ``exists`` answer: three-valued, and null for a null list. The name
+    ``v`` is fresh: it may not hide a field, ``value``, ``now``, ``today`` or another item."""
+    target = compile_node(node.target, scope)
+    avro: AvroType
+    if target.type.kind == "map":
+        spark_items, avro = f"map_keys({target.spark})", Primitive("string")
+    elif target.type.kind == "list" and target.type.item_avro is not None:
+        spark_items, avro = target.spark, target.type.item_avro
+    else:
+        raise RuleError(f"{node.name}() needs a list or a map, not {target.type.describe()}")
+    if _taken(node.variable, scope):
+        raise RuleError(
+            f"{node.name}({node.variable}, ...): {node.variable!r} already names something "
+            "here; an item needs a fresh name"
+        )
+    name = f"_i{len(scope.variables) + 1}"  # distinct from every name around it, at both ends
+    variables = {**scope.variables, node.variable: Variable(name, avro)}
+    predicate = compile_node(node.predicate, replace(scope, variables=variables))
+    _require(predicate, {"bool"}, f"the condition of {node.name}()")
+    builtin, helper, function = _COMPREHENSIONS[node.name]
+    nullable = target.type.nullable or predicate.type.nullable
+    python = (
+        f"_r.{helper}({target.python}, lambda {name}: {predicate.python})"
+        if nullable
+        else f"{builtin}({predicate.python} for {name} in {target.python})"
+    )
+    spark = f"{function}({spark_items}, {name} -> {predicate.spark})"
+    return Expr(RuleType("bool", nullable), python, spark)
+
+
+def _taken(name: str, scope: Scope) -> bool:
+    """Whether ``name`` already means something in ``scope``."""
+    if name in _RESERVED_NAMES or name in scope.variables:
+        return True
+    if scope.value is not None:  # a field rule sees no field but its own, as 'value'
+        return False
+    record = field_ref(scope.top, scope.base).type.record if scope.base else scope.top
+    return record is not None and any(f.name == name for f in record.fields)
+
+
+def _variable_ref(variable: Variable, names: tuple[str, ...]) -> Expr:
+    """An item bound by ``all()``/``exists()``, or a field of it (``names``)."""
+    python, spark, current = variable.name, variable.name, variable.type
+    nullable = unwrap_nullable(current)[1]
+    for name in names:
+        inner, _ = unwrap_nullable(current)
+        if not isinstance(inner, Record):
+            raise RuleError(f"an item of type {avro_rule_type(inner).describe()} has no fields")
+        match = next((f for f in inner.fields if f.name == name), None)
+        if match is None:
+            fields = ", ".join(f.name for f in inner.fields)
+            raise RuleError(f"{inner.name} has no field {name!r} (fields: {fields})")
+        python = f"_r.member({python}, {name!r})" if nullable else f"{python}.{name}"
+        spark = f"{spark}.`{name}`"
+        current = match.type
+        nullable = nullable or unwrap_nullable(current)[1]
+    python, spark = _carried(unwrap_nullable(current)[0], python, spark, nullable)
+    return Expr(avro_rule_type(current, nullable), python, spark)
+
+
+def _carried(
+    leaf: AvroType, python: str, spark: str, nullable: bool, carried: bool = True
+) -> tuple[str, str]:
+    """A value of type ``leaf`` as both ends read it: an enum as its symbol, a uuid as
+    lower-case text and, with ``carried`` (see :func:`field_ref`), in Python a ``float`` as its
+    float32 and a ``*-millis`` time floored to the millisecond, as the job decodes them."""
+    if isinstance(leaf, Enum):
+        return (f"_r.enum_value({python})" if nullable else f"{python}.value"), spark
+    if not isinstance(leaf, Primitive):
+        return python, spark
+    if leaf.logical == "uuid":
+        return (f"_r.text({python})" if nullable else f"str({python})"), f"lower({spark})"
+    if not carried:
+        return python, spark
+    if leaf.type == "float" and not leaf.logical:
+        return f"_r.float32({python})", f"CAST({spark} AS DOUBLE)"
+    if (leaf.logical or "").endswith("-millis"):
+        return f"_r.millis({python})", spark
+    return python, spark
+
+
+def _age(args: tuple[Node, ...], scope: Scope) -> Expr:
+    """``age(born)``: whole years from ``born`` to today; ``age(born, on)`` to ``on``. A date or
+    an instant (its UTC date). One formula at both ends: the difference of the years, less one
+    while ``on``'s month and day come before ``born``'s; so someone born on 29 February turns a
+    year older on 1 March in other years. (Spark's ``months_between`` would differ: it counts
+    28 February to 29 February as a whole month, both being a month's last day.)"""
+    if len(args) not in (1, 2):
+        raise RuleError("age() takes a date of birth and, optionally, the date to count to")
+    born = compile_node(args[0], scope)
+    on = compile_node(args[1], scope) if len(args) == 2 else _today()
+    _require(born, {"date", "timestamp"}, "the date of birth of age()")
+    _require(on, {"date", "timestamp"}, "the date age() counts to")
+    b, o = _day_sql(born), _day_sql(on)
+    same_month = f"month({o}) = month({b})"
+    earlier = f"month({o}) < month({b}) OR ({same_month} AND dayofmonth({o}) < dayofmonth({b}))"
+    spark = f"(year({o}) - year({b}) - IF({earlier}, 1, 0))"
+    nullable = born.type.nullable or on.type.nullable
+    return Expr(RuleType("int", nullable), f"_r.age({born.python}, {on.python})", spark)
+
+
+def _today() -> Expr:
+    """``today``: the UTC date of ``now``."""
+    return Expr(RuleType("date"), "_r.utc_date(now)", _utc_date_sql(f"`{NOW_COLUMN}`"))
+
+
+def _day_sql(expr: Expr) -> str:
+    """A date or an instant as a Spark date (an instant's UTC date)."""
+    return expr.spark if expr.type.kind == "date" else _utc_date_sql(expr.spark)
+
+
+def _utc_date_sql(instant: str) -> str:
+    """The UTC date of a Spark timestamp whatever the session's time zone (which ``to_date``
+    would use): whole days since the epoch, floored."""
+    micros = f"unix_micros({instant})"
+    days = f"({micros} - pmod({micros}, {_DAY_MICROS})) DIV {_DAY_MICROS}"
+    return f"date_from_unix_date(CAST({days} AS INT))"

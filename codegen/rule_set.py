@@ -30,9 +30,19 @@ from dataclasses import dataclass, field
 
 from codegen.errors import SchemaError
 from codegen.model import Array, AvroType, Field, Fixed, Map, Primitive, Record, unwrap_nullable
-from codegen.rule_compile import Expr, RuleError, Scope, compile_node, field_ref, sql_string
+from codegen.rule_compile import (
+    MAX_MICROS,
+    MIN_MICROS,
+    Expr,
+    RuleError,
+    Scope,
+    compile_node,
+    field_ref,
+    sql_string,
+)
 from codegen.rule_syntax import RuleSyntaxError, parse_rule
 from codegen.table import Table
+from contract.rules import RuleMode
 from contract.streams import column_name
 
 RULES_PROPERTY = "x-rules"
@@ -40,11 +50,11 @@ TEXTS_OK_COLUMN = "_texts_ok"
 """The Spark column holding ``spark_texts_check``: a ``type:utf8`` rule on one text tests its
 text alone only when the check of all texts at once failed (as ``texts_ok`` does in Python)."""
 PII_PROPERTY = "x-pii"
+IMPLIED_PREFIX = "type:"
+_RULE_KEYS = {"name", "expr", "message"}
 _RULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _UUID_JAVA = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z"
 KEY_MAX_BYTES = 65_535
-_MIN_MICROS = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
-_MAX_MICROS = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,13 @@ class CompiledRule:
     when that fails."""
     spark_text: str | None = None
     """The same text as Spark SQL, for ``spark_texts_check``."""
+    mode: RuleMode = RuleMode.DLQ
+    """What breaking it does (a written rule's ``mode``; type-implied rules are always ``dlq``)."""
+
+    @property
+    def written(self) -> bool:
+        """Written in the schema (not one of the ``type:*`` rules codegen derives)."""
+        return not self.name.startswith(IMPLIED_PREFIX)
 
 
 @dataclass
@@ -87,7 +104,7 @@ def compile_rules(top: Record, tables: tuple[Table, ...]) -> RuleSet:
     out = RuleSet(constants=scope_constants)
     seen: dict[str, str] = {}
     for rule in _walk(top, top, (), key_columns, scope_constants):
-        if rule.name in seen and not rule.name.startswith("type:"):
+        if rule.name in seen and rule.written:
             raise SchemaError(
                 top.source,
                 f"{top.fullname}.{rule.field}",
@@ -128,7 +145,7 @@ def _walk(
 def _ref(top: Record, path: tuple[str, ...]) -> Expr | None:
     """The field's expression, or None for types rules cannot see (multi-type unions)."""
     try:
-        return field_ref(top, path)
+        return field_ref(top, path, carried=False)
     except RuleError:
         return None
 
@@ -148,9 +165,9 @@ def _written(
         raise SchemaError(source, where, f"{RULES_PROPERTY} must be a list of rule objects")
     for index, item in enumerate(raw):
         at = f"{where}: {RULES_PROPERTY}[{index}]"
-        if not isinstance(item, dict) or set(item) != {"name", "expr", "message"}:
+        if not isinstance(item, dict) or not _RULE_KEYS <= set(item) <= {*_RULE_KEYS, "mode"}:
             raise SchemaError(
-                source, at, "a rule is an object with exactly 'name', 'expr' and 'message'"
+                source, at, "a rule is an object with 'name', 'expr', 'message' and maybe 'mode'"
             )
         name, expr, message = item["name"], item["expr"], item["message"]
         if not isinstance(name, str) or not _RULE_NAME.fullmatch(name):
@@ -160,6 +177,10 @@ def _written(
         at = f"{where}: rule {name}"
         if not isinstance(expr, str) or not isinstance(message, str) or not message.strip():
             raise SchemaError(source, at, "'expr' and 'message' must be non-empty strings")
+        mode = item.get("mode", RuleMode.DLQ.value)
+        if not isinstance(mode, str) or mode not in {m.value for m in RuleMode}:
+            modes = ", ".join(repr(m.value) for m in RuleMode)
+            raise SchemaError(source, at, f"mode {mode!r} is not one of {modes}")
         try:
             compiled = compile_node(parse_rule(expr), scope)
         except (RuleSyntaxError, RuleError) as exc:
@@ -168,7 +189,9 @@ def _written(
             raise SchemaError(
                 source, at, f"{expr!r} is {compiled.type.describe()}; a rule must be true or false"
             )
-        yield CompiledRule(name, ".".join(path), message, compiled.python, compiled.spark)
+        yield CompiledRule(
+            name, ".".join(path), message, compiled.python, compiled.spark, mode=RuleMode(mode)
+        )
 
 
 def _implied(
@@ -218,7 +241,7 @@ def _implied(
         )
     if isinstance(t, Primitive) and t.type == "float":
         message = "a number too large for a 32-bit float"
-        yield CompiledRule("type:float32", dotted, message, f"_r.float32({py})", None)
+        yield CompiledRule("type:float32", dotted, message, f"_r.fits_float32({py})", None)
     if isinstance(t, Primitive | Fixed) and t.logical == "decimal":
         yield CompiledRule(
             "type:decimal",
@@ -234,7 +257,7 @@ def _implied(
             dotted,
             "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)",
             None,
-            f"(unix_micros({instant}) BETWEEN {_MIN_MICROS} AND {_MAX_MICROS})",
+            f"(unix_micros({instant}) BETWEEN {MIN_MICROS} AND {MAX_MICROS})",
         )
 
 

@@ -2,16 +2,22 @@
 
 Grammar (precedence from loosest to tightest)::
 
-    expr    := and ('||' and)*
+    expr    := or ('?' or ':' expr)?
+    or      := and ('||' and)*
     and     := rel ('&&' rel)*
     rel     := sum (('==' | '!=' | '<' | '<=' | '>' | '>=') sum | 'in' list)?
     sum     := product (('+' | '-') product)*
-    product := unary ('*' unary)*
+    product := unary (('*' | '%') unary)*
     unary   := ('!' | '-') unary | postfix
     postfix := primary ('.' NAME ('(' args ')')?)*
     primary := INT | DOUBLE | STRING | 'true' | 'false' | 'null'
              | NAME '(' args ')' | NAME | '(' expr ')' | list
     list    := '[' (expr (',' expr)*)? ']'
+
+``c ? a : b`` is CEL's conditional, right-associative (``a ? b : c ? d : e`` is
+``a ? b : (c ? d : e)``). ``all`` and ``exists`` are CEL's macros: ``list.all(x, x > 0)`` binds
+the fresh name ``x`` to each item in turn: their first argument is a name, not a value, and
+they become a :class:`Comprehension` node, not a :class:`Call`.
 
 Nothing here evaluates anything: the tree is type-checked and rendered to Python and Spark SQL
 text by :mod:`codegen.rule_compile`. The source text is never
@@ -86,7 +92,26 @@ class ListLiteral:
     items: tuple[Node, ...]
 
 
-Node = Literal | Name | Member | Call | Unary | Binary | ListLiteral
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """``condition ? then : otherwise``."""
+
+    condition: Node
+    then: Node
+    otherwise: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Comprehension:
+    """``target.all(variable, predicate)`` or ``target.exists(variable, predicate)``."""
+
+    name: str
+    target: Node
+    variable: str
+    predicate: Node
+
+
+Node = Literal | Name | Member | Call | Unary | Binary | ListLiteral | Conditional | Comprehension
 
 _TOKEN = re.compile(
     r"""
@@ -95,13 +120,14 @@ _TOKEN = re.compile(
   | (?P<int>\d+)
   | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*().,\[\]])
+  | (?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*%().,\[\]?:])
     """,
     re.VERBOSE,
 )
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
 _KEYWORDS = {"true": True, "false": False, "null": None}
 _COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
+_MACROS = ("all", "exists")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +202,18 @@ class _Parser:
 
     def expr(self) -> Node:
         self.nested()
+        node = self.disjunction()
+        if self.take("?"):
+            then = self.disjunction()
+            self.expect(":")
+            node = Conditional(node, then, self.expr())
+        self.depth -= 1
+        return node
+
+    def disjunction(self) -> Node:
         node = self.conjunction()
         while self.take("||"):
             node = Binary("||", node, self.conjunction())
-        self.depth -= 1
         return node
 
     def conjunction(self) -> Node:
@@ -208,8 +242,8 @@ class _Parser:
 
     def product(self) -> Node:
         node = self.unary()
-        while self.take("*"):
-            node = Binary("*", node, self.unary())
+        while op := self.take("*", "%"):
+            node = Binary(op.text, node, self.unary())
         return node
 
     def unary(self) -> Node:
@@ -225,9 +259,25 @@ class _Parser:
     def postfix(self) -> Node:
         node = self.primary()
         while self.take("."):
+            column = self.token.column
             name = self.name()
-            node = Call(name, node, self.args()) if self.take("(") else Member(node, name)
+            if not self.take("("):
+                node = Member(node, name)
+            elif name in _MACROS:
+                node = self.macro(name, node, column)
+            else:
+                node = Call(name, node, self.args())
         return node
+
+    def macro(self, name: str, target: Node, column: int) -> Comprehension:
+        """The rest of ``target.all(`` or ``target.exists(``: a variable name, a predicate."""
+        args = self.args()
+        if len(args) != 2 or not isinstance(args[0], Name):
+            raise RuleSyntaxError(
+                f"column {column}: {name}() takes a name for each item and a condition on it, "
+                f"as in list.{name}(x, x > 0)"
+            )
+        return Comprehension(name, target, args[0].name, args[1])
 
     def name(self) -> str:
         token = self.token

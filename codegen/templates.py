@@ -96,13 +96,17 @@ _SCHEMA_$name: str = $schema
 
 PY_VIOLATION = Template('''
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
-        """The first contract rule this record breaks (in ``RULES`` order), or None.
+        """The first rule in ``dlq`` mode this record breaks (in ``RULES`` order), or None.
 
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
         now = now or datetime.datetime.now(datetime.UTC)
 $checks
         return None
+
+    def warnings(self, now: datetime.datetime | None = None) -> tuple[_r.RuleViolation, ...]:
+        """The rules in ``warn`` mode this record breaks: counted, and the record passes."""
+        return _r.broken_rules(self, now or datetime.datetime.now(datetime.UTC), _WARNED)
 ''')
 
 PY_CHECK = Template("""\
@@ -119,7 +123,18 @@ PY_RULES = Template("""
 RULES: tuple[tuple[str, str, str], ...] = (
 $rules)
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
-$constants""")
+$constants#: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
+MODES: dict[str, _r.RuleMode] = {$modes}
+#: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
+#: ``now``, None when unknown; None for a rule only the job checks. ``violation()`` inlines them.
+CHECKS: tuple[_r.Check | None, ...] = (
+$checks)
+_WARNED = tuple(
+    (rule, check)
+    for rule, check in zip(_VIOLATIONS, CHECKS, strict=True)
+    if check is not None and MODES.get(rule.rule) == _r.RuleMode.WARN
+)
+""")
 
 PY_ENUM = Template('''
 
@@ -171,6 +186,11 @@ SPARK_RULES = Template("""
 #: guarantees are left out.
 RULES: tuple[tuple[str, str, str, str], ...] = (
 $rules)
+
+#: The written rules whose mode is not ``dlq``: ``warn`` rules are counted, ``off`` rules are
+#: not checked; both are left out of ``RULES``, ``warn`` ones listed in ``WARN_RULES``.
+WARN_RULES: tuple[tuple[str, str, str, str], ...] = (
+$warn_rules)
 
 #: True when every single text checked above is valid UTF-8, tested at once: the job computes it
 #: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it

@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+import struct
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _FLOAT32_MAX = 3.4028234663852886e38
+_FLOAT32 = struct.Struct("<f")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class RuleMode(StrEnum):
+    """What breaking a written rule does, at both ends (``"mode"`` in the rule's object)."""
+
+    DLQ = "dlq"
+    """The record goes to the DLQ with the rule's name (the default)."""
+    WARN = "warn"
+    """The record passes; each end counts it under the rule's name (a rule being rolled out)."""
+    OFF = "off"
+    """The rule is not checked."""
+
+
+Check = Callable[..., "bool | None"]
+"""A generated rule check: ``check(record, now)`` is false when the record breaks the rule,
+None when unknown (``CHECKS`` of a generated module)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +53,22 @@ class RuleViolation:
 def evaluation_failure(rule: str, field: str, exc: Exception) -> RuleViolation:
     """A rule that raised instead of answering counts as broken, with the reason."""
     return RuleViolation(rule, field, f"could not be evaluated: {type(exc).__name__}: {exc}")
+
+
+def broken(record: Any, now: datetime, check: Check) -> bool:
+    """Whether ``record`` breaks the rule of ``check``: false breaks it, and so does a check
+    that raises (as in ``violation()``); None (unknown) does not."""
+    try:
+        return check(record, now) is False
+    except Exception:  # a rule that cannot answer counts as broken
+        return True
+
+
+def broken_rules(
+    record: Any, now: datetime, checks: Iterable[tuple[RuleViolation, Check]]
+) -> tuple[RuleViolation, ...]:
+    """Every rule of ``checks`` that ``record`` breaks, in order."""
+    return tuple(rule for rule, check in checks if broken(record, now, check))
 
 
 # -- null propagation and Kleene logic ----------------------------------------------------------
@@ -126,9 +162,56 @@ def mul(left: Any, right: Any) -> Any:
     return None if left is None or right is None else left * right
 
 
+def int64(value: int | None) -> int | None:
+    """An integer result, or None (unknown) when it does not fit 64 bits, as the job's
+    ``try_add``/``try_subtract``/``try_multiply`` give null on overflow."""
+    return value if value is None or _INT64_MIN <= value <= _INT64_MAX else None
+
+
+def mod(left: int | None, right: int | None) -> int | None:
+    """The remainder of integers with the dividend's sign (Java's, C's and CEL's ``%``, not
+    Python's); None when either is None or the divisor is 0, as Spark's ``%`` gives null."""
+    if left is None or right is None or right == 0:
+        return None
+    remainder = abs(left) % abs(right)
+    return -remainder if left < 0 else remainder
+
+
 def shift(moment: datetime | None, micros: int) -> datetime | None:
-    """``moment`` plus a duration in microseconds (None stays None)."""
-    return None if moment is None else moment + timedelta(microseconds=micros)
+    """``moment`` plus a duration in microseconds; None (unknown) for None and for an instant
+    outside years 1 to 9999, where Python's ``datetime`` ends and the job's rule gives null."""
+    if moment is None:
+        return None
+    try:
+        return moment + timedelta(microseconds=micros)
+    except OverflowError:
+        return None
+
+
+# -- what the bytes carry: the values a rule sees are those the job decodes ---------------------
+
+
+def as_double(value: float | int | Decimal | None) -> float | None:
+    """An int or a decimal compared with a double, as a double (Spark casts it so)."""
+    return None if value is None else float(value)
+
+
+def float32(value: float | None) -> float | None:
+    """A ``float`` field as its bytes carry it: rounded to the nearest float32, infinite
+    beyond its range (``contract.avro_binary.float32``)."""
+    if value is None:
+        return None
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(value))[0]  # type: ignore[no-any-return]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def millis(value: Any) -> Any:
+    """A ``*-millis`` instant or time of day as its bytes carry it: floored to the millisecond."""
+    if value is None or value.microsecond % 1000 == 0:
+        return value
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 
 def timestamp(micros: int) -> datetime:
@@ -211,7 +294,7 @@ def fits_bits(value: int | None, bits: int) -> bool | None:
     return -limit <= value < limit
 
 
-def float32(value: float | None) -> bool | None:
+def fits_float32(value: float | None) -> bool | None:
     if value is None:
         return None
     return math.isnan(value) or math.isinf(value) or abs(value) <= _FLOAT32_MAX
@@ -229,3 +312,58 @@ def decimal_fits(value: Decimal | None, precision: int, scale: int) -> bool | No
         return False
     integer_digits = len(digits) + exponent
     return integer_digits <= precision - scale or not any(digits)
+
+
+# -- conditionals, all() and exists(), ages -----------------------------------------------------
+
+
+def choose(condition: bool | None, then: Callable[[], Any], otherwise: Callable[[], Any]) -> Any:
+    """``condition ? then : otherwise`` for a nullable condition: null when it is null (as the
+    job's ``CASE c WHEN TRUE ... WHEN FALSE ... END``); only the branch taken is evaluated."""
+    if condition is None:
+        return None
+    return then() if condition else otherwise()
+
+
+def every(items: Iterable[Any] | None, predicate: Callable[[Any], bool | None]) -> bool | None:
+    """``items.all(x, p)`` as Spark's ``forall``: false at the first false, else null if some
+    item gave null; null for null ``items`` (a map's keys when ``items`` is a map)."""
+    if items is None:
+        return None
+    unknown = False
+    for item in items:
+        verdict = predicate(item)
+        if verdict is False:
+            return False
+        unknown = unknown or verdict is None
+    return None if unknown else True
+
+
+def some(items: Iterable[Any] | None, predicate: Callable[[Any], bool | None]) -> bool | None:
+    """``items.exists(x, p)`` as Spark's ``exists``: true at the first true, else null if some
+    item gave null; null for null ``items``."""
+    if items is None:
+        return None
+    unknown = False
+    for item in items:
+        verdict = predicate(item)
+        if verdict is True:
+            return True
+        unknown = unknown or verdict is None
+    return None if unknown else False
+
+
+def utc_date(moment: date | None) -> date | None:
+    """A date as it is, an instant as its UTC date (``today`` is ``utc_date(now)``)."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).date()
+    return moment
+
+
+def age(born: date | None, on: date | None) -> int | None:
+    """Whole years from ``born`` to ``on`` (dates, or instants taken as their UTC dates): the
+    job's formula, so a 29 February birthday comes on 1 March in other years."""
+    born, on = utc_date(born), utc_date(on)
+    if born is None or on is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -61,6 +61,8 @@ class StreamRow:
     committed_offsets: dict[int, int]
     lag: int | None
     last_batch: dict[str, Any] | None
+    warned_by_rule: dict[str, int] = field(default_factory=dict)
+    """Rows that broke a rule in ``warn`` mode, per rule, over every batch on record."""
 
 
 @dataclass(frozen=True)
@@ -180,8 +182,11 @@ def collect_job(settings: Settings, contracts: Sequence[Contract]) -> list[JobRo
             behind: int | None = lag(watermarks(settings, topic), committed)
         except Exception:  # broker unreachable: the rest of the progress is still worth showing
             behind = None
-        batch = MetricsLog(settings.spark.metrics_file).last_batch(topic)
-        streams.append(StreamRow(topic, checkpoint, committed, behind, batch))
+        metrics = MetricsLog(settings.spark.metrics_file)
+        warned = warned_by_rule(metrics.batches(), topic)
+        streams.append(
+            StreamRow(topic, checkpoint, committed, behind, metrics.last_batch(topic), warned)
+        )
     return [JobRow(status.running, status.phase, status.streaming_url, status.describe(), streams)]
 
 
@@ -263,6 +268,15 @@ def collect(settings: Settings, contracts: Sequence[Contract]) -> FlowReport:
     )
 
 
+def warned_by_rule(batches: Sequence[dict[str, Any]], topic: str) -> dict[str, int]:
+    """The rows of ``topic`` that broke each rule in ``warn`` mode, over ``batches``."""
+    total: Counter[str] = Counter()
+    for batch in batches:
+        if batch.get("topic") == topic:
+            total.update(batch.get("warned_by_rule") or {})
+    return dict(sorted(total.items()))
+
+
 def describe_batch(batch: dict[str, Any] | None) -> str:
     """A micro-batch's figures in words (the raw figures are in ``--json``)."""
     if not batch:
@@ -290,6 +304,9 @@ def _describe_job(row: JobRow) -> str:
     for stream in row.streams:
         lag_text = "lag unknown" if stream.lag is None else f"lag {stream.lag}"
         lines.append(f"  {stream.topic}: {lag_text}; {describe_batch(stream.last_batch)}")
+        if stream.warned_by_rule:
+            warned = ", ".join(f"{rule} {n}" for rule, n in stream.warned_by_rule.items())
+            lines.append(f"    rules in warn mode, rows that broke them (written): {warned}")
     return "\n".join(lines)
 
 

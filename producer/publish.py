@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,14 +67,20 @@ class BatchCounts:
     produced: int = 0
     rejected: int = 0
     failed: int = 0
+    warned_by_rule: dict[str, int] = field(default_factory=dict)
+    """Produced records that broke a rule in ``warn`` mode, per rule (they are not rejected)."""
 
     @property
     def unaccounted(self) -> int:
         """Records in none of the three outcomes (0 once every delivery report has come)."""
         return self.fetched - self.produced - self.rejected - self.failed
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, Any]:
+        """The counts; ``warned_by_rule`` only when a rule in ``warn`` mode was broken."""
+        counts = asdict(self)
+        if not self.warned_by_rule:
+            del counts["warned_by_rule"]
+        return counts
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ class RecordPublisher:
         violation = record.violation(now)
         if violation is not None:
             return Rejection(violation.rule, violation.field, violation.message)
+        for warning in record.warnings(now):
+            warned = self.counts.warned_by_rule
+            warned[warning.rule] = warned.get(warning.rule, 0) + 1
         try:
             value = self._serialize(record)
         except Exception as exc:  # the encoder raises several types; the rules should catch it

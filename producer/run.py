@@ -71,6 +71,9 @@ def run_batch(
         f"produced, {counts.rejected} sent to the DLQ, {counts.failed} failed (seed {seed!r}; "
         "re-running it re-produces the same keys where the source honours seeds)"
     )
+    if counts.warned_by_rule:
+        warned = ", ".join(f"{rule} {n}" for rule, n in sorted(counts.warned_by_rule.items()))
+        summary += f"; produced despite rules in warn mode: {warned}"
     if gave_up is not None:
         raise BatchIncompleteError(f"{gave_up}. {summary}", counts)
     if counts.failed or counts.unaccounted:

@@ -26,6 +26,8 @@ from spark.reader_contract import ReaderContract
 from spark.writer_schemas import WriterSchema
 
 ERROR = "_error"
+WARNED = "_warned"
+"""The names of the ``warn`` rules a row breaks (an array, empty for most rows)."""
 SCHEMA_ID = "_schema_id"
 UNLISTED = "_unlisted"
 """The internal reason of rows whose writer id a pass did not decode (another pass does)."""
@@ -73,6 +75,7 @@ class Classifier:
     projected_names: tuple[str, ...]
     texts_ok: Column
     error: Column
+    warned: Column
 
     @classmethod
     def build(cls, writers: Sequence[WriterSchema], choice: ReaderChoice) -> Classifier:
@@ -92,6 +95,7 @@ class Classifier:
             projected_names=contract.columns,
             texts_ok=texts_ok(contract),
             error=kept_above_filters(error),
+            warned=broken_warn_rules(contract),
         )
 
     def apply(self, framed: DataFrame) -> DataFrame:
@@ -105,7 +109,13 @@ class Classifier:
             *self.projected,
             *rule_inputs(self.texts_ok),
         )
-        return checked.select(*META, SCHEMA_ID, *self.projected_names, self.error.alias(ERROR))
+        return checked.select(
+            *META,
+            SCHEMA_ID,
+            *self.projected_names,
+            self.error.alias(ERROR),
+            self.warned.alias(WARNED),
+        )
 
 
 def projected_columns(contract: ReaderContract) -> tuple[Column, ...]:
@@ -118,21 +128,32 @@ def _decoded(writers: Sequence[WriterSchema], choice: ReaderChoice) -> Column:
     the row's writer id (one flat ``CASE``: one pass over the batch whatever the number of
     writers); null for the others."""
     reader = choice.contract.reader_schema
-    options = {"avroSchema": reader, "mode": "PERMISSIVE"}
     body = framing.avro_body(fn.col("_kafka_value"))
-    null_value = from_avro(fn.lit(None).cast("binary"), reader, options)  # typed null
+    null_value = decode(fn.lit(None).cast("binary"), reader, reader)  # typed null
     decodable = {
         w.schema_id: w for w in writers if w.avro_json and w.schema_id not in choice.refused
     }
     if not decodable:
         return null_value
     branches = [
-        (fn.col(SCHEMA_ID) == schema_id, from_avro(body, writer.avro_json or "", options))
+        (fn.col(SCHEMA_ID) == schema_id, decode(body, writer.avro_json or "", reader))
         for schema_id, writer in sorted(decodable.items())
     ]
     return reduce(
         lambda case, branch: case.when(*branch), branches[1:], fn.when(*branches[0])
     ).otherwise(null_value)
+
+
+def decode(body: Column, writer: str, reader: str) -> Column:
+    """Avro ``body`` written with the schema ``writer``, resolved into ``reader``: a struct, whose
+    fields are all null when the body does not decode (PERMISSIVE).
+
+    Dates and instants are read in the proleptic Gregorian calendar, as Avro defines them and
+    every producer writes them: Spark's default rebase mode for Avro (``EXCEPTION``) made any
+    date or instant before 1582-10-15 a malformed record, dead-lettered although the producer
+    had passed it (found by ``tests/codegen/test_rule_wire_parity.py``)."""
+    options = {"avroSchema": reader, "mode": "PERMISSIVE", "datetimeRebaseMode": "CORRECTED"}
+    return from_avro(body, writer, options)
 
 
 def _writer_problems(writers: Sequence[WriterSchema], choice: ReaderChoice) -> Column:
@@ -202,6 +223,14 @@ def rule_broken(sql: str) -> Column:
     """Whether a row breaks the rule whose Spark SQL is ``sql``: only false breaks it, null
     (unknown) lets the row through, like a SQL ``CHECK``."""
     return ~fn.coalesce(fn.expr(sql), fn.lit(True))
+
+
+def broken_warn_rules(contract: ReaderContract) -> Column:
+    """The names of the rules in ``warn`` mode the decoded row breaks, in order."""
+    if not contract.warn_rules:
+        return fn.array().cast("array<string>")
+    names = [fn.when(rule_broken(sql), fn.lit(name)) for name, _, _, sql in contract.warn_rules]
+    return fn.array_compact(fn.array(*names))
 
 
 def first_broken_rule(contract: ReaderContract) -> Column:

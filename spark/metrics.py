@@ -32,6 +32,8 @@ class BatchMetrics:
     rows_rejected: int
     topic: str = ""
     rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    warned_by_rule: dict[str, int] = field(default_factory=dict)
+    """Rows that broke each rule in ``warn`` mode: counted, not rejected."""
     rows_by_table: dict[str, int] = field(default_factory=dict)
     """Rows written to each table."""
     writer_schema_ids: list[int] = field(default_factory=list)

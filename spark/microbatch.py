@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,6 +50,7 @@ from spark.classifier import (
     META,
     SCHEMA_ID,
     UNLISTED,
+    WARNED,
     Classifier,
     frame_columns,
     schema_ids,
@@ -146,13 +148,13 @@ class BatchProcessor:
         present = sorted({i for done in passes for i in done.figures.present})
         self._listed = present
         written_ms = time.time() * 1000.0
-        by_rule: dict[str, int] = {}
-        by_table: dict[str, int] = {}
+        by_rule: Counter[str] = Counter()
+        by_table: Counter[str] = Counter()
+        warned: Counter[str] = Counter()
         for done in passes:
-            for rule, count in done.by_rule.items():
-                by_rule[rule] = by_rule.get(rule, 0) + count
-            for table, count in done.by_table.items():
-                by_table[table] = by_table.get(table, 0) + count
+            by_rule.update(done.by_rule)
+            by_table.update(done.by_table)
+            warned.update(done.figures.warned)
         return BatchMetrics(
             batch_id=batch_id,
             topic=self.topic,
@@ -161,8 +163,9 @@ class BatchProcessor:
             rows_read=sum(done.figures.read for done in passes),
             rows_written=sum(done.figures.good - done.refused for done in passes),
             rows_rejected=sum(by_rule.values()),
-            rejected_by_rule=by_rule,
-            rows_by_table=by_table,
+            rejected_by_rule=dict(by_rule),
+            warned_by_rule=dict(warned),
+            rows_by_table=dict(by_table),
             writer_schema_ids=present,
             reader_versions={
                 done.contract: done.reader_version
@@ -302,7 +305,8 @@ class BatchProcessor:
 
 def figure_columns() -> tuple[Column, ...]:
     """What a pass observes during its write: rows read, good and left for another pass, the
-    writer ids present, and the good rows' Kafka timestamps at ``PERCENTS``."""
+    writer ids present, the ``warn`` rules broken, and the good rows' Kafka timestamps at
+    ``PERCENTS``."""
     good = fn.col(ERROR).isNull()
     unlisted = fn.coalesce(fn.col(ERROR)["rule"] == UNLISTED, fn.lit(False))
     kafka_ms = fn.when(good, fn.col("_kafka_timestamp").cast("double") * 1000.0)
@@ -317,6 +321,9 @@ def figure_columns() -> tuple[Column, ...]:
             ",",
         ).alias("present"),
         # an array does not survive Observation.get (it comes back as a Java object): text
+        fn.array_join(
+            fn.flatten(fn.collect_list(fn.when(fn.size(WARNED) > 0, fn.col(WARNED)))), ","
+        ).alias("warned"),
         fn.array_join(
             fn.percentile_approx(kafka_ms, fn.array(*map(fn.lit, PERCENTS))).cast("array<string>"),
             ",",
@@ -336,6 +343,8 @@ class _Figures:
     """The writer ids of the rows the pass handled."""
     kafka_ms_quantiles: list[float]
     """The good rows' Kafka timestamps (ms) at ``PERCENTS``; empty when none was good."""
+    warned: Counter[str]
+    """Rows that broke each rule in ``warn`` mode (and were not rejected for it)."""
 
     @classmethod
     def of(cls, seen: dict[str, Any]) -> _Figures:
@@ -348,6 +357,7 @@ class _Figures:
             unlisted=int(seen["unlisted"]),
             present=[int(v) for v in numbers(seen["present"])],
             kafka_ms_quantiles=numbers(seen["kafka_ms"]),
+            warned=Counter(name for name in str(seen["warned"] or "").split(",") if name),
         )
 
 

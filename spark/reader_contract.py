@@ -21,6 +21,7 @@ from codegen.render_spark import projection, spark_rules
 from codegen.rule_set import spark_texts_check
 from codegen.table import tables_for
 from contract.catalog import Contract
+from contract.rules import RuleMode
 from contract.streams import TableTarget
 
 GENERATED_SPARK = "generated.spark"
@@ -45,6 +46,8 @@ class ReaderContract:
     reader_schema: str
     tables: tuple[TableTarget, ...]
     rules: tuple[Rule, ...] = ()
+    warn_rules: tuple[Rule, ...] = ()
+    """Rules in ``warn`` mode: a row that breaks one is counted under its name, and written."""
     texts_ok: str | None = None
     """Spark SQL checking every single text at once (``codegen.rule_set.spark_texts_check``): the
     column ``_texts_ok`` the ``type:utf8`` rules read."""
@@ -64,6 +67,7 @@ class ReaderContract:
             reader_schema=contract.schema,
             tables=tuple(spark_gen.TABLES),
             rules=tuple(spark_gen.RULES),
+            warn_rules=tuple(getattr(spark_gen, "WARN_RULES", ())),
             texts_ok=spark_gen.TEXTS_OK,
             source=spark_gen.SOURCE,
         )
@@ -79,6 +83,7 @@ class ReaderContract:
             raise SchemaError(source, record.fullname, "has no x-cassandra table: nothing to write")
         stream_of(record)  # its stream declaration must be valid too
         rules = spark_rules(record, tables)
+        warned = spark_rules(record, tables, RuleMode.WARN)
         return cls(
             name=name,
             record_name=record.fullname,
@@ -87,6 +92,7 @@ class ReaderContract:
                 TableTarget(t.keyspace, t.name, tuple(projection(t)), t.primary_key) for t in tables
             ),
             rules=tuple((r.name, r.field, r.message, r.spark or "") for r in rules),
+            warn_rules=tuple((r.name, r.field, r.message, r.spark or "") for r in warned),
             texts_ok=spark_texts_check(rules),
             source=source,
             version=version,

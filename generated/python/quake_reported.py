@@ -242,7 +242,7 @@ class QuakeReported:
             raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
-        """The first contract rule this record breaks (in ``RULES`` order), or None.
+        """The first rule in ``dlq`` mode this record breaks (in ``RULES`` order), or None.
 
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
@@ -304,7 +304,7 @@ class QuakeReported:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "place", exc)
         try:
-            if (self.occurred_at <= (now + datetime.timedelta(microseconds=300000000))) is False:
+            if _r.le(_r.millis(self.occurred_at), _r.shift(now, 300000000)) is False:
                 return _VIOLATIONS[10]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("occurred_not_in_future", "occurred_at", exc)
@@ -360,6 +360,10 @@ class QuakeReported:
             return _r.evaluation_failure("type:utf8", "source", exc)
         return None
 
+    def warnings(self, now: datetime.datetime | None = None) -> tuple[_r.RuleViolation, ...]:
+        """The rules in ``warn`` mode this record breaks: counted, and the record passes."""
+        return _r.broken_rules(self, now or datetime.datetime.now(datetime.UTC), _WARNED)
+
 
 #: The Avro binary of each symbol of ReviewStatus (its index), for ``avro_binary()``.
 _AVRO_ReviewStatus: dict[ReviewStatus, bytes] = {
@@ -399,6 +403,40 @@ _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
 _C1 = re.compile('\\A[a-z0-9]{2,8}[A-Za-z0-9_-]{1,40}\\Z', re.ASCII)
 _C2 = re.compile('\\A[a-z0-9]{2,8}\\Z', re.ASCII)
 _C3 = frozenset({0, 1})
+#: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
+MODES: dict[str, _r.RuleMode] = {}
+#: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
+#: ``now``, None when unknown; None for a rule only the job checks. ``violation()`` inlines them.
+CHECKS: tuple[_r.Check | None, ...] = (
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.id)),
+    lambda self, now, texts_ok=False: _r.le(_r.byte_size(self.id), 65535),
+    lambda self, now, texts_ok=False: (_C1.search(self.id) is not None),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.network)),
+    lambda self, now, texts_ok=False: _r.le(_r.byte_size(self.network), 65535),
+    lambda self, now, texts_ok=False: (_C2.search(self.network) is not None),
+    lambda self, now, texts_ok=False: _r.or3((self.magnitude is None), _r.and3(_r.ge(self.magnitude, -2.0), _r.le(self.magnitude, 10.0))),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.magnitude_type)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.place)),
+    None,
+    lambda self, now, texts_ok=False: _r.le(_r.millis(self.occurred_at), _r.shift(now, 300000000)),
+    None,
+    lambda self, now, texts_ok=False: _r.fits_bits(self.significance, 32),
+    lambda self, now, texts_ok=False: (self.significance >= 0),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.tsunami, 32),
+    lambda self, now, texts_ok=False: (self.tsunami in _C3),
+    lambda self, now, texts_ok=False: ((self.epicenter.longitude >= -180.0 or self.epicenter.longitude != self.epicenter.longitude) and (self.epicenter.longitude <= 180.0)),
+    lambda self, now, texts_ok=False: ((self.epicenter.latitude >= -90.0 or self.epicenter.latitude != self.epicenter.latitude) and (self.epicenter.latitude <= 90.0)),
+    lambda self, now, texts_ok=False: ((self.epicenter.depth_km >= -10.0 or self.epicenter.depth_km != self.epicenter.depth_km) and (self.epicenter.depth_km <= 800.0)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.url)),
+    lambda self, now, texts_ok=False: self.url.startswith('https://'),
+    None,
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.source)),
+)
+_WARNED = tuple(
+    (rule, check)
+    for rule, check in zip(_VIOLATIONS, CHECKS, strict=True)
+    if check is not None and MODES.get(rule.rule) == _r.RuleMode.WARN
+)
 
 
 #: What the contract declares besides its types: its stream, its source and the source paths

@@ -670,7 +670,7 @@ class UserCreated:
             raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
-        """The first contract rule this record breaks (in ``RULES`` order), or None.
+        """The first rule in ``dlq`` mode this record breaks (in ``RULES`` order), or None.
 
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
@@ -833,7 +833,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("username_length", "username", exc)
         try:
-            if (self.dob.date <= now) is False:
+            if (_r.millis(self.dob.date) <= now) is False:
                 return _VIOLATIONS[27]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("birth_not_in_future", "dob.date", exc)
@@ -848,7 +848,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("age_plausible", "dob.age", exc)
         try:
-            if (self.registered.date <= now) is False:
+            if (_r.millis(self.registered.date) <= now) is False:
                 return _VIOLATIONS[31]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("registration_not_in_future", "registered.date", exc)
@@ -938,7 +938,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("nationality_code", "nat", exc)
         try:
-            if (self.ingested_at <= (now + datetime.timedelta(microseconds=300000000))) is False:
+            if _r.le(_r.millis(self.ingested_at), _r.shift(now, 300000000)) is False:
                 return _VIOLATIONS[50]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("ingested_not_in_future", "ingested_at", exc)
@@ -953,11 +953,15 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("source_present", "source", exc)
         try:
-            if (self.ingested_at >= self.registered.date) is False:
+            if (_r.millis(self.ingested_at) >= _r.millis(self.registered.date)) is False:
                 return _VIOLATIONS[53]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("ingested_after_registration", "UserCreated", exc)
         return None
+
+    def warnings(self, now: datetime.datetime | None = None) -> tuple[_r.RuleViolation, ...]:
+        """The rules in ``warn`` mode this record breaks: counted, and the record passes."""
+        return _r.broken_rules(self, now or datetime.datetime.now(datetime.UTC), _WARNED)
 
 
 #: Every rule of the contract, in checking order: (name, field path, message).
@@ -1022,6 +1026,71 @@ _C1 = frozenset({'female', 'male'})
 _C2 = re.compile('\\A[+-]?[0-9]{1,2}:[0-9]{2}\\Z', re.ASCII)
 _C3 = re.compile('\\A[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z', re.ASCII)
 _C4 = re.compile('\\A[A-Z]{2}\\Z', re.ASCII)
+#: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
+MODES: dict[str, _r.RuleMode] = {}
+#: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
+#: ``now``, None when unknown; None for a rule only the job checks. ``violation()`` inlines them.
+CHECKS: tuple[_r.Check | None, ...] = (
+    lambda self, now, texts_ok=False: _r.is_uuid(str(self.id)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.gender)),
+    lambda self, now, texts_ok=False: (self.gender in _C1),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.name.title)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.name.first)),
+    lambda self, now, texts_ok=False: ((len(self.name.first) >= 1) and (len(self.name.first) <= 100)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.name.last)),
+    lambda self, now, texts_ok=False: ((len(self.name.last) >= 1) and (len(self.name.last) <= 100)),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.location.street.number, 32),
+    lambda self, now, texts_ok=False: (self.location.street.number >= 1),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.street.name)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.city)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.state)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.country)),
+    lambda self, now, texts_ok=False: _r.le(_r.byte_size(self.location.country), 65535),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.postcode)),
+    lambda self, now, texts_ok=False: (len(self.location.postcode) <= 16),
+    lambda self, now, texts_ok=False: ((self.location.coordinates.latitude >= -90.0 or self.location.coordinates.latitude != self.location.coordinates.latitude) and (self.location.coordinates.latitude <= 90.0)),
+    lambda self, now, texts_ok=False: ((self.location.coordinates.longitude >= -180.0 or self.location.coordinates.longitude != self.location.coordinates.longitude) and (self.location.coordinates.longitude <= 180.0)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.timezone.offset)),
+    lambda self, now, texts_ok=False: (_C2.search(self.location.timezone.offset) is not None),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.location.timezone.description)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.email)),
+    lambda self, now, texts_ok=False: ((_C3.search(self.email) is not None) and (len(self.email) <= 254)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.username)),
+    lambda self, now, texts_ok=False: ((len(self.username) >= 1) and (len(self.username) <= 64)),
+    None,
+    lambda self, now, texts_ok=False: (_r.millis(self.dob.date) <= now),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.dob.age, 32),
+    lambda self, now, texts_ok=False: ((self.dob.age >= 0) and (self.dob.age <= 150)),
+    None,
+    lambda self, now, texts_ok=False: (_r.millis(self.registered.date) <= now),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.registered.age, 32),
+    lambda self, now, texts_ok=False: (self.registered.age >= 0),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.phone)),
+    lambda self, now, texts_ok=False: ((len(self.phone) >= 1) and (len(self.phone) <= 32)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.cell)),
+    lambda self, now, texts_ok=False: ((len(self.cell) >= 1) and (len(self.cell) <= 32)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.national_id.name)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.national_id.value)),
+    lambda self, now, texts_ok=False: ((self.national_id.name != '') or (self.national_id.value is None)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.picture.large)),
+    lambda self, now, texts_ok=False: (self.picture.large.startswith('https://') or self.picture.large.startswith('http://')),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.picture.medium)),
+    lambda self, now, texts_ok=False: (self.picture.medium.startswith('https://') or self.picture.medium.startswith('http://')),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.picture.thumbnail)),
+    lambda self, now, texts_ok=False: (self.picture.thumbnail.startswith('https://') or self.picture.thumbnail.startswith('http://')),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.nat)),
+    lambda self, now, texts_ok=False: (_C4.search(self.nat) is not None),
+    None,
+    lambda self, now, texts_ok=False: _r.le(_r.millis(self.ingested_at), _r.shift(now, 300000000)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.source)),
+    lambda self, now, texts_ok=False: ((len(self.source) >= 1) and (len(self.source) <= 2048)),
+    lambda self, now, texts_ok=False: (_r.millis(self.ingested_at) >= _r.millis(self.registered.date)),
+)
+_WARNED = tuple(
+    (rule, check)
+    for rule, check in zip(_VIOLATIONS, CHECKS, strict=True)
+    if check is not None and MODES.get(rule.rule) == _r.RuleMode.WARN
+)
 
 
 #: What the contract declares besides its types: its stream, its source and the source paths

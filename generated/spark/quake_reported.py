@@ -51,7 +51,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('type:utf8', 'magnitude_type', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`magnitude_type` AS BINARY) <=> encode(value.`magnitude_type`, 'UTF-8')))"),
     ('type:utf8', 'place', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`place` AS BINARY) <=> encode(value.`place`, 'UTF-8')))"),
     ('type:timestamp-range', 'occurred_at', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`occurred_at`) BETWEEN -62135596800000000 AND 253402300799999999)'),
-    ('occurred_not_in_future', 'occurred_at', "an event cannot have happened in the future", '(value.`occurred_at` <= timestamp_micros(unix_micros(`_now`) + 300000000))'),
+    ('occurred_not_in_future', 'occurred_at', "an event cannot have happened in the future", '(value.`occurred_at` <= IF((unix_micros(`_now`) + 300000000) BETWEEN -62135596800000000 AND 253402300799999999, timestamp_micros((unix_micros(`_now`) + 300000000)), NULL))'),
     ('type:timestamp-range', 'updated_at', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`updated_at`) BETWEEN -62135596800000000 AND 253402300799999999)'),
     ('significance_not_negative', 'significance', "significance must not be negative", '(value.`significance` >= 0)'),
     ('tsunami_flag', 'tsunami', "tsunami flag must be 0 or 1", '(value.`tsunami` IN (0, 1))'),
@@ -62,6 +62,11 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('event_url', 'url', "event page must be an https URL", "startswith(value.`url`, 'https://')"),
     ('type:timestamp-range', 'ingested_at', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(value.`ingested_at`) BETWEEN -62135596800000000 AND 253402300799999999)'),
     ('type:utf8', 'source', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "(`_texts_ok` OR (CAST(value.`source` AS BINARY) <=> encode(value.`source`, 'UTF-8')))"),
+)
+
+#: The written rules whose mode is not ``dlq``: ``warn`` rules are counted, ``off`` rules are
+#: not checked; both are left out of ``RULES``, ``warn`` ones listed in ``WARN_RULES``.
+WARN_RULES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 #: True when every single text checked above is valid UTF-8, tested at once: the job computes it

@@ -66,6 +66,16 @@ FIELDS: list[dict[str, Any]] = [
         ],
         "default": None,
     },
+    {"name": "dob", "type": {"type": "int", "logicalType": "date"}},
+    {"name": "ndob", "type": ["null", {"type": "int", "logicalType": "date"}], "default": None},
+    {
+        "name": "items",
+        "type": ["null", {"type": "array", "items": ["null", "string"]}],
+        "default": None,
+    },
+    {"name": "nums", "type": {"type": "array", "items": "long"}},
+    {"name": "fl", "type": {"type": "array", "items": "float"}},
+    {"name": "m", "type": {"type": "map", "values": "int"}},
 ]
 BASE: dict[str, Any] = {
     "i": 1,
@@ -82,6 +92,12 @@ BASE: dict[str, Any] = {
     "lst": None,
     "dec": None,
     "inner": None,
+    "dob": dt.date(2000, 2, 29),
+    "ndob": None,
+    "items": None,
+    "nums": [],
+    "fl": [],
+    "m": {},
 }
 
 
@@ -173,6 +189,87 @@ CASES = [
     ),
     Case("now - duration('1d') < now", {}, False),
     Case("nts == null || nts <= now", {"nts": None}, False),
+    # conditionals: a null condition gives null (lets through), not the other branch
+    Case("b ? i > 0 : i < 0", {"b": True, "i": 1}, False),
+    Case("b ? i > 0 : i < 0", {"b": False, "i": 1}, True),
+    Case("nd > 0.0 ? true : false", {"nd": None}, False),  # SQL's CASE WHEN would say false
+    Case("nd > 0.0 ? true : false", {"nd": -0.5}, True),
+    Case("ns.startsWith('a') ? ns.size() > 1 : true", {"ns": "a"}, True),
+    Case("ns.startsWith('a') ? ns.size() > 1 : true", {"ns": "b"}, False),
+    Case("(i > 0 ? d : i) > 0.5", {"i": 1, "d": 0.25}, True),  # int and double make a double
+    Case("(i > 0 ? d : i) == -1.0", {"i": -1}, False),
+    Case("(b ? ns : 'x') == 'x'", {"b": True, "ns": None}, True),
+    Case("(b ? nd : null) == null", {"b": False}, False),
+    Case("i > 0 ? i > 1 : i < -1 ? false : true", {"i": 0}, False),  # right-associative
+    Case("i > 0 ? i > 1 : i < -1 ? false : true", {"i": -2}, True),
+    Case("(ts > now ? ts : now) >= now", {}, False),
+    Case("(b ? dob : date('2001-01-01')) < date('2000-06-01')", {"b": False}, True),
+    # all() and exists(): three-valued as Spark's forall and exists; null for a null list
+    Case("items.all(x, x.size() > 0)", {"items": None}, False),
+    Case("items.all(x, x.size() > 0)", {"items": []}, False),
+    Case("items.exists(x, x == 'a')", {"items": []}, True),
+    Case("items.all(x, x.size() > 0)", {"items": ["a", None]}, False),  # no false, a null: null
+    Case("items.all(x, x.size() > 0)", {"items": [None, ""]}, True),  # a false wins
+    Case("items.exists(x, x.startsWith('a'))", {"items": ["b", None]}, False),
+    Case("items.exists(x, x.startsWith('a'))", {"items": [None, "ab"]}, False),
+    Case("items.exists(x, x.startsWith('a'))", {"items": ["b", "c"]}, True),
+    Case("items.exists(x, x == null)", {"items": ["b", None]}, False),
+    Case("items.all(x, x != null)", {"items": ["b", None]}, True),
+    Case("nums.all(n, n > 0)", {"nums": [1, 2, 3]}, False),
+    Case("nums.all(n, n > 0)", {"nums": [1, 0]}, True),
+    Case("nums.exists(n, n > 2) && nums.all(n, n < 4)", {"nums": [1, 3]}, False),
+    Case("nums.all(n, nums.exists(k, k == n * 2) || n > 2)", {"nums": [1, 2, 4]}, False),
+    Case("nums.all(n, nums.exists(k, k == n * 2) || n > 2)", {"nums": [1, 3, 2]}, True),
+    Case("s.size() > 0 && items.all(x, x.contains(s))", {"s": "a", "items": ["ab", "ca"]}, False),
+    Case("fl.all(x, x != 0.1)", {"fl": [0.1]}, False),  # a float item is its float32 at both ends
+    Case("fl.exists(x, x > 0.5)", {"fl": [math.nan]}, False),  # NaN is above every number
+    Case("m.all(k, k.size() == 1)", {"m": {"a": 1, "bc": 2}}, True),  # a map's keys
+    Case("m.exists(k, k == 'bc')", {"m": {"a": 1, "bc": 2}}, False),
+    Case(r"items.all(x, x.matches('^\\p{L}+$'))", {"items": ["Ана", None]}, False),
+    Case(r"items.all(x, x.matches('^\\p{L}+$'))", {"items": ["Ана", "A2"]}, True),
+    # dates against the clock; ages, with 29 February counted by one formula at both ends
+    Case("dob <= today", {"dob": dt.date(2000, 1, 1)}, False),
+    Case("dob <= today", {"dob": dt.date(2999, 1, 1)}, True),
+    Case("ndob == null || ndob < today", {"ndob": None}, False),
+    Case("age(dob) >= 18", {"dob": dt.date(NOW.year - 19, 1, 1)}, False),
+    Case("age(dob) >= 18", {"dob": dt.date(NOW.year - 16, 12, 31)}, True),
+    Case("age(ndob) >= 18", {"ndob": None}, False),
+    Case("age(dob, date('2023-02-28')) == 22", {"dob": dt.date(2000, 2, 29)}, False),
+    Case("age(dob, date('2023-03-01')) == 23", {"dob": dt.date(2000, 2, 29)}, False),
+    Case("age(dob, date('2024-02-28')) == 23", {"dob": dt.date(2000, 2, 29)}, False),
+    Case("age(dob, date('2024-02-29')) == 24", {"dob": dt.date(2000, 2, 29)}, False),
+    Case("age(dob, date('2018-06-15')) >= 18", {"dob": dt.date(2000, 6, 15)}, False),
+    Case("age(dob, date('2018-06-14')) >= 18", {"dob": dt.date(2000, 6, 15)}, True),
+    Case("age(dob, date('2001-01-01')) == -1", {"dob": dt.date(2001, 1, 2)}, False),
+    Case(
+        "age(dob, ts) == 0",  # an instant counts as its UTC date
+        {"dob": dt.date(1999, 12, 31), "ts": dt.datetime(2000, 12, 30, 23, 59, 59, tzinfo=UTC)},
+        False,
+    ),
+    Case(
+        "age(ts, date('1970-12-31')) == 1",  # before 1970 too
+        {"ts": dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)},
+        False,
+    ),
+    # letters of any script: \p{...} rendered as the same code-point ranges at both ends
+    Case(r"s.matches('^[\\p{L} \'\\-]+$')", {"s": "Zoë O'Brien-Łukasz"}, False),
+    Case(r"s.matches('^[\\p{L} \'\\-]+$')", {"s": "Αλέξανδρος Пётр آرش 王小明"}, False),
+    Case(r"s.matches('^[\\p{L} \'\\-]+$')", {"s": "Anna2"}, True),
+    Case(r"s.matches('^\\p{L}+$')", {"s": "٣"}, True),  # a digit is not a letter
+    Case(r"s.matches('^\\p{L}+$')", {"s": "नमस्ते"}, True),  # its vowel signs are marks
+    Case(r"s.matches('^[\\p{L}\\p{M}]+$')", {"s": "नमस्ते"}, False),
+    Case(r"s.matches('^\\p{L}+$')", {"s": "Jose\u0301"}, True),  # a combining accent
+    Case(r"s.matches('^[\\p{L}\\p{M}]+$')", {"s": "Jose\u0301"}, False),
+    Case(r"s.matches('^\\p{L}+$')", {"s": "\U00010400\U0001d400"}, False),  # beyond the BMP
+    Case(r"s.matches('^\\p{L}+$')", {"s": "😀"}, True),
+    Case(r"s.matches('^\\p{L}$')", {"s": "\u0870"}, False),  # Unicode 14, after Java 17's
+    Case(r"s.matches('^\\p{Lu}\\p{Ll}+$')", {"s": "Émile"}, False),
+    Case(r"s.matches('^\\p{Lu}\\p{Ll}+$')", {"s": "émile"}, True),
+    Case(r"s.matches('(?i)^\\p{Lu}+$')", {"s": "abc"}, False),  # (?i) folds ASCII only
+    Case(r"s.matches('(?i)^\\p{Lu}+$')", {"s": "é"}, True),
+    Case(r"s.matches('\\P{L}')", {"s": "abc"}, True),
+    Case(r"s.matches('^[^\\p{L}]+$')", {"s": "12 ²"}, False),
+    Case(r"s.matches('^\\p{N}+$')", {"s": "٣²3"}, False),
 ]
 
 

@@ -287,3 +287,21 @@ def test_rule_changes_are_warnings_with_their_consequence(tmp_path: Path) -> Non
     assert [(w.path, w.rule) for w in changed.warnings] == [("count", "rules:changed")]
     removed = check_files(stricter, BASE)
     assert removed.compatible and not removed.warnings  # fewer rules only let more through
+
+
+def test_a_new_rule_is_pointed_at_warn_mode_first_and_its_enforcement_reported(
+    tmp_path: Path,
+) -> None:
+    rule = {"name": "count_positive", "expr": "value > 0", "message": "m"}
+    enforced = _with_rules(tmp_path, "enforced", [rule])
+    warned = _with_rules(tmp_path, "warned", [{**rule, "mode": "warn"}])
+    off = _with_rules(tmp_path, "off", [{**rule, "mode": "off"}])
+    added = check_files(BASE, enforced)
+    assert '"mode": "warn" first' in added.warnings[0].message
+    assert not check_files(BASE, warned).warnings  # counted only: nothing goes to the DLQ
+    assert not check_files(BASE, off).warnings
+    switched = check_files(warned, enforced)
+    assert switched.compatible
+    assert [(w.path, w.rule) for w in switched.warnings] == [("count", "rules:enforced")]
+    assert "make inspect" in switched.warnings[0].message
+    assert not check_files(enforced, warned).warnings  # relaxing a rule lets more through

@@ -106,7 +106,20 @@ CONTRACT: dict[str, Any] = {
                             "doc": "A city in a country.",
                             "fields": [
                                 {"name": "city", "doc": "City.", "type": "string"},
-                                {"name": "country", "doc": "Country code.", "type": "string"},
+                                {
+                                    "name": "country",
+                                    "doc": "Country code.",
+                                    "type": "string",
+                                    # being rolled out: counted at both ends, nothing rejected
+                                    "x-rules": [
+                                        {
+                                            "name": "ships_within_france",
+                                            "expr": "value == 'FR'",
+                                            "message": "parcels are to ship within France",
+                                            "mode": "warn",
+                                        }
+                                    ],
+                                },
                             ],
                         },
                     },
@@ -150,6 +163,7 @@ def _scan(index: int, **changes: Any) -> dict[str, Any]:
 
 
 GOOD = [_scan(i) for i in range(8)]
+OUTSIDE_FRANCE = sum(1 for r in GOOD if r["parcel"]["destination"]["country"] != "FR")
 BREAKS_THE_RULE = _scan(8, parcel={"weight_kg": -1.0, "destination": {"city": "X", "country": "X"}})
 NOT_A_UUID = _scan(9, scan={"uuid": "not-a-uuid", "at": "2026-03-01T10:00:00.000Z"})
 PAGE = {"data": {"scans": [*GOOD[:4], BREAKS_THE_RULE, *GOOD[4:], NOT_A_UUID]}}
@@ -344,7 +358,15 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
         copy, env, "-m", "producer", "--contract", NAME, "--count", "10", "--source-url", url
     )
     counts = json.loads(producer.stdout.strip().splitlines()[-1])
-    assert counts == {"contract": NAME, "fetched": 10, "produced": 8, "rejected": 2, "failed": 0}
+    warned = {"ships_within_france": OUTSIDE_FRANCE}  # a rule in warn mode passes its records
+    assert counts == {
+        "contract": NAME,
+        "fetched": 10,
+        "produced": 8,
+        "rejected": 2,
+        "failed": 0,
+        "warned_by_rule": warned,
+    }
     assert source.requests_served == 1
 
     with Registry(deployment.registry) as registry:
@@ -389,6 +411,12 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
     assert {b["topic"] for b in metrics} == {topic}
     assert sum(b["rows_written"] for b in metrics) == len(GOOD)
     assert sum(b["rows_rejected"] for b in metrics) == 0  # the producer kept the bad ones out
+    assert sum(b["warned_by_rule"].get("ships_within_france", 0) for b in metrics) == OUTSIDE_FRANCE
+    inspected = _run(copy, env, "-m", "ops.inspection", "--contract", NAME)
+    assert (
+        f"rules in warn mode, rows that broke them (written): ships_within_france {OUTSIDE_FRANCE}"
+        in inspected.stdout
+    ), inspected.stdout
 
     # nothing but generated/ changed: the contract needed no hand-written Python
     assert _python_files(copy) == hand_written

@@ -352,7 +352,7 @@ class KitchenSink:
             raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
-        """The first contract rule this record breaks (in ``RULES`` order), or None.
+        """The first rule in ``dlq`` mode this record breaks (in ``RULES`` order), or None.
 
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
@@ -383,7 +383,7 @@ class KitchenSink:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:int32", "small", exc)
         try:
-            if _r.float32(self.ratio) is False:
+            if _r.fits_float32(self.ratio) is False:
                 return _VIOLATIONS[3]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:float32", "ratio", exc)
@@ -449,6 +449,10 @@ class KitchenSink:
             return _r.evaluation_failure("type:decimal", "amount_fixed", exc)
         return None
 
+    def warnings(self, now: datetime.datetime | None = None) -> tuple[_r.RuleViolation, ...]:
+        """The rules in ``warn`` mode this record breaks: counted, and the record passes."""
+        return _r.broken_rules(self, now or datetime.datetime.now(datetime.UTC), _WARNED)
+
 
 #: The Avro binary of each symbol of Suit (its index), for ``avro_binary()``.
 _AVRO_Suit: dict[Suit, bytes] = {
@@ -483,6 +487,37 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)"),
 )
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+#: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
+MODES: dict[str, _r.RuleMode] = {}
+#: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
+#: ``now``, None when unknown; None for a rule only the job checks. ``violation()`` inlines them.
+CHECKS: tuple[_r.Check | None, ...] = (
+    lambda self, now, texts_ok=False: _r.is_uuid(str(self.id)),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.seq, 64),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.small, 32),
+    lambda self, now, texts_ok=False: _r.fits_float32(self.ratio),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.label)),
+    lambda self, now, texts_ok=False: _r.utf8(self.tags),
+    lambda self, now, texts_ok=False: _r.utf8(self.scores),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.address.street)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.address.zip)),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(_r.member(self.second_address, 'street'))),
+    lambda self, now, texts_ok=False: (texts_ok or _r.utf8(_r.member(self.second_address, 'zip'))),
+    lambda self, now, texts_ok=False: _r.utf8(self.contact_by_name),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.opt_int, 32),
+    lambda self, now, texts_ok=False: _r.fits_bits(self.count_default, 32),
+    lambda self, now, texts_ok=False: _r.decimal_fits(self.amount, 10, 2),
+    lambda self, now, texts_ok=False: _r.decimal_fits(self.amount_fixed, 12, 3),
+    None,
+    None,
+    None,
+    None,
+)
+_WARNED = tuple(
+    (rule, check)
+    for rule, check in zip(_VIOLATIONS, CHECKS, strict=True)
+    if check is not None and MODES.get(rule.rule) == _r.RuleMode.WARN
+)
 
 
 #: What the contract declares besides its types: its stream, its source and the source paths

@@ -61,7 +61,7 @@ class Point:
             raise TypeError(f"not a record where one goes: a {type(exc.obj).__name__}") from exc
 
     def violation(self, now: datetime.datetime | None = None) -> _r.RuleViolation | None:
-        """The first contract rule this record breaks (in ``RULES`` order), or None.
+        """The first rule in ``dlq`` mode this record breaks (in ``RULES`` order), or None.
 
         ``now`` is the instant that rules about the present compare with (default: the clock).
         """
@@ -69,11 +69,26 @@ class Point:
 
         return None
 
+    def warnings(self, now: datetime.datetime | None = None) -> tuple[_r.RuleViolation, ...]:
+        """The rules in ``warn`` mode this record breaks: counted, and the record passes."""
+        return _r.broken_rules(self, now or datetime.datetime.now(datetime.UTC), _WARNED)
+
 
 #: Every rule of the contract, in checking order: (name, field path, message).
 RULES: tuple[tuple[str, str, str], ...] = (
 )
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
+#: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
+MODES: dict[str, _r.RuleMode] = {}
+#: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
+#: ``now``, None when unknown; None for a rule only the job checks. ``violation()`` inlines them.
+CHECKS: tuple[_r.Check | None, ...] = (
+)
+_WARNED = tuple(
+    (rule, check)
+    for rule, check in zip(_VIOLATIONS, CHECKS, strict=True)
+    if check is not None and MODES.get(rule.rule) == _r.RuleMode.WARN
+)
 
 
 #: What the contract declares besides its types: its stream, its source and the source paths

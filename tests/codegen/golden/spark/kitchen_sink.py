@@ -100,6 +100,11 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('type:timestamp-range', 'local_us', "a timestamp outside years 1 to 9999 (what Cassandra's clients can read back)", '(unix_micros(CAST(value.`local_us` AS TIMESTAMP)) BETWEEN -62135596800000000 AND 253402300799999999)'),
 )
 
+#: The written rules whose mode is not ``dlq``: ``warn`` rules are counted, ``off`` rules are
+#: not checked; both are left out of ``RULES``, ``warn`` ones listed in ``WARN_RULES``.
+WARN_RULES: tuple[tuple[str, str, str, str], ...] = (
+)
+
 #: True when every single text checked above is valid UTF-8, tested at once: the job computes it
 #: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it
 #: is false. None when no rule checks a single text.

@@ -47,6 +47,11 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ('type:utf8', 'points', "text that is not valid UTF-8 (a lone surrogate or a malformed byte sequence)", "((NOT exists(map_keys(value.`points`), s -> NOT (CAST(s AS BINARY) <=> encode(s, 'UTF-8')))))"),
 )
 
+#: The written rules whose mode is not ``dlq``: ``warn`` rules are counted, ``off`` rules are
+#: not checked; both are left out of ``RULES``, ``warn`` ones listed in ``WARN_RULES``.
+WARN_RULES: tuple[tuple[str, str, str, str], ...] = (
+)
+
 #: True when every single text checked above is valid UTF-8, tested at once: the job computes it
 #: as the column ``_texts_ok`` first, and a ``type:utf8`` rule tests its own text only when it
 #: is false. None when no rule checks a single text.
