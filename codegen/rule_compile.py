@@ -442,7 +442,7 @@ def _binary(node: Binary, scope: Scope) -> Expr:
         return _equality(node.op, left, right)
     if node.op in ("<", "<=", ">", ">="):
         return _comparison(node.op, left, right)
-    return _arithmetic(node.op, left, right)
+    return _arithmetic(node.op, left, right, scope)
 
 
 def _logical(op: str, left: Expr, right: Expr) -> Expr:
@@ -515,8 +515,10 @@ def _comparison(op: str, left: Expr, right: Expr) -> Expr:
         raise RuleError(f"'{op}' cannot order a {left.type.describe()}")
     nullable = left.type.nullable or right.type.nullable
     doubles = "double" in {left.type.kind, right.type.kind}
-    if nullable or (doubles and not (left.constant or right.constant)):
+    if doubles and (nullable or not (left.constant or right.constant)):
         python = f"_r.{_COMPARISON_HELPERS[op]}({left.python}, {right.python})"
+    elif nullable:  # no NaN to order: only null to let through
+        python = f"_r.{_COMPARISON_HELPERS[op]}3({left.python}, {right.python})"
     elif doubles:
         python = _nan_ordered(op, left, right)
     else:
@@ -536,11 +538,11 @@ def _nan_ordered(op: str, left: Expr, right: Expr) -> str:
     return f"({plain})"
 
 
-def _arithmetic(op: str, left: Expr, right: Expr) -> Expr:
+def _arithmetic(op: str, left: Expr, right: Expr, scope: Scope) -> Expr:
     nullable = left.type.nullable or right.type.nullable
     kinds = (left.type.kind, right.type.kind)
     if op in ("+", "-") and kinds == ("timestamp", "duration"):
-        return _shifted(op, left, right)
+        return _shifted(op, left, right, scope)
     if op == "%":
         return _remainder(left, right)
     if not set(kinds) <= {"int", "double"}:
@@ -572,13 +574,14 @@ def _remainder(left: Expr, right: Expr) -> Expr:
     return Expr(RuleType("int", True), f"_r.mod({left.python}, {right.python})", spark)
 
 
-def _shifted(op: str, moment: Expr, duration: Expr) -> Expr:
+def _shifted(op: str, moment: Expr, duration: Expr, scope: Scope) -> Expr:
     """An instant moved by a duration; null (unknown) at both ends outside years 1 to 9999,
     where Python's ``datetime`` ends (Spark's timestamps go further)."""
     sign = "" if op == "+" else "-"
     micros = f"(unix_micros({moment.spark}) {op} {duration.spark})"
     spark = f"IF({micros} BETWEEN {MIN_MICROS} AND {MAX_MICROS}, timestamp_micros({micros}), NULL)"
-    python = f"_r.shift({moment.python}, {sign}{duration.python})"
+    delta = scope.constant(f"datetime.timedelta(microseconds={sign}{duration.python})")
+    python = f"_r.shift({moment.python}, {delta})"
     return Expr(RuleType("timestamp", True), python, spark)
 
 

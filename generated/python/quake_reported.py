@@ -304,7 +304,7 @@ class QuakeReported:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:utf8", "place", exc)
         try:
-            if _r.le(_r.millis(self.occurred_at), _r.shift(now, 300000000)) is False:
+            if _r.le3(_r.millis(self.occurred_at), _r.shift(now, _C3)) is False:
                 return _VIOLATIONS[10]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("occurred_not_in_future", "occurred_at", exc)
@@ -324,7 +324,7 @@ class QuakeReported:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("type:int32", "tsunami", exc)
         try:
-            if (self.tsunami in _C3) is False:
+            if (self.tsunami in _C4) is False:
                 return _VIOLATIONS[15]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("tsunami_flag", "tsunami", exc)
@@ -402,7 +402,8 @@ RULES: tuple[tuple[str, str, str], ...] = (
 _VIOLATIONS = tuple(_r.RuleViolation(*rule) for rule in RULES)
 _C1 = re.compile('\\A[a-z0-9]{2,8}[A-Za-z0-9_-]{1,40}\\Z', re.ASCII)
 _C2 = re.compile('\\A[a-z0-9]{2,8}\\Z', re.ASCII)
-_C3 = frozenset({0, 1})
+_C3 = datetime.timedelta(microseconds=300000000)
+_C4 = frozenset({0, 1})
 #: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
 MODES: dict[str, _r.RuleMode] = {}
 #: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
@@ -418,12 +419,12 @@ CHECKS: tuple[_r.Check | None, ...] = (
     lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.magnitude_type)),
     lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.place)),
     None,
-    lambda self, now, texts_ok=False: _r.le(_r.millis(self.occurred_at), _r.shift(now, 300000000)),
+    lambda self, now, texts_ok=False: _r.le3(_r.millis(self.occurred_at), _r.shift(now, _C3)),
     None,
     lambda self, now, texts_ok=False: _r.fits_bits(self.significance, 32),
     lambda self, now, texts_ok=False: (self.significance >= 0),
     lambda self, now, texts_ok=False: _r.fits_bits(self.tsunami, 32),
-    lambda self, now, texts_ok=False: (self.tsunami in _C3),
+    lambda self, now, texts_ok=False: (self.tsunami in _C4),
     lambda self, now, texts_ok=False: ((self.epicenter.longitude >= -180.0 or self.epicenter.longitude != self.epicenter.longitude) and (self.epicenter.longitude <= 180.0)),
     lambda self, now, texts_ok=False: ((self.epicenter.latitude >= -90.0 or self.epicenter.latitude != self.epicenter.latitude) and (self.epicenter.latitude <= 90.0)),
     lambda self, now, texts_ok=False: ((self.epicenter.depth_km >= -10.0 or self.epicenter.depth_km != self.epicenter.depth_km) and (self.epicenter.depth_km <= 800.0)),

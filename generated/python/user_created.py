@@ -938,7 +938,7 @@ class UserCreated:
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("nationality_code", "nat", exc)
         try:
-            if _r.le(_r.millis(self.ingested_at), _r.shift(now, 300000000)) is False:
+            if _r.le3(_r.millis(self.ingested_at), _r.shift(now, _C5)) is False:
                 return _VIOLATIONS[50]
         except Exception as exc:  # a rule that cannot answer counts as broken
             return _r.evaluation_failure("ingested_not_in_future", "ingested_at", exc)
@@ -1026,6 +1026,7 @@ _C1 = frozenset({'female', 'male'})
 _C2 = re.compile('\\A[+-]?[0-9]{1,2}:[0-9]{2}\\Z', re.ASCII)
 _C3 = re.compile('\\A[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z', re.ASCII)
 _C4 = re.compile('\\A[A-Z]{2}\\Z', re.ASCII)
+_C5 = datetime.timedelta(microseconds=300000000)
 #: The written rules whose mode is not ``dlq`` (``docs/contract-rules.md``, modes).
 MODES: dict[str, _r.RuleMode] = {}
 #: Each rule's check, in ``RULES`` order, whatever its mode: false when a record breaks it at
@@ -1081,7 +1082,7 @@ CHECKS: tuple[_r.Check | None, ...] = (
     lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.nat)),
     lambda self, now, texts_ok=False: (_C4.search(self.nat) is not None),
     None,
-    lambda self, now, texts_ok=False: _r.le(_r.millis(self.ingested_at), _r.shift(now, 300000000)),
+    lambda self, now, texts_ok=False: _r.le3(_r.millis(self.ingested_at), _r.shift(now, _C5)),
     lambda self, now, texts_ok=False: (texts_ok or _r.utf8(self.source)),
     lambda self, now, texts_ok=False: ((len(self.source) >= 1) and (len(self.source) <= 2048)),
     lambda self, now, texts_ok=False: (_r.millis(self.ingested_at) >= _r.millis(self.registered.date)),
