@@ -7,12 +7,19 @@ basic auth, TLS. Each failure is raised as a ``RegistryError`` naming the regist
 and the cause; "no such subject, version or schema" answers are None, not errors.
 ``SchemaCache`` keeps the schemas of global ids (immutable, so cached for good, bounded).
 Subject names come from ``contract.streams.subject_name`` (the subject strategies).
+
+A version may carry a Confluent data contract (``ruleSet``, ``metadata``). Apicurio accepts and
+drops both, so on Apicurio ``publish_rule_set`` keeps them as an artifact of its own REST API
+instead (``docs/contract-rules.md``, "Rules Confluent tools can read").
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,8 +32,14 @@ from config.settings import RegistrySettings
 
 NOT_FOUND = 404
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+JSON_TYPE = "application/json"
 AVRO = "AVRO"
 MAX_CACHED = 1024
+RULES_GROUP = "confluent-rulesets"
+"""The Apicurio artifact group holding the data contracts Apicurio's Confluent API drops: one
+JSON artifact per subject, named as the subject, one version per schema version. The
+Confluent API shows no group but its own, so these never appear as subjects."""
+_CCOMPAT = re.compile(r"^(?P<root>.+)/apis/ccompat/v\d+$")
 
 
 class RegistryError(RuntimeError):
@@ -39,12 +52,24 @@ class RegistryUnavailableError(RegistryError):
 
 @dataclass(frozen=True)
 class RegisteredVersion:
-    """One version of a subject: its number, global schema id and schema text."""
+    """One version of a subject: its number, global schema id and schema text, and the data
+    contract the registry keeps with it (None when it keeps none)."""
 
     subject: str
     version: int
     schema_id: int
     schema: str
+    rule_set: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PublishedRuleSet:
+    """Where ``publish_rule_set`` put a version's data contract: the artifact version's number
+    and the URL of its content."""
+
+    version: int
+    url: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,13 @@ def _tls(settings: RegistrySettings) -> dict[str, Any]:
     return options
 
 
+def apicurio_api(url: str) -> str | None:
+    """Apicurio's own REST API (v3) beside the Confluent-compatible one at ``url``, or None when
+    ``url`` is not an Apicurio ``/apis/ccompat/v<n>`` path (a Confluent registry)."""
+    found = _CCOMPAT.match(url.rstrip("/"))
+    return f"{found['root']}/apis/registry/v3" if found else None
+
+
 class Registry:
     """One registry, configured once from ``RegistrySettings``; close it when done."""
 
@@ -118,7 +150,10 @@ class Registry:
             allowed_methods=None,  # every call is idempotent, registering included
             raise_on_status=False,
         )
-        self._http.mount(self.url, HTTPAdapter(max_retries=retry))
+        self._apicurio = apicurio_api(self.url)
+        for base in (self.url, self._apicurio):
+            if base is not None:
+                self._http.mount(base, HTTPAdapter(max_retries=retry))
 
     def close(self) -> None:
         self._http.close()
@@ -129,14 +164,25 @@ class Registry:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _request(self, what: str, method: str, path: str, **kwargs: Any) -> Any:
-        """The decoded JSON answer; ``_NotFoundError`` on 404, ``RegistryError`` otherwise."""
+    def _request(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        *,
+        base: str | None = None,
+        media_type: str = CONTENT_TYPE,
+        **kwargs: Any,
+    ) -> Any:
+        """The decoded JSON answer of ``base`` (the Confluent API unless given) at ``path``;
+        ``_NotFoundError`` on 404, ``RegistryError`` otherwise."""
+        kwargs["headers"] = {"Accept": media_type}
         if "json" in kwargs:
-            kwargs["headers"] = {"Content-Type": CONTENT_TYPE}
+            kwargs["headers"]["Content-Type"] = media_type
         try:
             response = self._http.request(
                 method,
-                f"{self.url}/{path}",
+                f"{base or self.url}/{path}",
                 timeout=self._settings.timeout_s,
                 **self._tls,
                 **kwargs,
@@ -173,7 +219,12 @@ class Registry:
     ) -> RegisteredVersion:
         try:
             return RegisteredVersion(
-                subject, int(answer["version"]), int(answer["id"]), schema or answer["schema"]
+                subject,
+                int(answer["version"]),
+                int(answer["id"]),
+                schema or answer["schema"],
+                answer.get("ruleSet") or None,
+                answer.get("metadata") or None,
             )
         except (KeyError, TypeError, ValueError):
             raise RegistryError(
@@ -236,12 +287,25 @@ class Registry:
         )
         return None if found is None else self._registered(subject, found, schema)
 
-    def register(self, subject: str, schema: str) -> RegisteredVersion:
+    def register(
+        self,
+        subject: str,
+        schema: str,
+        *,
+        rule_set: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> RegisteredVersion:
+        """Register ``schema`` (with a Confluent data contract, when given) under ``subject``.
+
+        A rule set or metadata is sent as given, empty ones too: Confluent's registry carries
+        the previous version's over to a version registered without them."""
+        body: dict[str, Any] = {"schema": schema, "schemaType": AVRO}
+        if rule_set is not None:
+            body["ruleSet"] = rule_set
+        if metadata is not None:
+            body["metadata"] = metadata
         self._found(
-            f"registering in {subject}",
-            "POST",
-            f"subjects/{_q(subject)}/versions",
-            json={"schema": schema, "schemaType": AVRO},
+            f"registering in {subject}", "POST", f"subjects/{_q(subject)}/versions", json=body
         )
         registered = self.lookup(subject, schema)
         if registered is None:
@@ -251,14 +315,81 @@ class Registry:
             )
         return registered
 
+    def publish_rule_set(
+        self,
+        registered: RegisteredVersion,
+        rule_set: Mapping[str, Any],
+        metadata: Mapping[str, Any],
+    ) -> PublishedRuleSet | None:
+        """Keep a version's data contract where Apicurio keeps it: a JSON artifact in
+        ``RULES_GROUP`` named as the subject, whose content is the version as a Confluent
+        registry answers it, without the schema (``subject``, ``version``, ``id``, ``ruleSet``,
+        ``metadata``). Publishing the same one again finds it. None on a registry other than
+        Apicurio 3, which has no such place."""
+        if self._apicurio is None:
+            return None
+        document = {
+            "subject": registered.subject,
+            "version": registered.version,
+            "id": registered.schema_id,
+            "ruleSet": rule_set,
+            "metadata": metadata,
+        }
+        content = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        labels = {"schema.version": str(registered.version), "schema.id": str(registered.schema_id)}
+        body = {
+            "artifactId": registered.subject,
+            "artifactType": "JSON",
+            "firstVersion": {
+                "content": {"content": content, "contentType": JSON_TYPE},
+                "labels": labels,
+            },
+        }
+        answer = self._or_none(
+            f"publishing the rule set of {registered.subject}",
+            "POST",
+            f"groups/{RULES_GROUP}/artifacts",
+            base=self._apicurio,
+            media_type=JSON_TYPE,
+            params={"ifExists": "FIND_OR_CREATE_VERSION"},
+            json=body,
+        )
+        if answer is None:
+            return None
+        version = int(answer["version"]["version"])
+        path = f"{_rules_artifact(registered.subject)}/versions/{version}/content"
+        return PublishedRuleSet(version, f"{self._apicurio}/{path}")
+
+    def published_rule_set(self, subject: str) -> dict[str, Any] | None:
+        """The newest data contract ``publish_rule_set`` kept for ``subject``, or None."""
+        if self._apicurio is None:
+            return None
+        found = self._or_none(
+            f"published rule set of {subject}",
+            "GET",
+            f"{_rules_artifact(subject)}/versions/branch=latest/content",
+            base=self._apicurio,
+            media_type=JSON_TYPE,
+        )
+        return dict(found) if found is not None else None
+
     def delete_subject(self, subject: str) -> None:
-        """Delete a subject for good (soft, then hard delete); absent subjects are fine."""
+        """Delete a subject for good (soft, then hard delete), and on Apicurio the rule sets
+        published for it; absent subjects are fine."""
         for permanent in ("false", "true"):
             self._or_none(
                 f"deleting {subject}",
                 "DELETE",
                 f"subjects/{_q(subject)}",
                 params={"permanent": permanent},
+            )
+        if self._apicurio is not None:
+            self._or_none(
+                f"deleting the rule sets of {subject}",
+                "DELETE",
+                _rules_artifact(subject),
+                base=self._apicurio,
+                media_type=JSON_TYPE,
             )
 
     def compatibility_level(self, subject: str) -> str | None:
@@ -323,3 +454,8 @@ class SchemaCache:
 def _q(subject: str) -> str:
     """A subject as one URL path segment."""
     return quote(subject, safe="")
+
+
+def _rules_artifact(subject: str) -> str:
+    """The path, in Apicurio's own API, of the artifact holding ``subject``'s data contracts."""
+    return f"groups/{RULES_GROUP}/artifacts/{_q(subject)}"

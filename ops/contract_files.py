@@ -4,6 +4,8 @@ each, and the subject it is registered under (its declared subject strategy, aft
 
 The registered text is codegen's self-contained form of the schema (``codegen.avro_json``), the
 ``AVRO_SCHEMA`` of the generated module: producers look their schema up by that exact text.
+Registered with it: the contract's rules and tags in Confluent's form
+(``codegen.confluent_rules``), dead-lettering to the deployment's DLQ topic.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.avro_json import schema_json
+from codegen.confluent_rules import ConfluentRules, confluent_rule_set
 from codegen.declarations import stream_of
 from codegen.model import Record
 from codegen.parse import load_json, parse_document
@@ -24,13 +27,15 @@ SCHEMAS_DIR = REPO_ROOT / "schemas"
 
 @dataclass(frozen=True)
 class ContractFile:
-    """A contract file, its parsed record, its stream and the exact text registered for it."""
+    """A contract file, its parsed record, its stream, the exact text registered for it and
+    its Confluent data contract."""
 
     path: Path
     subject: str
     schema: str
     record: Record
     stream: Stream
+    confluent: ConfluentRules
 
     @property
     def name(self) -> str:
@@ -43,7 +48,8 @@ def load_contract(path: Path, settings: Settings) -> ContractFile:
     stream = stream_of(record)
     topic = settings.kafka.topic_prefix + stream.topic
     subject = subject_name(stream.subject_strategy, topic, record.fullname)
-    return ContractFile(path, subject, schema_json(record), record, stream)
+    confluent = confluent_rule_set(record, settings.kafka.topic_prefix + stream.dlq_topic)
+    return ContractFile(path, subject, schema_json(record), record, stream, confluent)
 
 
 def discover_contracts(

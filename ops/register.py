@@ -8,8 +8,9 @@ compatible with the latest registered version of its subject, runs the offline c
 check (``codegen.compat``) against that version too, and registers only when both agree. Each
 contract's subject follows its declared strategy, so two record types sharing a topic are each
 checked against their own subject. An unchanged schema registers nothing and prints its
-existing id and version. Then the contracts' topics are created (``ops.topics``). ``--dry-run``
-changes nothing and prints a field-level diff.
+existing id and version. A schema is registered with its rules in Confluent's form, and a line
+says what the registry kept of them (``ops.rule_publication``). Then the contracts' topics are
+created (``ops.topics``). ``--dry-run`` changes nothing and prints a field-level diff.
 
 ``python -m ops.register list [--prefix P]`` lists subjects, versions, ids and levels;
 ``python -m ops.register diff SUBJECT V1 V2`` prints the field-level diff of two versions.
@@ -37,6 +38,7 @@ from config import Settings, load_settings
 from config.settings import CompatibilityLevel
 from contract.catalog import UnknownContractError, requested
 from ops.contract_files import SCHEMAS_DIR, ContractFile, discover_contracts
+from ops.rule_publication import RulePublication, confirm
 from ops.schema_diff import FieldChange, diff_schemas
 from ops.topics import ensure_contract_topics
 
@@ -62,6 +64,8 @@ class RegistrationResult:
     against_version: int | None = None
     reasons: list[str] = field(default_factory=list)
     diff: list[FieldChange] = field(default_factory=list)
+    rules: RulePublication | None = None
+    """What became of the contract's rules in Confluent's form (None: nothing to say)."""
 
     def lines(self) -> list[str]:
         subject = self.contract.subject
@@ -81,6 +85,7 @@ class RegistrationResult:
             f"{head} [compatibility {self.level}]",
             *(f"    {change}" for change in self.diff),
             *(f"    reason: {reason}" for reason in self.reasons),
+            *(f"    {line}" for line in (self.rules.lines() if self.rules else [])),
         ]
 
 
@@ -97,10 +102,12 @@ def register_contract(
     versions = registry.versions(subject)
     existing = registry.lookup(subject, contract.schema) if versions else None
     if existing is not None:
+        rules = None
         if not dry_run:
             _ensure_level(registry, subject, level)
+            rules = confirm(registry, existing, contract.confluent, sent=False)
         return RegistrationResult(
-            contract, Outcome.UNCHANGED, level, existing.version, existing.schema_id
+            contract, Outcome.UNCHANGED, level, existing.version, existing.schema_id, rules=rules
         )
     result = RegistrationResult(contract, Outcome.WOULD_REGISTER, level)
     latest = registry.latest(subject) if versions else None
@@ -117,11 +124,16 @@ def register_contract(
     else:
         result.diff = diff_schemas(None, contract.record)
     if dry_run:
+        result.rules = RulePublication(contract.confluent)
         return result
-    registered = registry.register(subject, contract.schema)
+    confluent = contract.confluent
+    registered = registry.register(
+        subject, contract.schema, rule_set=confluent.rule_set, metadata=confluent.metadata
+    )
     _ensure_level(registry, subject, level)
     result.outcome = Outcome.REGISTERED
     result.version, result.schema_id = registered.version, registered.schema_id
+    result.rules = confirm(registry, registered, confluent, sent=True)
     return result
 
 

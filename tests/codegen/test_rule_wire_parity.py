@@ -17,7 +17,7 @@ import json
 import math
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +52,33 @@ FIELDS: list[dict[str, Any]] = [
     {"name": "nf", "type": ["null", "float"], "default": None},
     {"name": "lst", "type": {"type": "array", "items": "string"}},
     {"name": "raw", "type": "bytes"},
+    {"name": "b", "type": "boolean"},
+    {"name": "e", "type": {"type": "enum", "name": "Color", "symbols": ["RED", "GREEN"]}},
+    {"name": "t", "type": {"type": "int", "logicalType": "time-millis"}},
+    {"name": "m", "type": {"type": "map", "values": "long"}},
+    {
+        "name": "fx",
+        "type": {
+            "type": "fixed",
+            "name": "Money",
+            "size": 8,
+            "logicalType": "decimal",
+            "precision": 12,
+            "scale": 2,
+        },
+    },
+    {
+        "name": "rec",
+        "type": [
+            "null",
+            {
+                "type": "record",
+                "name": "Inner",
+                "fields": [{"name": "x", "type": "int"}, {"name": "y", "type": ["null", "string"]}],
+            },
+        ],
+        "default": None,
+    },
 ]
 RULES = {
     "long_vs_double": "l > 9007199254740992.0",
@@ -96,6 +123,11 @@ RULES = {
     "list_size": "size(lst) > 1",
     "bytes_size": "size(raw) < 4",
     "optional_or": "nd > 1.0 || nd == null",
+    "bool_enum": "b != true || e == 'RED'",
+    "time_self": "t == t",
+    "map_keys": "size(m) > 1 || m.exists(k, k == 'a')",
+    "fixed_decimal": "fx > 1.5 || fx == 0",
+    "nested": "rec == null || rec.x > 0 || rec.y == null",
 }
 
 SPECIAL_LONGS = [*INT64, 2**53, 2**53 + 1, -(2**53) - 1, 2**62, -(2**62), 0, 1, -1]
@@ -208,6 +240,24 @@ def samples(draw: st.DrawFn) -> dict[str, Any]:
         "nf": None if draw(st.booleans()) else _double(draw(st.floats(-FLOAT32_MAX, FLOAT32_MAX))),
         "lst": draw(st.lists(st.text(TEXT, max_size=3), max_size=3)),
         "raw": base64.b64encode(draw(st.binary(max_size=6))).decode(),
+        "b": draw(st.booleans()),
+        "e": draw(st.sampled_from(["RED", "GREEN"])),
+        "t": draw(st.times()).isoformat(),
+        "m": draw(st.dictionaries(st.text(TEXT, max_size=2), st.integers(*INT64), max_size=3)),
+        "fx": str(  # not -0.00: the encoder refuses it on a fixed, as fastavro writes it wrong
+            draw(
+                st.decimals(min_value=-(10**10) + 1, max_value=10**10 - 1, places=2).map(
+                    lambda d: d if d else abs(d)
+                )
+                | st.sampled_from([Decimal("0.00"), Decimal("1.50"), Decimal("1.51")])
+            )
+        ),
+        "rec": draw(
+            st.none()
+            | st.fixed_dictionaries(
+                {"x": st.integers(*INT32), "y": st.none() | st.text(TEXT, max_size=3)}
+            )
+        ),
     }
 
 
@@ -274,6 +324,11 @@ def test_the_edges_get_one_verdict_per_rule_at_both_ends(
         "u": str(uuid.uuid4()),
         "lst": [],
         "raw": "",
+        "b": True,
+        "e": "GREEN",
+        "t": "23:59:59.999999",
+        "m": {},
+        "fx": "1.50",
     }
     edges: list[dict[str, Any]] = [{"l": v} for v in SPECIAL_LONGS] + [
         {"i": v} for v in SPECIAL_INTS
@@ -335,6 +390,12 @@ def test_a_broken_compilation_would_be_caught(contract: RuleContract) -> None:
             "nf": None,
             "lst": [],
             "raw": b"",
+            "b": True,
+            "e": "RED",
+            "t": time(12, 0),
+            "m": {},
+            "fx": Decimal("1.00"),
+            "rec": None,
         }
     )
     checks = dict(zip((r[0] for r in module.RULES), module.CHECKS, strict=True))
