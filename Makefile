@@ -28,7 +28,7 @@ endif
 endif
 
 .PHONY: help setup test test-unit lint codegen register topics stack-up stack-down stack-status \
-        stack-reset migrate stream produce offline-source demo airflow inspect redrive screenshots \
+        stack-reset migrate stream produce offline-source demo airflow inspect cql redrive screenshots \
         bench up down logs clean
 
 help: ## list the targets
@@ -107,6 +107,11 @@ airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_POR
 
 inspect: setup ## what flows where, per contract (CONTRACT= JSON=1); MESSAGES=N: latest messages, decoded; WATCH=1: live rates
 	@$(PY) -m ops.inspection --contract $(CONTRACT) $(if $(JSON),--json) $(if $(MESSAGES),--messages $(MESSAGES)) $(if $(WATCH),--watch)
+
+# Q is handed to cqlsh in single quotes (each quote in it escaped): CQL's own string literals
+# pass through as they are.
+cql: setup ## cqlsh on the configured Cassandra, in the contracts' keyspace (Q="SELECT ..." runs one statement; SECURE=1)
+	@$(PY) -m ops.cql $(if $(Q),--execute '$(subst ','\'',$(Q))')
 
 redrive: setup ## re-publish DLQ entries that now pass: CONTRACT= RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
 	$(PY) -m ops.redrive --contract $(CONTRACT) $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)

@@ -6,8 +6,11 @@ secret lies in a file it does not belong in.
 
 from __future__ import annotations
 
+import configparser
+import re
 import socket
 import ssl
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -27,9 +30,10 @@ from clients.cassandra import connect, table_keyspace
 from clients.kafka import admin_client, end_offsets, read_range
 from clients.registry import Registry, RegistryError
 from config import Settings
-from config.settings import RegistrySettings, updated
+from config.settings import REPO_ROOT, RegistrySettings, updated
 from contract.catalog import Contract, contract
 from contract.streams import TableTarget
+from ops.cql import cql_command
 from producer.run import run_batch
 from spark.reader_contract import spark_module
 from stack.control import running_pid, services
@@ -38,9 +42,11 @@ from stack.owner_only import DIR_MODE, FILE_MODE
 from stack.ports import listening_sockets_of
 from stack.procs import process_tree
 from stack.service import registry_port
+from tests.fixtures.cassandra import SINGLE_REPLICA
 from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.names import scratch_name
 from tests.fixtures.registry import confluent_client
-from tests.fixtures.secured_stack import SecuredJob, SecuredStack
+from tests.fixtures.secured_stack import SecuredJob, SecuredStack, client_environment
 
 USERS = 200
 QUAKES = 50
@@ -223,6 +229,46 @@ def test_cassandra_refuses_clients_without_the_right_login_tls_or_ca(
         assert errors and all(kinds[name](e) for e in errors), f"{name}: {errors!r}"
 
 
+def test_make_cql_logs_in_over_tls_without_the_password_in_sight(secured: SecuredStack) -> None:
+    """``make cql SECURE=1`` as a user runs it, on this stack's home: cqlsh over TLS with the
+    stack's CA and ``userstream``'s login, from owner-only files; the password in no argument
+    and in nothing printed."""
+    keyspace = scratch_name("cql", "secured")
+    with connect(secured.client) as session:
+        session.execute(f"CREATE KEYSPACE {keyspace} WITH replication = {SINGLE_REPLICA}")
+        try:
+            session.execute(f"CREATE TABLE {keyspace}.names (id int PRIMARY KEY)")
+            for number in range(2):
+                session.execute(f"INSERT INTO {keyspace}.names (id) VALUES (%s)", (number,))
+            home, count = secured.stack.stack.home, f"SELECT count(*) FROM {keyspace}.names"
+            result = subprocess.run(
+                ["make", "--no-print-directory", "cql", "SECURE=1", f"Q={count}"],
+                cwd=REPO_ROOT,
+                env={**client_environment(secured), "PIPELINE_STACK__HOME": str(home)},
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+        finally:
+            session.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\s*count\s*\n-+\n\s*2\s*$", result.stdout, re.MULTILINE), result.stdout
+    password = secured.secrets.passwords.cassandra_client.get_secret_value()
+    assert password not in result.stdout + result.stderr
+
+    command = cql_command(secured.client, "SELECT 1", None)
+    assert not [arg for arg in command.argv if password in arg]
+    cqlshrc = configparser.RawConfigParser()
+    cqlshrc.read(home / "cqlsh" / "cqlshrc")
+    assert cqlshrc["connection"]["ssl"] == "true"
+    assert cqlshrc["ssl"]["certfile"] == str(secured.secrets.ca_file)
+    assert password in (home / "cqlsh" / "credentials").read_text()
+    assert (home / "cqlsh").stat().st_mode & 0o777 == DIR_MODE
+    for name in ("cqlshrc", "credentials"):
+        assert (home / "cqlsh" / name).stat().st_mode & 0o777 == FILE_MODE, name
+
+
 def test_registry_refuses_plain_http_and_requests_without_the_right_login(
     secured: SecuredStack,
 ) -> None:
@@ -272,6 +318,7 @@ def test_secrets_are_owner_only_and_stay_in_their_files(
         *secrets.secrets_dir.iterdir(),
         home / "kafka" / "conf" / "server.properties",  # the broker's own SCRAM login
         home / "registry" / "config" / "application.properties",  # its Kafka login
+        *(home / "cqlsh").glob("credentials"),  # `make cql`'s login, once it ran
     ]
     assert {p.name: p.stat().st_mode & 0o777 for p in holders} == {
         p.name: FILE_MODE for p in holders
