@@ -73,14 +73,14 @@ topics: setup ## create the contracts' topics and DLQs as configured; report tho
 migrate: setup ## create keyspaces and tables, run each new CQL migration once (CONTRACT= KEYSPACE=name)
 	$(PY) -m ops.migrate apply --contract $(CONTRACT) $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
-stack-up: setup ## start Kafka, the schema registry and Cassandra as local processes (SECURE=1)
+stack-up: setup ## start Kafka, the schema registry, Cassandra, Prometheus and its Pushgateway as local processes (SECURE=1)
 	$(PY) -m stack up
 
 stack-down: setup ## stop the local stack and the streaming job (keeps their data)
 	$(PY) -m stack.streaming_job stop
 	$(PY) -m stack down
 
-stack-status: setup ## state of each local service
+stack-status: setup ## state of each local service, with the Prometheus URL
 	$(PY) -m stack status
 
 stack-reset: setup ## stop the local stack and wipe its data, the job's checkpoints and figures
@@ -141,7 +141,8 @@ up: ## build and start the Docker Compose stack (Confluent, Airflow, Spark, Cass
 	echo "Control Center  http://localhost:$${CONTROL_CENTER_PORT:-9021}"; \
 	echo "Airflow         http://localhost:$${AIRFLOW_PORT:-18080}  (user $${AIRFLOW_ADMIN_USER:-admin}; password: make logs, look for airflow-apiserver's \"Password for user\")"; \
 	echo "Spark master UI http://localhost:$${SPARK_MASTER_UI_PORT:-8090}"; \
-	echo "Spark job UI    http://localhost:$${SPARK_APP_UI_PORT:-14040}"
+	echo "Spark job UI    http://localhost:$${SPARK_APP_UI_PORT:-14040}"; \
+	echo "Prometheus      http://localhost:$${PROMETHEUS_PORT:-19090}"
 
 down: ## stop the Docker Compose stack (keeps its volumes; RESET=1 also deletes them)
 	@$(DOCKER_CHECK)

@@ -277,6 +277,46 @@ class SourceSettings(Group):
     """Largest answer accepted, counted after decompression (a gzip bomb fails fast)."""
 
 
+class MetricsSettings(Group):
+    """Prometheus metrics: where the streaming job and its supervisor serve theirs, and where
+    each producer run pushes its own (``docs/metrics.md``; the names: ``contract.metrics``)."""
+
+    host: str = "127.0.0.1"
+    """Address the job's and the supervisor's endpoints bind to: loopback, unless a Prometheus
+    elsewhere scrapes them (the Compose stack's job binds ``0.0.0.0`` in its container)."""
+    job_port: int = Field(default=9464, ge=0, le=65535)
+    """Port of the streaming job's ``/metrics`` (its driver process); 0: not served."""
+    supervisor_port: int = Field(default=9465, ge=0, le=65535)
+    """Port of the job supervisor's ``/metrics``: the job's restarts, counted by the process
+    that outlives them; 0: not served."""
+    pushgateway_url: str = "http://127.0.0.1:9091"
+    """The Prometheus Pushgateway each producer run pushes its metrics to when it ends; empty:
+    not pushed. The local stack runs one on this URL's port (none when it is empty)."""
+    push_timeout_s: float = Field(default=5.0, gt=0)
+    """Bound on one push: a gateway that does not answer delays the run's end by this much."""
+
+
+class LineageSettings(Group):
+    """OpenLineage events of the DAG runs and of the streaming job (``clients.lineage``;
+    ``docs/see-what-flows.md``, *Lineage*)."""
+
+    enabled: bool = True
+    dir: Path | None = REPO_ROOT / ".stack" / "lineage"
+    """Where each emitter appends its events as JSON lines (``airflow.jsonl``, ``job.jsonl``);
+    None: no files."""
+    url: str | None = None
+    """An OpenLineage HTTP endpoint the events are also posted to (Marquez:
+    ``http://marquez:5000``, which takes them on ``/api/v1/lineage``); unset or empty: none."""
+    namespace: str = Field(default="userstream", min_length=1)
+    """The namespace of the pipeline's jobs (each DAG's task, each query of the job)."""
+
+    @field_validator("dir", "url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty variable is none (Compose passes an unset ``OPENLINEAGE_URL`` on as ``""``)."""
+        return value or None
+
+
 class StackSettings(Group):
     """The embedded local stack: where it keeps data, artifacts, and how big its heaps are.
 
@@ -290,6 +330,12 @@ class StackSettings(Group):
     cassandra_storage_port: int = 7000
     airflow_port: int = 8080
     """Port of the Airflow UI and API that ``make airflow`` serves on 127.0.0.1."""
+    prometheus_port: int = 9090
+    """Port of the stack's Prometheus server (UI and HTTP API) on 127.0.0.1."""
+    kafka_metrics_port: int = 9404
+    """Port of Kafka's JMX exporter agent (``/metrics``) on 127.0.0.1."""
+    cassandra_metrics_port: int = 9405
+    """Port of Cassandra's JMX exporter agent (``/metrics``) on 127.0.0.1."""
     kafka_heap: str = "512m"
     registry_heap: str = "384m"
     cassandra_heap: str = "1024m"
@@ -316,6 +362,8 @@ class Settings(BaseSettings):
     cassandra: CassandraSettings = CassandraSettings()
     spark: SparkSettings = SparkSettings()
     source: SourceSettings = SourceSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    lineage: LineageSettings = LineageSettings()
     stack: StackSettings = StackSettings()
 
     @property

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from config import load_settings
-from contract.catalog import contract
+from config import Settings, load_settings
+from contract.catalog import Contract, contract
+from contract.lineage import source_dataset, topic_dataset
 from producer.airflow_connections import ConnectionLike, with_connections
-from producer.run import run_batch
+from producer.run import run_batch, source_url
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def produce(contract_name: str, params: Mapping[str, Any]) -> dict[str, int]:
     chosen = contract(contract_name)
     settings = with_connections(load_settings(), airflow_connection, chosen)
     query = params.get("query") or {}
+    declare_lineage(settings, chosen, params.get("source_url") or None)
     counts = run_batch(
         settings,
         chosen,
@@ -51,3 +53,20 @@ def produce(contract_name: str, params: Mapping[str, Any]) -> dict[str, int]:
         names.dlq_topic,
     )
     return counts.as_dict()
+
+
+def declare_lineage(settings: Settings, chosen: Contract, url: str | None) -> None:
+    """Name the run's datasets on its running task: the source as its inlet, the topic as its
+    outlet. Airflow's OpenLineage provider reads them when the task ends (it cannot see into a
+    TaskFlow task's code). They are set at run time, not in the DAG file, because the source is
+    the run's own (a run's ``source_url``, a connection or the settings may name another than
+    the contract's), and parsing the DAG file stays light. Never fails the run."""
+    from airflow.sdk import get_current_context
+
+    try:
+        task = get_current_context()["task"]
+        task.inlets = [source_dataset(source_url(settings, chosen, url))]
+        topic = chosen.names(settings).topic
+        task.outlets = [topic_dataset(settings.kafka, topic, [chosen.schema])]
+    except Exception as exc:  # lineage is not worth a failed run
+        log.warning("lineage of %s not declared: %s: %s", chosen.name, type(exc).__name__, exc)

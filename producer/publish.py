@@ -23,6 +23,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -69,6 +70,8 @@ class BatchCounts:
     failed: int = 0
     warned_by_rule: dict[str, int] = field(default_factory=dict)
     """Produced records that broke a rule in ``warn`` mode, per rule (they are not rejected)."""
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    """Records in the DLQ, per rule: for the run's metrics (the DLQ itself says it too)."""
 
     @property
     def unaccounted(self) -> int:
@@ -78,6 +81,7 @@ class BatchCounts:
     def as_dict(self) -> dict[str, Any]:
         """The counts; ``warned_by_rule`` only when a rule in ``warn`` mode was broken."""
         counts = asdict(self)
+        del counts["rejected_by_rule"]
         if not self.warned_by_rule:
             del counts["warned_by_rule"]
         return counts
@@ -208,7 +212,8 @@ class RecordPublisher:
         if len(body) > self._dlq_body_bytes:
             headers.append((DlqHeader.BODY_TRUNCATED_FROM, _text(str(len(body)))))
             body = body[: self._dlq_body_bytes]
-        self._produce(self.dlq_topic, self._dlq_key(item), body, headers, self._on_dlq_delivery)
+        delivered = partial(self._on_dlq_delivery, str(why.rule))
+        self._produce(self.dlq_topic, self._dlq_key(item), body, headers, delivered)
 
     def dlq_body(self, item: Any) -> bytes:
         """What the DLQ keeps of a rejected source record: the values the contract reads,
@@ -261,9 +266,11 @@ class RecordPublisher:
             self.counts.failed += 1
             self._note(f"{msg.topic()}: {err.str()}")
 
-    def _on_dlq_delivery(self, err: KafkaError | None, msg: Message) -> None:
+    def _on_dlq_delivery(self, rule: str, err: KafkaError | None, msg: Message) -> None:
         if err is None:
             self.counts.rejected += 1
+            by_rule = self.counts.rejected_by_rule
+            by_rule[rule] = by_rule.get(rule, 0) + 1
         else:
             self.counts.failed += 1
             self._note(f"DLQ {msg.topic()}: {err.str()}")

@@ -1,18 +1,22 @@
 """One producer run: fetch ``count`` records of a contract page by page, publish them, account
-for every one."""
+for every one, and push the run's metrics to the Pushgateway when it ends."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from config.settings import Settings
 from contract.catalog import Contract
-from producer.client import SourceClient
+from contract.metrics import Outcome, ProducerMetrics
+from producer.client import SourceClient, redact_url
 from producer.errors import BatchIncompleteError, SourceError, SourceUrlMissingError
 from producer.publish import BatchCounts, Origin, RecordPublisher
 
+log = logging.getLogger(__name__)
 Progress = Callable[[BatchCounts, int], None]
 
 
@@ -46,7 +50,66 @@ def run_batch(
     Without a seed a random one is drawn, so the pages of one run are consistent; with a seed
     the run is reproducible where the source honours seeds, and re-produces the same keys
     (idempotent upserts downstream). ``params`` are extra query parameters of every request.
+
+    When it ends, however it ends, the run pushes its figures to ``metrics.pushgateway_url``
+    (``push_metrics``).
     """
+    started = time.monotonic()
+    try:
+        counts = _produce(settings, contract, count, seed, url, params, progress)
+    except BatchIncompleteError as exc:
+        push_metrics(settings, contract.name, exc.counts, time.monotonic() - started, False)
+        raise
+    except Exception:
+        push_metrics(settings, contract.name, BatchCounts(), time.monotonic() - started, False)
+        raise
+    push_metrics(settings, contract.name, counts, time.monotonic() - started, True)
+    return counts
+
+
+def push_metrics(
+    settings: Settings, contract: str, counts: BatchCounts, duration_s: float, succeeded: bool
+) -> None:
+    """Push one run's figures to the Pushgateway (``contract.metrics.ProducerMetrics``); no
+    gateway configured, no push. A push that fails is a warning naming the gateway: the
+    records are delivered whether or not their figures are."""
+    gateway = settings.metrics.pushgateway_url
+    if not gateway:
+        return
+    metrics = ProducerMetrics(contract)
+    for outcome, records in (
+        (Outcome.PRODUCED, counts.produced),
+        (Outcome.REJECTED, counts.rejected),
+        (Outcome.FAILED, counts.failed),
+    ):
+        metrics.records.labels(contract, outcome.value).inc(records)
+    for rule, records in counts.rejected_by_rule.items():
+        metrics.rejected.labels(contract, rule).inc(records)
+    for rule, records in counts.warned_by_rule.items():
+        metrics.warned.labels(contract, rule).inc(records)
+    metrics.run_duration.labels(contract).set(duration_s)
+    if succeeded:
+        metrics.last_success.labels(contract).set_to_current_time()
+    try:
+        metrics.push(gateway, settings.metrics.push_timeout_s, succeeded)
+    except Exception as exc:  # urllib raises URLError, HTTPError, timeouts: never the run's end
+        log.warning(
+            "%s: the run's metrics were not pushed to the Pushgateway %s: %s",
+            contract,
+            redact_url(gateway),
+            getattr(exc, "reason", None) or exc,
+        )
+
+
+def _produce(
+    settings: Settings,
+    contract: Contract,
+    count: int,
+    seed: str | None,
+    url: str | None,
+    params: dict[str, str] | None,
+    progress: Progress | None,
+) -> BatchCounts:
     source = contract.source
     if source is None:
         raise SourceUrlMissingError(contract.name)

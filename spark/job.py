@@ -5,7 +5,8 @@ from its checkpoint by the job's restart policy (``spark.restarts``), records ev
 restart in the job's state (``make inspect`` shows them), and says so loudly when a query keeps
 failing for the same reason. Every ``spark.discovery_interval_s`` it looks for contracts
 generated since it started: a new topic gets its query, a topic that gained a contract is
-restarted with it, without stopping the others. A checkpoint that does not fit its topic is a
+restarted with it, without stopping the others. Each query run's lineage goes out as
+OpenLineage events (``spark.lineage``). A checkpoint that does not fit its topic is a
 configuration error: ``run`` refuses to start (``CheckpointMismatchError``; exit status 3)
 instead of looping.
 """
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from confluent_kafka import KafkaException
 from pyspark.errors import StreamingQueryException
@@ -29,8 +31,11 @@ from pyspark.sql.streaming.listener import StreamingQueryListener
 from clients.kafka import end_offsets, list_topics
 from config import Settings
 from contract.catalog import refresh
+from contract.metrics import JobMetrics, serve
+from spark import lineage
 from spark.checkpoint import check_fits, checkpoint_location
 from spark.live_reader import ReaderPoller
+from spark.metrics import offsets_behind
 from spark.restarts import STUCK_AFTER, RestartPolicy
 from spark.session import build_session
 from spark.state import JobPhase, JobStateFile, now
@@ -117,10 +122,14 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
         progress_at={},
     )
     spark.streams.addListener(ProgressHeartbeat(state))
+    lineage.watch(spark, settings, only)
+    prometheus = JobMetrics()
+    server = _serve_metrics(settings, prometheus)
+    spark.streams.addListener(ConsumerLag(prometheus))
     poller = (
         ReaderPoller(settings.spark.reader_poll_interval_s) if settings.spark.live_reader else None
     )
-    streams = TopicStreams(spark, settings, state, poller)
+    streams = TopicStreams(spark, settings, state, poller, prometheus)
     restarts = _Restarts(settings.spark.restart_backoff_max_s)
     for topic_plan in _startable(settings, plans.values()):
         streams.start(topic_plan)
@@ -147,7 +156,24 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
         if poller is not None:
             poller.stop()
         streams.close()
+        if server is not None:
+            server.shutdown()
     state.update(phase=JobPhase.STOPPED, stopped_at=now())
+
+
+def _serve_metrics(settings: Settings, prometheus: JobMetrics) -> WSGIServer | None:
+    """Serve the job's metrics on ``metrics.job_port`` (none when it is 0). A port already
+    taken (another job on this machine) leaves this job without them, said once: metrics are
+    not worth stopping the rows for."""
+    host, port = settings.metrics.host, settings.metrics.job_port
+    try:
+        server = serve(prometheus.registry, host, port)
+    except OSError as exc:
+        log.warning("metrics not served: %s:%d: %s", host, port, exc.strerror)
+        return None
+    if server is not None:
+        log.info("metrics on http://%s:%d/metrics", host, port)
+    return server
 
 
 WAKE_S = 1
@@ -261,3 +287,25 @@ class ProgressHeartbeat(StreamingQueryListener):
 
     def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
         """Nothing: ``run`` records how each query ended."""
+
+
+class ConsumerLag(StreamingQueryListener):
+    """Sets each topic's ``userstream_job_consumer_lag`` from its query's progress: the Kafka
+    source reports the offsets a batch ended at and the newest its trigger saw, so the lag
+    costs no request to the broker (a query is named after its topic)."""
+
+    def __init__(self, prometheus: JobMetrics) -> None:
+        self._gauge = prometheus.consumer_lag
+
+    def onQueryStarted(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        """Nothing: the lag is known from the first batch on."""
+
+    def onQueryProgress(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        progress = event.progress
+        behind = [offsets_behind(s.endOffset, s.latestOffset) for s in progress.sources]
+        known = [n for n in behind if n is not None]
+        if progress.name and known:
+            self._gauge.labels(progress.name).set(sum(known))
+
+    def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        """Nothing: the last lag stays until the query's next batch."""

@@ -1,4 +1,5 @@
-"""Per-micro-batch figures: logged, and appended as JSON lines for ``make inspect``.
+"""Per-micro-batch figures: logged, appended as JSON lines for ``make inspect``, and added to
+the job's Prometheus metrics (``contract.metrics.JobMetrics``) when it serves them.
 
 The file is rotated once it passes ``MAX_BYTES`` (one previous file is kept as ``<name>.1``), so
 a job that runs for months does not fill the disk.
@@ -8,9 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from contract.dlq import Stage
+from contract.metrics import JobMetrics
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 8 * 1024 * 1024
@@ -51,14 +56,20 @@ class BatchMetrics:
 
 
 class MetricsLog:
-    """Appends each batch's figures to a JSON-lines file and logs a one-line summary."""
+    """Appends each batch's figures to a JSON-lines file and logs a one-line summary (and adds
+    them to ``prometheus``, the job's metrics, when given)."""
 
-    def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self, path: Path, max_bytes: int = MAX_BYTES, prometheus: JobMetrics | None = None
+    ) -> None:
         self.path = path
         self.max_bytes = max_bytes
+        self.prometheus = prometheus
 
     def record(self, metrics: BatchMetrics) -> None:
-        """Log ``metrics`` and append them as one JSON line."""
+        """Log ``metrics``, add them to the Prometheus metrics and append them as one line."""
+        if self.prometheus is not None:
+            export(metrics, self.prometheus)
         log.info(
             "%s batch %d: read=%d written=%d rejected=%d latency_ms p50=%s p95=%s",
             metrics.topic,
@@ -94,6 +105,48 @@ class MetricsLog:
         """The most recent batch's figures (of ``topic``, when given), or None."""
         batches = [b for b in self.batches() if topic is None or b.get("topic") == topic]
         return batches[-1] if batches else None
+
+
+def export(batch: BatchMetrics, prometheus: JobMetrics) -> None:
+    """Add one batch's figures to the job's Prometheus metrics. Its produce-to-row latency is
+    known as quantiles over the rows written: they are spread into the histogram's buckets
+    (``contract.metrics.QuantileHistogram``)."""
+    topic = batch.topic
+    prometheus.rows_read.labels(topic).inc(batch.rows_read)
+    for table, rows in batch.rows_by_table.items():
+        prometheus.rows_written.labels(topic, table).inc(rows)
+    for rule, rows in batch.rejected_by_rule.items():
+        prometheus.rows_rejected.labels(topic, rule, Stage.JOB.value).inc(rows)
+    for rule, rows in batch.warned_by_rule.items():
+        prometheus.rows_warned.labels(topic, rule).inc(rows)
+    prometheus.batch_duration.labels(topic).observe(batch.duration_ms / 1000)
+    seconds = [ms / 1000 for ms in batch.latency_ms_quantiles]
+    prometheus.produce_to_row.add([topic], seconds, batch.rows_written)
+    for contract, version in batch.reader_versions.items():
+        prometheus.reader_version.labels(contract).set(version)
+
+
+def export_topic(prometheus: JobMetrics, topic: str, tables: Iterable[str]) -> None:
+    """Put a topic's rows read and written at 0 when its query starts: a series Prometheus
+    first sees with its value counts no increase, so without this ``rate()`` and ``increase()``
+    would miss the first batch's rows."""
+    prometheus.rows_read.labels(topic)
+    for table in tables:
+        prometheus.rows_written.labels(topic, table)
+
+
+def offsets_behind(end: str | None, latest: str | None) -> int | None:
+    """Records between the offsets a micro-batch ended at and the newest the topic had at its
+    trigger, over every partition: Spark's Kafka source reports both in its progress, as JSON
+    (``{"topic": {"0": 12, "1": 7}}``). None when either is missing."""
+    if not end or not latest:
+        return None
+    ended, newest = json.loads(end), json.loads(latest)
+    return sum(
+        max(int(offset) - int(ended.get(topic, {}).get(partition, 0)), 0)
+        for topic, partitions in newest.items()
+        for partition, offset in partitions.items()
+    )
 
 
 def latency_percentiles(

@@ -87,13 +87,18 @@ class JobState(_Record):
 
 def pid_runs(pid: int, marker: str) -> bool:
     """Whether ``pid`` runs and its command line carries ``marker`` (guards against pid reuse);
-    a zombie child of this process is reaped and counts as exited."""
+    a zombie child of this process is reaped and counts as exited. A main thread that exited
+    while other threads of its process still run (a JVM finishing its exit, sockets still
+    open) shows as a zombie too: that process still runs, until its last thread ends."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = sum(1 for _ in Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return False
     if stat.rsplit(")", 1)[1].split()[0] == "Z":
+        if threads > 1:  # exiting: its command line is gone already, its pid is still its own
+            return True
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         return False

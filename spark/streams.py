@@ -28,10 +28,11 @@ from clients.cassandra_schema import ApplyReport, CqlText, Migration, apply_all
 from clients.registry import Registry
 from config import Settings
 from contract.catalog import Contract, all_contracts
+from contract.metrics import JobMetrics
 from spark.cassandra_sink import CassandraTarget, forget_cassandra_sessions
 from spark.checkpoint import checkpoint_location
 from spark.live_reader import LiveReader, Migrate, ReaderPoller
-from spark.metrics import MetricsLog
+from spark.metrics import MetricsLog, export_topic
 from spark.microbatch import BatchProcessor, Route, Targets
 from spark.options import (
     cassandra_options,
@@ -107,7 +108,8 @@ def table_migrator(spark: SparkSession, settings: Settings, contract: ReaderCont
 
 
 class TopicStreams:
-    """Starts and stops the query of each topic, with a live reader per contract."""
+    """Starts and stops the query of each topic, with a live reader per contract; each batch's
+    figures also go to ``prometheus``, the job's metrics, when given."""
 
     def __init__(
         self,
@@ -115,11 +117,13 @@ class TopicStreams:
         settings: Settings,
         state: JobStateFile,
         poller: ReaderPoller | None,
+        prometheus: JobMetrics | None = None,
     ) -> None:
         self.spark = spark
         self.settings = settings
         self.state = state
         self.poller = poller
+        self.prometheus = prometheus
         self.queries: dict[str, StreamingQuery] = {}
         self.plans: dict[str, TopicPlan] = {}
         self._readers: dict[str, list[LiveReader]] = {}
@@ -147,6 +151,9 @@ class TopicStreams:
         # by another client): their metadata does not know it, and the first write would fail
         forget_cassandra_sessions(self.spark)
         routes = [self._route(contract) for contract in topic_plan.contracts]
+        if self.prometheus is not None:
+            tables = [t.name for r in routes for t in r.contract.tables]
+            export_topic(self.prometheus, topic, tables)
         expected = sorted(
             {i for c in topic_plan.contracts for i in schemas.recent_ids(c.names(settings).subject)}
         )
@@ -155,7 +162,7 @@ class TopicStreams:
             routes,
             schemas,
             query_targets(settings, topic_plan.dlq_topic),
-            MetricsLog(settings.spark.metrics_file),
+            MetricsLog(settings.spark.metrics_file, prometheus=self.prometheus),
             expected_ids=expected,
         )
         query = (

@@ -20,8 +20,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from wsgiref.simple_server import WSGIServer
 
 from config import Settings, load_settings
+from contract.metrics import SupervisorMetrics, serve
 from spark.restarts import CONFIGURATION_ERROR, RestartPolicy
 from spark.state import JobPhase, JobStateFile, now
 
@@ -41,6 +43,7 @@ class Supervisor:
         self.child: subprocess.Popen[bytes] | None = None
         self.stopping = False
         self.policy = RestartPolicy(settings.spark.restart_backoff_max_s)
+        self.metrics = SupervisorMetrics()
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         self.stopping = True
@@ -57,6 +60,15 @@ class Supervisor:
             process_restarts=0,
             gave_up_at=None,
         )
+        server = self._serve_metrics()
+        try:
+            return self._supervise()
+        finally:
+            if server is not None:
+                server.shutdown()
+
+    def _supervise(self) -> int:
+        """Run the job, and again after each failure, until stopped or given up."""
         while not self.stopping:
             self.policy.started()
             code = self._run_job()
@@ -68,6 +80,7 @@ class Supervisor:
                 _say(f"job exited with a configuration error; not restarted: {reason}")
                 return 0
             delay = self.policy.failed()
+            self.metrics.restarts.inc()
             state = self.state.count(
                 "process_restarts", phase=JobPhase.RESTARTING, exit_code=code, last_exit_at=now()
             )
@@ -77,6 +90,16 @@ class Supervisor:
             self._sleep(delay)
         self.state.update(phase=JobPhase.STOPPED, stopped_at=now())
         return 0
+
+    def _serve_metrics(self) -> WSGIServer | None:
+        """Serve ``userstream_job_restarts_total`` on ``metrics.supervisor_port`` (none when it
+        is 0); a port already taken leaves this supervisor without it, said once."""
+        host, port = self.settings.metrics.host, self.settings.metrics.supervisor_port
+        try:
+            return serve(self.metrics.registry, host, port)
+        except OSError as exc:
+            _say(f"metrics not served: {host}:{port}: {exc.strerror}")
+            return None
 
     def _run_job(self) -> int:
         """Run the job until it exits; a job whose queries stopped making progress is stopped."""

@@ -1,4 +1,5 @@
-"""The embedded local stack: Kafka (KRaft), Apicurio Registry and Cassandra as processes.
+"""The embedded local stack: Kafka (KRaft), Apicurio Registry, Cassandra, and Prometheus with
+its Pushgateway, as processes.
 
 Artifacts are fetched from Maven Central by ``stack/pom.xml`` into a cache outside the source
 tree; data and logs live under ``settings.stack.home`` (``.stack/``). ``python -m stack`` is

@@ -5,8 +5,9 @@ Airflow keeps its SQLite metadata database and logs under ``<stack home>/airflow
 connections (``kafka_default``, ``schema_registry_default``) are set by environment variables
 from the settings, so the DAGs read the same endpoints as every other part of the project; a
 contract's source connection is left undefined unless the settings name a URL for it
-(``source.urls``), so each DAG reads the source its contract declares. Everything Airflow
-serves binds to 127.0.0.1 on ``stack.airflow_port``.
+(``source.urls``), so each DAG reads the source its contract declares. Its OpenLineage provider
+writes the DAG runs' lineage where the settings' ``lineage`` say (``clients.lineage``).
+Everything Airflow serves binds to 127.0.0.1 on ``stack.airflow_port``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from clients.lineage import airflow_variables, prepare
 from config import Settings
 from config.settings import REPO_ROOT
 from contract.catalog import all_contracts
@@ -62,6 +64,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         if c.source and c.source.connection and c.name in settings.source.urls
     }
     venv_bin = str(Path(sys.executable).parent)
+    prepare(settings.lineage)  # the provider's file transport does not make its folder
     return {
         **os.environ,
         "PATH": os.pathsep.join(filter(None, [venv_bin, os.environ.get("PATH")])),
@@ -76,6 +79,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API__HOST": LOOPBACK,
         "AIRFLOW__API__PORT": str(settings.stack.airflow_port),
         "AIRFLOW__API__BASE_URL": airflow_url(settings),
+        **airflow_variables(settings.lineage),
         connection_variable(KAFKA_CONN_ID): json.dumps(kafka),
         connection_variable(REGISTRY_CONN_ID): json.dumps(registry),
         **sources,

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from clients.cassandra import connect
 from config import Settings
 from config.settings import updated
-from stack import artifacts
+from stack import artifacts, jmx_exporter
 from stack.ports import port_accepts
 from stack.secure import CASSANDRA_ADMIN_USER, CLIENT_USER, SecureStack, client_settings
 from stack.secure import load as load_secure
@@ -134,6 +134,7 @@ def _prepare(settings: Settings, home: Path) -> None:
     secure = load_secure(settings) if settings.stack.secure else None
     (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, home, secure))
     (conf / "logback.xml").write_text(_LOGBACK)
+    jmx_exporter.write_config(conf, jmx_exporter.CASSANDRA_RULES)
 
 
 def _on_node(settings: Settings, login: tuple[str, SecretStr] | None = None) -> Settings:
@@ -214,7 +215,11 @@ def service(settings: Settings, java: Path) -> Service:
     return Service(
         name="cassandra",
         home=home,
-        ports=(settings.cassandra.port, settings.stack.cassandra_storage_port),
+        ports=(
+            settings.cassandra.port,
+            settings.stack.cassandra_storage_port,
+            settings.stack.cassandra_metrics_port,
+        ),
         endpoint=f"{LOOPBACK}:{settings.cassandra.port}",
         command=(
             str(java),
@@ -222,6 +227,7 @@ def service(settings: Settings, java: Path) -> Service:
             "-Xss512k",
             "-XX:+UseG1GC",
             *([f"-javaagent:{jamm}"] if jamm else []),
+            jmx_exporter.agent_option(settings, settings.stack.cassandra_metrics_port, conf),
             *_JVM17_OPTIONS,
             *_FAST_START,
             *(_SECURED_START if settings.stack.secure else ()),

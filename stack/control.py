@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
-from stack import apicurio_registry, artifacts, cassandra_node, kafka_broker, secure
+from stack import (
+    apicurio_registry,
+    artifacts,
+    cassandra_node,
+    kafka_broker,
+    prometheus_server,
+    pushgateway,
+    secure,
+)
 from stack.health import wait_healthy
 from stack.javacheck import require_java
 from stack.leases import stack_lock
@@ -17,19 +25,33 @@ from stack.ports import require_free_port
 from stack.procs import is_alive, read_pid, rss_mib, start_detached, stop
 from stack.service import Service
 
-SERVICE_NAMES = ("kafka", "registry", "cassandra")
+SERVICE_NAMES = ("kafka", "registry", "cassandra", "pushgateway", "prometheus")
+METRICS_TOOLS = ("prometheus", "prometheus-pushgateway")
+STOP_ORDER = ("prometheus", "pushgateway", "registry", "kafka", "cassandra")
 _STOP_TIMEOUT_S = 30.0
 Progress = Callable[[str], None]
 
 
 def services(settings: Settings, java: Path | None = None) -> dict[str, Service]:
-    """The stack's services by name, in start order (Kafka before the registry)."""
+    """The stack's services by name, in start order (Kafka before the registry); the
+    Pushgateway only when the producer pushes to one (``metrics.pushgateway_url``), and the
+    metrics services only where Debian's packages are installed (:func:`metrics_missing`)."""
     java = java or Path("java")
-    return {
+    missing = metrics_missing()
+    found = {
         "kafka": kafka_broker.service(settings, java),
         "registry": apicurio_registry.service(settings, java),
         "cassandra": cassandra_node.service(settings, java),
+        "pushgateway": None if missing else pushgateway.service(settings),
+        "prometheus": None if missing else prometheus_server.service(settings),
     }
+    return {name: each for name, each in found.items() if each is not None}
+
+
+def metrics_missing() -> list[str]:
+    """The metrics tools this machine lacks: without them the stack runs, unobserved, and says
+    so (``make demo`` needs no root to install anything; ``make test`` requires them)."""
+    return [tool for tool in METRICS_TOOLS if shutil.which(tool) is None]
 
 
 def running_pid(service: Service) -> int | None:
@@ -71,35 +93,56 @@ class UpResult:
     started: tuple[str, ...]
 
 
-def up(settings: Settings, progress: Progress = print) -> UpResult:
-    """Start every service not yet running and wait until all are healthy (idempotent).
+def up(
+    settings: Settings, progress: Progress = print, only: Iterable[str] | None = None
+) -> UpResult:
+    """Start every service not yet running (of ``only``, when given) and wait until all are
+    healthy (idempotent).
 
-    Cassandra boots in parallel with Kafka; the registry starts once Kafka answers,
-    because it keeps its data in Kafka. A secured stack (``stack.secure``) first generates its
-    certificates and passwords, once (see ``stack.secure``).
+    Cassandra boots in parallel with the others; the registry starts once Kafka answers,
+    because it keeps its data in Kafka, then the Pushgateway and Prometheus (Debian's packages;
+    without them the stack starts without metrics, and says how to install them). A secured stack
+    (``stack.secure``) first generates its certificates and passwords, once (see
+    ``stack.secure``).
     """
     java = require_java()
+    missing = metrics_missing()
+    if missing and (only is None or {"prometheus", "pushgateway"} & set(only)):
+        progress(
+            f"metrics: {' and '.join(missing)} not installed: the stack runs without Prometheus "
+            f"(`{prometheus_server.INSTALL}`, docs/metrics.md)"
+        )
     with stack_lock(settings):
         artifacts.ensure_fetched(settings)
         if settings.stack.secure:
             secure.provision(settings)
-        return _up_locked(settings, services(settings, java), progress)
+        svc = services(settings, java)
+        chosen = {name: each for name, each in svc.items() if only is None or name in set(only)}
+        return _up_locked(settings, chosen, progress)
 
 
 def _up_locked(settings: Settings, svc: dict[str, Service], progress: Progress) -> UpResult:
     for service in svc.values():
         service.home.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        cassandra = pool.submit(_ensure, svc["cassandra"], settings, progress)
+        cassandra = (
+            pool.submit(_ensure, svc["cassandra"], settings, progress)
+            if "cassandra" in svc
+            else None
+        )
         try:
-            _, kafka_started = _ensure(svc["kafka"], settings, progress)
-            _, registry_started = _ensure(svc["registry"], settings, progress)
+            flags = {
+                name: _ensure(svc[name], settings, progress)[1]
+                for name in SERVICE_NAMES
+                if name != "cassandra" and name in svc
+            }
         except BaseException:
-            cassandra.exception()  # let Cassandra's start finish; report the first failure
+            if cassandra is not None:
+                cassandra.exception()  # let Cassandra's start finish; report the first failure
             raise
-        _, cassandra_started = cassandra.result()
-    flags = {"kafka": kafka_started, "registry": registry_started, "cassandra": cassandra_started}
-    return UpResult(started=tuple(name for name in SERVICE_NAMES if flags[name]))
+        if cassandra is not None:
+            _, flags["cassandra"] = cassandra.result()
+    return UpResult(started=tuple(name for name in SERVICE_NAMES if flags.get(name)))
 
 
 def down(
@@ -108,11 +151,13 @@ def down(
     only: Iterable[str] | None = None,
     progress: Progress = print,
 ) -> None:
-    """Stop the services from their pid files (registry first); ``fresh`` wipes their data
-    (and, when every service is stopped, a secured stack's certificates and passwords)."""
-    names = [n for n in ("registry", "kafka", "cassandra") if only is None or n in set(only)]
+    """Stop the services from their pid files (in ``STOP_ORDER``: the registry before Kafka);
+    ``fresh`` wipes their data (and, when every service is stopped, a secured stack's
+    certificates and passwords)."""
+    svc = services(settings)
+    names = [n for n in STOP_ORDER if n in svc and (only is None or n in set(only))]
     with stack_lock(settings):
-        _down_locked(services(settings), names, fresh, progress)
+        _down_locked(svc, names, fresh, progress)
         if fresh and only is None and secure.secrets_dir(settings).exists():
             shutil.rmtree(secure.secrets_dir(settings))
             progress(f"stack: wiped {secure.secrets_dir(settings)}")
@@ -165,10 +210,10 @@ def status(settings: Settings) -> list[ServiceStatus]:
 
 def format_status(rows: list[ServiceStatus]) -> str:
     """``status`` as a small table."""
-    lines = [f"{'service':<10} {'state':<9} {'pid':>7} {'rss MiB':>8}  endpoint"]
+    lines = [f"{'service':<11} {'state':<9} {'pid':>7} {'rss MiB':>8}  endpoint"]
     for row in rows:
         state = "healthy" if row.healthy else ("starting" if row.running else "stopped")
         pid = str(row.pid) if row.pid else "-"
         rss = f"{row.rss_mib:.0f}" if row.rss_mib is not None else "-"
-        lines.append(f"{row.name:<10} {state:<9} {pid:>7} {rss:>8}  {row.endpoint}")
+        lines.append(f"{row.name:<11} {state:<9} {pid:>7} {rss:>8}  {row.endpoint}")
     return "\n".join(lines)

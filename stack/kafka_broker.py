@@ -13,7 +13,7 @@ from pathlib import Path
 
 from clients.kafka import admin_client
 from config import Settings
-from stack import artifacts
+from stack import artifacts, jmx_exporter
 from stack.errors import StackError
 from stack.owner_only import write_file
 from stack.ports import port_accepts
@@ -127,6 +127,7 @@ def _prepare(settings: Settings, java: Path, home: Path) -> None:
     conf_dir.mkdir(parents=True, exist_ok=True)
     write_file(conf_dir / "server.properties", server_properties(settings, data_dir, secure))
     (conf_dir / "log4j2.properties").write_text(_LOG4J2)
+    jmx_exporter.write_config(conf_dir, jmx_exporter.KAFKA_RULES)
     if (data_dir / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -175,12 +176,17 @@ def service(settings: Settings, java: Path) -> Service:
     return Service(
         name="kafka",
         home=home,
-        ports=(kafka_port(settings), settings.stack.kafka_controller_port),
+        ports=(
+            kafka_port(settings),
+            settings.stack.kafka_controller_port,
+            settings.stack.kafka_metrics_port,
+        ),
         endpoint=f"{LOOPBACK}:{kafka_port(settings)}",
         command=(
             str(java),
             *java_opts(settings.stack.kafka_heap, home),
             "-XX:+UseG1GC",
+            jmx_exporter.agent_option(settings, settings.stack.kafka_metrics_port, conf_dir),
             f"-Dlog4j2.configurationFile={conf_dir / 'log4j2.properties'}",
             f"-Dkafka.logs.dir={home / 'logs'}",
             "-cp",

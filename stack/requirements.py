@@ -2,7 +2,8 @@
 
 ``python -m stack.requirements test`` (the first step of ``make test``) prints every missing tool
 with the command that installs it and exits 1, instead of failing minutes later in the middle
-of the suite. ``demo`` checks what ``make demo`` needs (Java and Maven for the local stack).
+of the suite. ``demo`` checks what ``make demo`` needs (Java and Maven for the local stack;
+without Prometheus and its Pushgateway the stack runs unobserved, and says so).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from stack.errors import JavaError
 from stack.javacheck import require_java
+from stack.prometheus_server import INSTALL as INSTALL_PROMETHEUS
 
 CHROMIUM = Path(os.environ.get("USERSTREAM_CHROMIUM", "/usr/bin/chromium"))
 """The Chromium the browser tests drive (Debian's package; ``USERSTREAM_CHROMIUM`` overrides)."""
@@ -51,6 +53,19 @@ def _maven() -> Missing | None:
         return None
     return Missing(
         "maven", "fetching the JVM artifacts from Maven Central", "sudo apt-get install maven"
+    )
+
+
+def _prometheus() -> Missing | None:
+    absent = [tool for tool in ("prometheus", "prometheus-pushgateway") if not shutil.which(tool)]
+    if not absent:
+        return None
+    return Missing(
+        " and ".join(absent),
+        "the local stack's metrics (Prometheus and its Pushgateway, run on loopback)",
+        INSTALL_PROMETHEUS,
+        "Debian's prometheus package also enables a systemd service on every interface: "
+        "`sudo systemctl disable --now prometheus` (docs/metrics.md)",
     )
 
 
@@ -89,7 +104,7 @@ def _compose_cli() -> Missing | None:
 Check = Callable[[], Missing | None]
 TARGETS: dict[str, tuple[Check, ...]] = {
     "demo": (_java, _maven),
-    "test": (_java, _maven, _chromium, _compose_cli),
+    "test": (_java, _maven, _prometheus, _chromium, _compose_cli),
 }
 
 

@@ -16,8 +16,10 @@ LOOPBACK = "127.0.0.1"
 class Service:
     """One local service: how to prepare, start and health-check it, and where it lives.
 
-    ``marker`` is a JVM system property unique to this stack home; it is on the command
-    line so a pid from a pid file is only trusted while it still names this service.
+    ``marker`` is on the command line and unique to this stack home, so a pid from a pid file
+    is only trusted while it still names this service: a JVM system property, or for a service
+    that takes no such property (Prometheus), ``own_marker``, one of its arguments naming its
+    home.
     """
 
     name: str
@@ -28,10 +30,11 @@ class Service:
     healthy: Callable[[], bool]
     prepare: Callable[[], None] = lambda: None
     env: Mapping[str, str] = field(default_factory=dict)
+    own_marker: str | None = None
 
     @property
     def marker(self) -> str:
-        return marker_for(self.home)
+        return self.own_marker or marker_for(self.home)
 
     @property
     def pid_file(self) -> Path:
@@ -56,6 +59,15 @@ def kafka_port(settings: Settings) -> int:
 def registry_port(settings: Settings) -> int:
     """The registry's HTTP port, from its URL."""
     parts = urlsplit(settings.registry.url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def pushgateway_port(settings: Settings) -> int | None:
+    """The Pushgateway's port, from ``metrics.pushgateway_url``; None when that is empty."""
+    url = settings.metrics.pushgateway_url
+    if not url:
+        return None
+    parts = urlsplit(url)
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 

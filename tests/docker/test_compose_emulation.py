@@ -72,9 +72,11 @@ def mapping_for(settings: Settings, compose: dict[str, Any], airflow_db: str) ->
             "spark.driver.host=spark-job": "spark.driver.host=127.0.0.1",
             "spark.driver.bindAddress=0.0.0.0": "spark.driver.bindAddress=127.0.0.1",
             "http://airflow-apiserver:8080": "http://127.0.0.1:18080",
+            "http://pushgateway:9091": settings.metrics.pushgateway_url,
         },
         replaced={
             "PIPELINE_CASSANDRA__PORT": (str(settings.cassandra.port), "the local Cassandra"),
+            "PIPELINE_METRICS__HOST": ("127.0.0.1", "no Prometheus in another container"),
         },
         removed={
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD": "Postgres is not part of the local stack",

@@ -43,6 +43,8 @@ PYTHON_PROCESSES_GIB = {
     "airflow-dag-processor": 0.5,
     "airflow-triggerer": 0.5,
     "postgres": 0.25,
+    "prometheus": 0.25,
+    "pushgateway": 0.05,
 }
 """Allowances for the services that have no heap to configure."""
 

@@ -32,6 +32,7 @@ STATEFUL_MOUNTS = {
     "cassandra": "/var/lib/cassandra",
     "postgres": "/var/lib/postgresql/data",
     "control-center": "/var/lib/confluent-control-center",
+    "prometheus": "/prometheus",
 }
 
 

@@ -16,9 +16,15 @@ import stack
 from clients.cassandra import connect
 from clients.kafka import admin_client
 from config import Settings
+from stack import prometheus_server
 from stack.__main__ import main
-from stack.control import running_pid, services
+from stack.control import SERVICE_NAMES, running_pid, services
+from stack.ports import listening_sockets_of
+from stack.procs import process_tree
+from stack.prometheus_server import ScrapeJob
 from tests.fixtures.kafka import consume, produce
+from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.prometheus import wait_for_positive
 from tests.fixtures.registry import confluent_client, value_subject
 
 _SCHEMA = '{"type": "record", "name": "Kept", "fields": [{"name": "a", "type": "int"}]}'
@@ -34,7 +40,7 @@ def _cql(settings: Settings, *statements: str) -> list[tuple[object, ...]]:
 
 def test_data_survives_down_then_up(private_stack: Settings) -> None:
     first = stack.up(private_stack, progress=lambda _: None)
-    assert first.started == ("kafka", "registry", "cassandra")
+    assert first.started == SERVICE_NAMES
     assert stack.up(private_stack, progress=lambda _: None).started == ()  # idempotent
 
     topic, subject = "kept", value_subject("kept")
@@ -55,20 +61,37 @@ def test_data_survives_down_then_up(private_stack: Settings) -> None:
         "INSERT INTO kept.rows (id, v) VALUES (2, 'two')",
     )
 
+    _metrics_are_scraped(private_stack, topic)
+
     stack.down(private_stack, progress=lambda _: None)
-    assert [running_pid(s) for s in services(private_stack).values()] == [None, None, None]
+    assert [running_pid(s) for s in services(private_stack).values()] == [None] * 5
     assert all(not row.running for row in stack.status(private_stack))
 
-    assert stack.up(private_stack, progress=lambda _: None).started == (
-        "kafka",
-        "registry",
-        "cassandra",
-    )
+    assert stack.up(private_stack, progress=lambda _: None).started == SERVICE_NAMES
     assert [(m.key, m.value) for m in consume(private_stack, topic, len(sent))] == sent
     registry = confluent_client(private_stack.registry)
     assert registry.get_latest_version(subject).schema_id == schema_id
     assert '"Kept"' in str(registry.get_schema(schema_id).schema_str)
     assert sorted(_cql(private_stack, "SELECT id, v FROM kept.rows")) == [(1, "one"), (2, "two")]
+
+
+def _metrics_are_scraped(settings: Settings, topic: str) -> None:
+    """The stack's Prometheus scrapes itself, the Pushgateway, and Kafka's and Cassandra's JMX
+    exporters, whose rules export what the test just did; every process, the exporters in
+    Kafka's and Cassandra's included, listens on loopback only."""
+    url = prometheus_server.url(settings)
+    for job in (ScrapeJob.PROMETHEUS, ScrapeJob.PUSHGATEWAY, ScrapeJob.KAFKA, ScrapeJob.CASSANDRA):
+        wait_for_positive(url, f'up{{job="{job}"}}')
+    messages_in = f'kafka_server_brokertopicmetrics_messagesin_total{{topic="{topic}"}}'
+    assert wait_for_positive(url, messages_in) >= 3
+    wait_for_positive(url, 'cassandra_clientrequest_write_total{job="cassandra"}')
+    trees = {n: process_tree(running_pid(each) or 0) for n, each in services(settings).items()}
+    assert_listens_on_loopback_only(trees)
+    for name, exporter in (
+        ("kafka", settings.stack.kafka_metrics_port),
+        ("cassandra", settings.stack.cassandra_metrics_port),
+    ):
+        assert exporter in {s.port for s in listening_sockets_of(trees[name])}, name
 
 
 def test_status_cli_reports_every_service(
@@ -78,4 +101,4 @@ def test_status_cli_reports_every_service(
     out = capsys.readouterr().out
     for row in stack.status(local_stack):
         assert row.healthy and row.pid is not None and row.rss_mib is not None
-        assert f"{row.name:<10} healthy" in out and row.endpoint in out
+        assert f"{row.name:<11} healthy" in out and row.endpoint in out

@@ -1,9 +1,12 @@
 """Every process the local stack starts listens on 127.0.0.1 only (read from /proc).
 
-Here: Kafka, the registry and Cassandra of the shared stack, and the offline source run as
-``make offline-source`` does. The Spark job's driver, UI and block manager are checked where a
-job runs, in ``tests/security/test_secured_pipeline.py`` (the binding code is the same for both
-profiles); the secured stack's services are checked there too.
+Here: Kafka, the registry, Cassandra (with their JMX exporters, once started with them),
+Prometheus and the Pushgateway of the shared stack, and the offline source run as ``make
+offline-source`` does. The Spark job's driver, UI and block manager are checked where a job
+runs, in ``tests/security/test_secured_pipeline.py`` (the binding code is the same for both
+profiles); the secured stack's services are checked there too. The job's and its supervisor's
+metrics endpoints are checked in ``tests/metrics/test_pipeline_metrics.py``, and a private
+stack's JMX exporters in ``tests/stack/test_lifecycle.py``.
 """
 
 from __future__ import annotations
