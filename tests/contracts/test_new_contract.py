@@ -342,6 +342,9 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
         "PIPELINE_SPARK__STATUS_FILE": str(work / "state.json"),
         "PIPELINE_SPARK__TRIGGER_INTERVAL": "1 second",
         "PIPELINE_SPARK__DRIVER_MEMORY": "1g",
+        "PIPELINE_METRICS__PUSHGATEWAY_URL": "",  # no test contract left in the stack's gateway
+        "PIPELINE_METRICS__JOB_PORT": "0",
+        "PIPELINE_METRICS__SUPERVISOR_PORT": "0",
     }
     url = f"http://127.0.0.1:{source.server_address[1]}/scans"
 
