@@ -35,6 +35,7 @@ from codegen.model import (
     Array,
     AvroType,
     Enum,
+    Field,
     Fixed,
     Map,
     Primitive,
@@ -192,18 +193,23 @@ def field_ref(top: Record, path: tuple[str, ...], carried: bool = True) -> Expr:
         inner, _ = unwrap_nullable(current)
         if not isinstance(inner, Record):
             raise RuleError(f"{'.'.join(path[:depth])} is not a record: it has no field {name!r}")
-        match = next((f for f in inner.fields if f.name == name), None)
-        if match is None:
-            names = ", ".join(f.name for f in inner.fields)
-            raise RuleError(f"{inner.name} has no field {name!r} (fields: {names})")
         python = f"_r.member({python}, {name!r})" if nullable else f"{python}.{name}"
-        current = match.type
+        current = _field_of(inner, name).type
         nullable = nullable or unwrap_nullable(current)[1]
     spark = value_column(path)
     rule_type = avro_rule_type(current, nullable)
     leaf, _ = unwrap_nullable(current)
     python, spark = _carried(leaf, python, spark, nullable, carried)
     return Expr(rule_type, python, spark)
+
+
+def _field_of(record: Record, name: str) -> Field:
+    """The field ``name`` of ``record``; ``RuleError`` listing its fields otherwise."""
+    match = next((f for f in record.fields if f.name == name), None)
+    if match is None:
+        names = ", ".join(f.name for f in record.fields)
+        raise RuleError(f"{record.name} has no field {name!r} (fields: {names})")
+    return match
 
 
 def compile_node(node: Node, scope: Scope) -> Expr:
@@ -705,13 +711,9 @@ def _variable_ref(variable: Variable, names: tuple[str, ...]) -> Expr:
         inner, _ = unwrap_nullable(current)
         if not isinstance(inner, Record):
             raise RuleError(f"an item of type {avro_rule_type(inner).describe()} has no fields")
-        match = next((f for f in inner.fields if f.name == name), None)
-        if match is None:
-            fields = ", ".join(f.name for f in inner.fields)
-            raise RuleError(f"{inner.name} has no field {name!r} (fields: {fields})")
         python = f"_r.member({python}, {name!r})" if nullable else f"{python}.{name}"
         spark = f"{spark}.`{name}`"
-        current = match.type
+        current = _field_of(inner, name).type
         nullable = nullable or unwrap_nullable(current)[1]
     python, spark = _carried(unwrap_nullable(current)[0], python, spark, nullable)
     return Expr(avro_rule_type(current, nullable), python, spark)

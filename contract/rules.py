@@ -355,29 +355,29 @@ def choose(condition: bool | None, then: Callable[[], Any], otherwise: Callable[
 def every(items: Iterable[Any] | None, predicate: Callable[[Any], bool | None]) -> bool | None:
     """``items.all(x, p)`` as Spark's ``forall``: false at the first false, else null if some
     item gave null; null for null ``items`` (a map's keys when ``items`` is a map)."""
-    if items is None:
-        return None
-    unknown = False
-    for item in items:
-        verdict = predicate(item)
-        if verdict is False:
-            return False
-        unknown = unknown or verdict is None
-    return None if unknown else True
+    return _quantified(items, predicate, decisive=False)
 
 
 def some(items: Iterable[Any] | None, predicate: Callable[[Any], bool | None]) -> bool | None:
     """``items.exists(x, p)`` as Spark's ``exists``: true at the first true, else null if some
     item gave null; null for null ``items``."""
+    return _quantified(items, predicate, decisive=True)
+
+
+def _quantified(
+    items: Iterable[Any] | None, predicate: Callable[[Any], bool | None], decisive: bool
+) -> bool | None:
+    """The first ``decisive`` verdict of ``predicate`` over ``items``; else null if some item
+    gave null, else the other verdict."""
     if items is None:
         return None
     unknown = False
     for item in items:
         verdict = predicate(item)
-        if verdict is True:
-            return True
+        if verdict is decisive:
+            return decisive
         unknown = unknown or verdict is None
-    return None if unknown else False
+    return None if unknown else not decisive
 
 
 def utc_date(moment: date | None) -> date | None:

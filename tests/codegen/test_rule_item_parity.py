@@ -9,9 +9,6 @@ of enums, of uuids and of nullable records.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import json
-import sys
 import uuid
 from collections.abc import Iterator
 from types import ModuleType
@@ -21,9 +18,9 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql.types import IntegerType, StructField, StructType
 
-from codegen.generate import render_all, write
 from codegen.rule_compile import NOW_COLUMN
 from spark.classifier import rule_broken, rule_clock
+from tests.fixtures import rule_cases
 
 pytestmark = pytest.mark.spark
 
@@ -100,22 +97,10 @@ def case_modules(
 ) -> Iterator[list[tuple[ModuleType, ModuleType]]]:
     """(Python module, Spark module) generated for each case."""
     root = tmp_path_factory.mktemp("rule-item-cases")
-    schemas = root / "schemas"
-    schemas.mkdir()
-    for index, (expr, _, _) in enumerate(CASES):
-        (schemas / f"case{index}.avsc").write_text(json.dumps(_schema(index, expr)))
-    write(root / PACKAGE, render_all(schemas))
-    sys.path.insert(0, str(root))
-    try:
-        yield [
-            (
-                importlib.import_module(f"{PACKAGE}.python.case{i}"),
-                importlib.import_module(f"{PACKAGE}.spark.case{i}"),
-            )
-            for i in range(len(CASES))
-        ]
-    finally:
-        sys.path.remove(str(root))
+    with rule_cases.case_modules(
+        root, PACKAGE, [_schema(i, expr) for i, (expr, _, _) in enumerate(CASES)]
+    ) as modules:
+        yield modules
 
 
 def _values(values: dict[str, Any]) -> dict[str, Any]:

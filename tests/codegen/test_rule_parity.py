@@ -9,10 +9,8 @@ struct of the same values. Both must equal the expected verdict (broken or not).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import math
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,9 +23,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as fn
 from pyspark.sql.types import IntegerType, StructField, StructType
 
-from codegen.generate import render_all, write
 from codegen.rule_compile import NOW_COLUMN
 from spark.classifier import rule_broken, rule_clock
+from tests.fixtures import rule_cases
 
 pytestmark = pytest.mark.spark
 
@@ -297,22 +295,10 @@ def case_modules(
 ) -> Iterator[list[tuple[ModuleType, ModuleType]]]:
     """(Python module, Spark module) generated for each case."""
     root = tmp_path_factory.mktemp("rule-cases")
-    schemas = root / "schemas"
-    schemas.mkdir()
-    for index, case in enumerate(CASES):
-        (schemas / f"case{index}.avsc").write_text(json.dumps(_schema(index, case.expr)))
-    write(root / PACKAGE, render_all(schemas))
-    sys.path.insert(0, str(root))
-    try:
-        yield [
-            (
-                importlib.import_module(f"{PACKAGE}.python.case{i}"),
-                importlib.import_module(f"{PACKAGE}.spark.case{i}"),
-            )
-            for i in range(len(CASES))
-        ]
-    finally:
-        sys.path.remove(str(root))
+    with rule_cases.case_modules(
+        root, PACKAGE, [_schema(i, case.expr) for i, case in enumerate(CASES)]
+    ) as modules:
+        yield modules
 
 
 def _python_record(module: ModuleType, index: int, values: dict[str, Any]) -> Any:
