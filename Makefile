@@ -116,7 +116,7 @@ cql: setup ## cqlsh on the configured Cassandra, in the contracts' keyspace (Q="
 redrive: setup ## re-publish DLQ entries that now pass: CONTRACT= RULE=wire:unknown-schema SINCE=2026-01-01T00:00 UNTIL=... DRY_RUN=1
 	$(PY) -m ops.redrive --contract $(CONTRACT) $(if $(RULE),--rule $(RULE)) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(DRY_RUN),--dry-run)
 
-screenshots: setup ## refresh docs/images/ from the browser tests (Airflow UI, Spark UI; real stack)
+screenshots: setup ## refresh docs/images/ from the browser tests (Airflow, Spark and Prometheus UIs; real stack)
 	@mkdir -p docs/images
 	USERSTREAM_SCREENSHOTS=$(CURDIR)/docs/images $(PY) -m pytest tests/browser $(PYTEST_ARGS)
 

@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.users",
     "tests.fixtures.producer",
     "tests.fixtures.pipeline",
+    "tests.fixtures.prometheus",
     "tests.fixtures.airflow_ui",
     "tests.fixtures.browser",
 ]

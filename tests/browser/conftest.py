@@ -1,6 +1,6 @@
-"""The browser tests: real Chromium on the real UIs (Airflow's, the streaming job's Spark UI)
-of a pipeline running on the local stack. Their fixtures live by concern in ``tests/fixtures``
-(``browser``, ``airflow_ui``, ``pipeline``)."""
+"""The browser tests: real Chromium on the real UIs (Airflow's, the streaming job's Spark UI,
+Prometheus's) of a pipeline running on the local stack. Their fixtures live by concern in
+``tests/fixtures`` (``browser``, ``airflow_ui``, ``pipeline``, ``prometheus``)."""
 
 from __future__ import annotations
 

@@ -8,14 +8,9 @@ Cassandra, when they run the JMX exporter). Producer runs push to that Pushgatew
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-import stack
 from config import Settings
-from config.settings import updated
 from contract.catalog import contract
 from contract.dlq import RejectRule, Stage
 from contract.metrics import PRODUCER_JOB, Outcome
@@ -30,29 +25,10 @@ from tests.fixtures.kafka import produce
 from tests.fixtures.loopback import assert_listens_on_loopback_only
 from tests.fixtures.pipeline import Pipeline
 from tests.fixtures.polling import wait_for
-from tests.fixtures.private_stack import free_port
-from tests.fixtures.prometheus import query, wait_for_positive
+from tests.fixtures.prometheus import METRICS_SERVICES, query, wait_for_positive
 
 USERS = "user_created"
 COUNT = 40
-METRICS_SERVICES = ("pushgateway", "prometheus")
-
-
-@pytest.fixture(scope="module")
-def observed(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """The pipeline's settings, its producer pushing to a Pushgateway of its own, scraped with
-    the job and its supervisor by a Prometheus of its own (stopped afterwards)."""
-    home = tmp_path_factory.mktemp("metrics") / "stack"
-    own = updated(
-        pipeline.settings,
-        metrics={"pushgateway_url": f"http://127.0.0.1:{free_port()}"},
-        stack={"home": home, "prometheus_port": free_port()},
-    )
-    stack.up(own, progress=lambda _: None, only=METRICS_SERVICES)
-    try:
-        yield own
-    finally:
-        stack.down(own, fresh=True, progress=lambda _: None, only=METRICS_SERVICES)
 
 
 def _selector(name: str, **labels: str) -> str:
