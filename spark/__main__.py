@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from config import load_settings
@@ -47,17 +48,33 @@ def main(argv: list[str] | None = None) -> int:
         settings = updated(load_settings(), spark=spark, cassandra=cassandra)
         only = [c.name for c in selected(args.contract)] if args.contract else []
     except (ValueError, UnknownContractError) as exc:
-        logging.getLogger("spark").error("%s", exc)
-        return CONFIGURATION_ERROR
+        return _configuration_error(exc, _state_file())
     try:
         run(settings, args.master, only)
     except CheckpointMismatchError as exc:
-        logging.getLogger("spark").error("%s", exc)
-        JobStateFile(settings.spark.status_file).update(
-            last_failure=str(exc), last_failure_at=now()
-        )
-        return CONFIGURATION_ERROR
+        return _configuration_error(exc, settings.spark.status_file)
     return 0
+
+
+def _state_file() -> Path | None:
+    """Where to record a refused start: the settings' state file, when they load at all."""
+    try:
+        return load_settings().spark.status_file
+    except ValueError:
+        return None
+
+
+def _configuration_error(exc: Exception, state_file: Path | None) -> int:
+    """Log the error and record it as the job's last failure (``make inspect`` and the
+    supervisor show it); the job's exit status says it is not worth a restart."""
+    log = logging.getLogger("spark")
+    log.error("%s", exc)
+    if state_file is not None:
+        try:
+            JobStateFile(state_file).update(last_failure=str(exc), last_failure_at=now())
+        except OSError as unwritable:
+            log.error("the job's state file %s: %s", state_file, unwritable)
+    return CONFIGURATION_ERROR
 
 
 if __name__ == "__main__":

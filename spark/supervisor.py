@@ -4,8 +4,10 @@ The supervisor runs ``python -m spark`` (with the arguments it was given) and st
 by the job's restart policy (``spark.restarts``), whenever it exits or stops making progress.
 A job that exits with a configuration error is not restarted: the supervisor records it
 ``failed``, with its reason, and exits with status 0, so a container's ``restart: on-failure``
-does not start it into the same error again either (``make inspect`` shows why). SIGTERM or
-SIGINT stop the job first, then the supervisor. ``make demo`` runs it in the background; the
+does not start it into the same error again either (``make inspect`` shows why). The
+supervisor's own configuration errors (a setting that does not validate, a state file it cannot
+write) end it the same way, with the setting named. SIGTERM or SIGINT stop the job first, then
+the supervisor. ``make demo`` runs it in the background; the
 Compose stack runs it as the job's container command.
 """
 
@@ -54,12 +56,18 @@ class Supervisor:
         """Supervise until stopped or given up; returns the supervisor's exit status."""
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        self.state.update(
-            supervisor_pid=os.getpid(),
-            phase=JobPhase.STARTING,
-            process_restarts=0,
-            gave_up_at=None,
-        )
+        try:
+            self.state.update(
+                supervisor_pid=os.getpid(),
+                phase=JobPhase.STARTING,
+                process_restarts=0,
+                gave_up_at=None,
+            )
+        except OSError as exc:
+            path = self.settings.spark.status_file
+            return _configuration_error(
+                f"cannot write the job's state file {path} (setting spark.status_file): {exc}"
+            )
         server = self._serve_metrics()
         try:
             return self._supervise()
@@ -71,12 +79,14 @@ class Supervisor:
         """Run the job, and again after each failure, until stopped or given up."""
         while not self.stopping:
             self.policy.started()
+            started = now()
             code = self._run_job()
             if self.stopping:
                 break
             if code == CONFIGURATION_ERROR:
                 state = self.state.update(phase=JobPhase.FAILED, gave_up_at=now(), exit_code=code)
-                reason = state.last_failure or f"exit status {code}"
+                recorded = state.last_failure_at is not None and state.last_failure_at >= started
+                reason = state.last_failure if recorded else f"exit status {code}; see its log"
                 _say(f"job exited with a configuration error; not restarted: {reason}")
                 return 0
             delay = self.policy.failed()
@@ -150,9 +160,20 @@ def _say(message: str) -> None:
     print(f"{now()} supervisor: {message}", flush=True)
 
 
+def _configuration_error(message: str) -> int:
+    """Say why the supervisor cannot start; its status is 0, so that a container's
+    ``restart: on-failure`` does not start it into the same error again."""
+    _say(f"configuration error; not started: {message}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Supervise ``python -m spark`` with the given arguments (see ``python -m spark --help``)."""
-    return Supervisor(load_settings(), sys.argv[1:] if argv is None else argv).run()
+    try:
+        settings = load_settings()
+    except ValueError as exc:  # pydantic's ValidationError names the setting and the value
+        return _configuration_error(str(exc))
+    return Supervisor(settings, sys.argv[1:] if argv is None else argv).run()
 
 
 if __name__ == "__main__":
