@@ -12,6 +12,7 @@ UV ?= $(UV_HOME)/uv
 # uv trusts the platform's certificate store, as Python's urllib, Java and Maven do: a TLS proxy
 # whose CA is installed in the system store is then trusted by every download of setup.
 export UV_SYSTEM_CERTS ?= 1
+PYENV := $(VENV)/.python-done
 STAMP := $(VENV)/.setup-done
 
 # SECURE=1: the secured local stack (TLS, SASL/SCRAM, passwords; docs/security.md) in its own
@@ -34,16 +35,23 @@ endif
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml uv.lock stack/pom.xml $(wildcard stack/jvm/*/pom.xml)
+# Two steps: the Python environment alone (all `make test-unit` needs), then the JVM artifacts,
+# which need Java and Maven (checked first, each named with its install).
+$(PYENV): pyproject.toml uv.lock
 	$(if $(filter $(UV),$(UV_HOME)/uv),python3 stack/uv_bootstrap.py $(UV))
 	$(UV) sync --frozen --python 3.11
+	@touch $(PYENV)
+
+$(STAMP): $(PYENV) stack/pom.xml $(wildcard stack/jvm/*/pom.xml)
+	$(PY) -m stack.requirements setup
 	$(PY) -m stack fetch
 	@touch $(STAMP)
 
 setup: $(STAMP) ## virtual environment from uv.lock, plus the JVM artifacts (idempotent)
 
-test: setup ## every test, unit to end-to-end, on real services
+test: $(PYENV) ## every test, unit to end-to-end, on real services
 	$(PY) -m stack.requirements test
+	@$(MAKE) --no-print-directory setup
 	bash docker/install-compose.sh
 	$(PY) -m codegen --check
 	$(PY) -m codegen --check-compat
@@ -52,7 +60,7 @@ test: setup ## every test, unit to end-to-end, on real services
 	$(VENV)/bin/mypy .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: setup ## the tests that need no service or installed tool (no stack, Spark, Airflow, browser, docker)
+test-unit: $(PYENV) ## the tests that need no service or installed tool (no stack, Java, Maven, browser, docker)
 	$(PY) -m pytest --service-free $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy

@@ -1,9 +1,11 @@
 """What a make target needs from the machine, checked before it starts, each with its install.
 
-``python -m stack.requirements test`` (the first step of ``make test``) prints every missing tool
-with the command that installs it and exits 1, instead of failing minutes later in the middle
-of the suite. ``demo`` checks what ``make demo`` needs (Java and Maven for the local stack;
-without Prometheus and its Pushgateway the stack runs unobserved, and says so).
+``python -m stack.requirements test`` (the first step of ``make test``, before the JVM artifacts
+are fetched) prints every missing tool with the command that installs it and exits 1, instead of
+failing minutes later in the middle of the suite. ``setup`` checks what ``make setup`` needs to
+fetch the JVM artifacts, which every target of the local stack (``make demo`` included) runs
+first: Java and Maven. Without Prometheus and its Pushgateway the stack runs unobserved, and
+says so.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def _compose_cli() -> Missing | None:
 
 Check = Callable[[], Missing | None]
 TARGETS: dict[str, tuple[Check, ...]] = {
-    "demo": (_java, _maven),
+    "setup": (_java, _maven),
     "test": (_java, _maven, _prometheus, _chromium, _compose_cli),
 }
 
