@@ -108,7 +108,7 @@ produce: setup ## one producer batch of each contract, without Airflow: CONTRACT
 	$(PY) -m stack.produce --contract $(CONTRACT) --count $(COUNT) --source $(SOURCE) $(if $(SEED),--seed $(SEED))
 
 offline-source: setup ## the offline source of the shipped contracts on 127.0.0.1:8765 (PORT=8765)
-	$(PY) -m stack.offline_source --port $(or $(PORT),8765)
+	$(PY) -m stack.offline_source $(if $(PORT),--port $(PORT))
 
 airflow: setup ## the Airflow UI on 127.0.0.1 (port: PIPELINE_STACK__AIRFLOW_PORT, 8080); Ctrl-C stops it
 	$(PY) -m stack.airflow_ui

@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 
 import stack
-from bench import e2e_bench, producer_bench
+from bench import USER_CONTRACT, e2e_bench, producer_bench
 from bench.figures import run_identity
 from config import load_settings
 from contract.catalog import ALL, UnknownContractError, selected
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         "--contract",
         default=ALL,
         help="the contracts to stream: all (default) or a comma-separated list holding "
-        f"{e2e_bench.USER_CONTRACT}",
+        f"{USER_CONTRACT}",
     )
     args = parser.parse_args(argv)
     try:

@@ -81,6 +81,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from bench import FLUSH_TIMEOUT_S, USER_CONTRACT
 from bench.cpu import JIT, THREAD_GROUPS, CpuMeter
 from bench.scratch import Deployment, Scratch
 from clients.cassandra import connect
@@ -119,8 +120,6 @@ STEADY_RATE = 1_000
 """The latency phase's pacing target, rows/s. A target, not a figure: the rate actually produced
 is measured (``steady_produced_rows_per_s``) and reported beside it."""
 STEADY_SECONDS = int(os.environ.get("BENCH_STEADY_SECONDS", "30"))
-USER_CONTRACT = "user_created"
-"""The contract of the headline drains, the decoding, the 50 versions and the latency."""
 QUAKE_CONTRACT = "quake_reported"
 ID_COLUMN = "id"
 """The column naming a user in each of the user contract's tables (the baseline's latency)."""
@@ -145,7 +144,6 @@ DECODE_ROUNDS = 3
 COUNT_PAGE_ROWS = 1_000
 TICK_S = 0.1
 DRAIN_TIMEOUT_S = 1800.0
-FLUSH_TIMEOUT_S = 120.0
 POLL_EVERY = 1_000
 SOURCE = "offline://bench"
 QUIET = {"spark.ui.showConsoleProgress": "false"}

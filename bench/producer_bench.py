@@ -29,6 +29,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from bench import FLUSH_TIMEOUT_S, USER_CONTRACT
 from bench.scratch import Deployment, Scratch
 from config import Settings
 from contract.catalog import contract
@@ -37,8 +38,6 @@ from stack.offline_source import NATIONALITIES, make_page
 
 USERS = 50_000
 DISTINCT = 5_000  # generated once, then copied with fresh ids: generation is not what we time
-USER_CONTRACT = "user_created"
-FLUSH_TIMEOUT_S = 120.0
 
 
 def payloads(count: int = USERS) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as fn
 from pyspark.sql.avro.functions import from_avro
 
-from bench.e2e_bench import QUIET, SOURCE, USER_CONTRACT
+from bench import USER_CONTRACT
+from bench.e2e_bench import QUIET, SOURCE
 from config import load_settings
 from contract import wire
 from contract.catalog import contract

@@ -54,14 +54,19 @@ SourceRecord = Any
 """One element of a page's record array: a dict when well formed, anything else otherwise."""
 
 
+DEFAULTS = SourceSettings()
+"""The ``source`` settings' defaults: a client made without settings is as patient as one made
+from the shipped settings (each default is written once, in ``config.settings``)."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How patiently one page is requested; ``max_total_wait_s`` bounds the whole page."""
 
-    max_attempts: int = 6
-    backoff_initial_s: float = 0.5
-    backoff_max_s: float = 30.0
-    max_total_wait_s: float = 120.0
+    max_attempts: int = DEFAULTS.max_attempts
+    backoff_initial_s: float = DEFAULTS.backoff_initial_s
+    backoff_max_s: float = DEFAULTS.backoff_max_s
+    max_total_wait_s: float = DEFAULTS.max_total_wait_s
 
     @classmethod
     def from_settings(cls, source: SourceSettings) -> RetryPolicy:
@@ -186,9 +191,9 @@ class SourceClient:
         url: str,
         source: Source,
         *,
-        connect_timeout_s: float = 5.0,
-        read_timeout_s: float = 30.0,
-        max_body_bytes: int = 64 * 1024 * 1024,
+        connect_timeout_s: float = DEFAULTS.connect_timeout_s,
+        read_timeout_s: float = DEFAULTS.read_timeout_s,
+        max_body_bytes: int = DEFAULTS.max_body_bytes,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,

@@ -61,7 +61,7 @@ class LiveReader:
         initial: ReaderContract,
         migrate: Migrate,
         state: JobStateFile,
-        poll_interval_s: float = 10.0,
+        poll_interval_s: float,
     ) -> None:
         self._registry = registry
         self.subject = subject

@@ -472,13 +472,17 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--count", type=int, default=1000, help="records of each contract")
+    parser.add_argument(
+        "--count", type=int, default=DemoOptions.count, help="records of each contract"
+    )
     parser.add_argument(
         "--contract", help="comma-separated (default: every contract with a source)"
     )
     parser.add_argument("--source", default=AUTO, help="auto, offline, or an endpoint")
     parser.add_argument("--seed", default=None)
-    parser.add_argument("--wait", type=float, default=240.0, help="seconds to wait for the rows")
+    parser.add_argument(
+        "--wait", type=float, default=DemoOptions.wait_s, help="seconds to wait for the rows"
+    )
     parser.add_argument("--json-report", type=Path, help="also write the report as JSON here")
     args = parser.parse_args(argv)
     options = DemoOptions(args.count, args.source, args.contract, args.seed, args.wait)

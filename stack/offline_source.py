@@ -42,6 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from stack import offline_quakes
 
+DEFAULT_PORT = 8765
+"""Where ``make offline-source`` serves (``PORT=`` another); tests take a free port."""
 MAX_RESULTS = 5000
 USER_NAMESPACE = uuid.UUID("6f0b7a52-2d7e-4b8e-9b1a-4c1d2e3f4a5b")
 BAD_USER_KINDS = ("missing_field", "bad_date", "bad_coordinate")
@@ -587,7 +589,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The offline source of the shipped contracts.")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     for f in fields(Faults):
         default = getattr(Faults(), f.name)
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default)
