@@ -4,13 +4,14 @@ In a copy of the repository (its tracked files, with the project's virtual envir
 contract written only for this test is added to ``schemas/``: nested records, a uuid key read
 from a source path, a timestamp-millis parsed from an ISO string, an optional field and a rule.
 Its source is a small HTTP server of this test on loopback: one JSON page of 8 good records
-and 2 bad ones (one breaking the rule, one with a key that is no UUID). Then the user's
-commands run in the copy, on a deployment of their own (``PIPELINE_KAFKA__TOPIC_PREFIX``,
-``PIPELINE_CASSANDRA__KEYSPACE``): ``python -m codegen``, ``python -m ops.register``,
-``python -m ops.migrate apply``, ``python -m producer --contract ...``, and the streaming job
-``python -m spark --contract ...``. Every good record becomes a row of the new table, each bad
-one is in the contract's DLQ with a reason naming its field, and no Python file of the copy
-was written by hand: only ``generated/`` changed.
+and 2 bad ones (one breaking the rule, one with a key that is no UUID). The streaming job of
+every contract (``python -m spark``) already runs in the copy, on a deployment of its own
+(``PIPELINE_KAFKA__TOPIC_PREFIX``, ``PIPELINE_CASSANDRA__KEYSPACE``), when the contract is
+added; then the user's commands run there: ``make codegen``, ``make register``, ``make
+migrate``, ``make produce CONTRACT=... SOURCE_URL=...``. The running job discovers the new
+contract and streams it without a restart; every good record becomes a row of the new table,
+each bad one is in the contract's DLQ with a reason naming its field, and no Python file of the
+copy was written by hand: only ``generated/`` changed.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from clients.registry import Registry
 from config import Settings
 from config.settings import REPO_ROOT
 from spark.metrics import MetricsLog
+from spark.state import JobPhase, JobStateFile
 from tests.fixtures.cassandra import table_rows
 from tests.fixtures.kafka import consume, text_headers
 from tests.fixtures.local_stack import unique_name
@@ -239,10 +241,10 @@ def copy(tmp_path: Path) -> Path:
     return root
 
 
-def _run(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``python <args>`` in the copy, as a user runs the project's commands there."""
+def _make(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``make <args>`` in the copy, as a user runs the project's commands there."""
     done = subprocess.run(
-        [str(copy / ".venv" / "bin" / "python"), *args],
+        ["make", "--silent", "--no-print-directory", *args],
         cwd=copy,
         env=env,
         capture_output=True,
@@ -250,7 +252,7 @@ def _run(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
         timeout=COMMAND_TIMEOUT_S,
         check=False,
     )
-    assert done.returncode == 0, f"python {' '.join(args)} exited {done.returncode}:\n" + (
+    assert done.returncode == 0, f"make {' '.join(args)} exited {done.returncode}:\n" + (
         done.stdout[-3000:] + done.stderr[-3000:]
     )
     return done
@@ -258,10 +260,10 @@ def _run(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
 
 @contextlib.contextmanager
 def _streaming_job(copy: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m spark --contract <the new one>`` in the copy; stopped (SIGTERM) at the end."""
+    """``python -m spark``, every contract, in the copy; stopped (SIGTERM) at the end."""
     with log.open("wb") as out:
         job = subprocess.Popen(
-            [str(copy / ".venv" / "bin" / "python"), "-m", "spark", "--contract", NAME],
+            [str(copy / ".venv" / "bin" / "python"), "-m", "spark"],
             cwd=copy,
             env=env,
             stdout=out,
@@ -278,6 +280,17 @@ def _streaming_job(copy: Path, env: dict[str, str], log: Path) -> Iterator[subpr
         except subprocess.TimeoutExpired:
             os.killpg(job.pid, signal.SIGKILL)
             job.wait()
+
+
+def _wait_until_running(state_file: Path, job: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until the job records that it runs (its Spark session up, its loop started)."""
+    deadline = time.monotonic() + ROWS_TIMEOUT_S
+    while time.monotonic() < deadline:
+        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
+        if state_file.exists() and JobStateFile(state_file).read().phase == JobPhase.RUNNING:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the job did not run after {ROWS_TIMEOUT_S:.0f} s:\n{_tail(log)}")
 
 
 def _tail(log: Path, lines: int = 40) -> str:
@@ -299,15 +312,15 @@ def _wait_for_rows(
 
 
 def _wait_for_figures(
-    path: Path, count: int, job: subprocess.Popen[bytes], log: Path
+    path: Path, topic: str, count: int, job: subprocess.Popen[bytes], log: Path
 ) -> list[dict[str, Any]]:
-    """The job's batch figures once they account for ``count`` rows written: a batch appends
-    its figures after its rows are written, so the rows can be seen first."""
+    """The job's batch figures of ``topic`` once they account for ``count`` rows written: a
+    batch appends its figures after its rows are written, so the rows can be seen first."""
     deadline = time.monotonic() + FIGURES_TIMEOUT_S
     figures: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
-        figures = MetricsLog(path).batches()
+        figures = [b for b in MetricsLog(path).batches() if b["topic"] == topic]
         if sum(b["rows_written"] for b in figures) >= count:
             return figures
         time.sleep(0.5)
@@ -318,48 +331,23 @@ def _millis(iso: str) -> int:
     return int(datetime.fromisoformat(iso).astimezone(UTC).timestamp() * 1000)
 
 
-def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
-    request: pytest.FixtureRequest,
-    local_stack: Settings,
-    cassandra_session: Any,
-    source: _Source,
-    copy: Path,
-    tmp_path: Path,
+def _add_the_contract(
+    copy: Path, env: dict[str, str], topic: str, source: _Source, deployment: Settings, name: str
 ) -> None:
-    hand_written = _python_files(copy)  # the repository's own, as copied
-    (copy / "schemas" / f"{NAME}.avsc").write_text(json.dumps(CONTRACT, indent=2))
-    name = unique_name(request, "new")
-    deployment = isolated(local_stack, name)
-    topic = f"{name}.{TOPIC}"
+    """The user's commands once the ``.avsc`` is written: codegen, register, migrate, produce;
+    the producer's counts, and each bad record in the DLQ with its reason."""
     dlq = f"{topic}.dlq"
-    work = tmp_path / "job"
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-        "PIPELINE_KAFKA__TOPIC_PREFIX": deployment.kafka.topic_prefix,
-        "PIPELINE_CASSANDRA__KEYSPACE": name,
-        "PIPELINE_SPARK__CHECKPOINT_DIR": str(work / "checkpoints"),
-        "PIPELINE_SPARK__METRICS_FILE": str(work / "batches.jsonl"),
-        "PIPELINE_SPARK__STATUS_FILE": str(work / "state.json"),
-        "PIPELINE_SPARK__TRIGGER_INTERVAL": "1 second",
-        "PIPELINE_SPARK__DRIVER_MEMORY": "1g",
-        "PIPELINE_METRICS__PUSHGATEWAY_URL": "",  # no test contract left in the stack's gateway
-        "PIPELINE_METRICS__JOB_PORT": "0",
-        "PIPELINE_METRICS__SUPERVISOR_PORT": "0",
-    }
     url = f"http://127.0.0.1:{source.server_address[1]}/scans"
-
-    generated = _run(copy, env, "-m", "codegen")
+    generated = _make(copy, env, "codegen")
     for produced in (f"python/{NAME}.py", f"spark/{NAME}.py", f"cql/{NAME}.cql"):
         assert (copy / "generated" / produced).is_file(), generated.stdout
-    registered = _run(copy, env, "-m", "ops.register")
+    registered = _make(copy, env, "register")
     assert f"{topic}-value: registered version 1" in registered.stdout
     assert f"topic {topic}: created" in registered.stdout
     assert f"topic {dlq}: created" in registered.stdout
-    migrated = _run(copy, env, "-m", "ops.migrate", "apply")
+    migrated = _make(copy, env, "migrate")
     assert f"keyspace {name}: applied" in migrated.stdout and f"{NAME}.cql" in migrated.stdout
-    producer = _run(
-        copy, env, "-m", "producer", "--contract", NAME, "--count", "10", "--source-url", url
-    )
+    producer = _make(copy, env, "produce", f"CONTRACT={NAME}", "COUNT=10", f"SOURCE_URL={url}")
     counts = json.loads(producer.stdout.strip().splitlines()[-1])
     warned = {"ships_within_france": OUTSIDE_FRANCE}  # a rule in warn mode passes its records
     assert counts == {
@@ -395,11 +383,44 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
         assert text_headers(message)["error"], "the reason, in words"
         assert b"Secret Courier" not in (message.value or b""), "only what the contract reads"
 
+
+def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
+    request: pytest.FixtureRequest,
+    local_stack: Settings,
+    cassandra_session: Any,
+    source: _Source,
+    copy: Path,
+    tmp_path: Path,
+) -> None:
+    hand_written = _python_files(copy)  # the repository's own, as copied
+    name = unique_name(request, "new")
+    deployment = isolated(local_stack, name)
+    topic = f"{name}.{TOPIC}"
+    work = tmp_path / "job"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        "PIPELINE_KAFKA__TOPIC_PREFIX": deployment.kafka.topic_prefix,
+        "PIPELINE_CASSANDRA__KEYSPACE": name,
+        "PIPELINE_SPARK__CHECKPOINT_DIR": str(work / "checkpoints"),
+        "PIPELINE_SPARK__METRICS_FILE": str(work / "batches.jsonl"),
+        "PIPELINE_SPARK__STATUS_FILE": str(work / "state.json"),
+        "PIPELINE_SPARK__TRIGGER_INTERVAL": "1 second",
+        "PIPELINE_SPARK__DISCOVERY_INTERVAL_S": "3",
+        "PIPELINE_SPARK__DRIVER_MEMORY": "1g",
+        "PIPELINE_METRICS__PUSHGATEWAY_URL": "",  # no test contract left in the stack's gateway
+        "PIPELINE_METRICS__JOB_PORT": "0",
+        "PIPELINE_METRICS__SUPERVISOR_PORT": "0",
+    }
     log = tmp_path / "spark-job.log"
     with _streaming_job(copy, env, log) as job:
+        _wait_until_running(work / "state.json", job, log)
+        (copy / "schemas" / f"{NAME}.avsc").write_text(json.dumps(CONTRACT, indent=2))
+        _add_the_contract(copy, env, topic, source, deployment, name)
         rows = _wait_for_rows(cassandra_session, name, len(GOOD), job, log)
-        metrics = _wait_for_figures(work / "batches.jsonl", len(GOOD), job, log)
-    assert job.returncode is not None
+        metrics = _wait_for_figures(work / "batches.jsonl", topic, len(GOOD), job, log)
+        assert job.poll() is None, "the job streamed the new contract without a restart"
+    discovered = f"new contract(s) {(NAME,)} on {topic}: starting its query"
+    assert discovered in log.read_text(errors="replace"), _tail(log)
 
     by_id = {row["id"]: row for row in rows}
     assert sorted(by_id) == sorted(r["scan"]["uuid"] for r in GOOD)
@@ -411,11 +432,10 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
         assert row["parcel_destination_country"] == record["parcel"]["destination"]["country"]
         assert row["note"] == record.get("note")
         assert row["ingested_at"] is not None
-    assert {b["topic"] for b in metrics} == {topic}
     assert sum(b["rows_written"] for b in metrics) == len(GOOD)
     assert sum(b["rows_rejected"] for b in metrics) == 0  # the producer kept the bad ones out
     assert sum(b["warned_by_rule"].get("ships_within_france", 0) for b in metrics) == OUTSIDE_FRANCE
-    inspected = _run(copy, env, "-m", "ops.inspection", "--contract", NAME)
+    inspected = _make(copy, env, "inspect", f"CONTRACT={NAME}")
     assert (
         f"rules in warn mode, rows that broke them (written): ships_within_france {OUTSIDE_FRANCE}"
         in inspected.stdout
