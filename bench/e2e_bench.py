@@ -44,7 +44,7 @@ sink ceiling does, drains 50,000 users through the job on a 50-version topic and
 contracts, drains their shared backlog once, so none pays the JVM's warm-up (JIT compilation of
 the generated code and of Spark's planner, connector sessions, Cassandra's own) in its figures:
 a long-running job does not. What the JIT still compiles during a drain is in its CPU figures
-(``spark_jit``; ``docs/performance.md``, findings).
+(``spark_jit``; ``docs/performance.md``, "What limits the rates on two cores").
 
 Sizes come from ``BENCH_BACKLOG_USERS`` (200,000) and ``BENCH_STEADY_SECONDS`` (30).
 """
