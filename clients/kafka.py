@@ -156,6 +156,38 @@ def list_topics(settings: Settings) -> list[str]:
     return sorted(t for t in topics if not t.startswith("_") and not t.startswith("kafkasql"))
 
 
+def list_consumer_groups(settings: Settings) -> list[str]:
+    """The ids of the cluster's consumer groups, sorted."""
+    timeout = settings.kafka.request_timeout_s
+    admin = admin_client(settings)  # held until the answer is in: its handle serves it
+    listing = admin.list_consumer_groups(request_timeout=timeout).result(timeout)
+    if listing.errors:
+        raise listing.errors[0]
+    return sorted(group.group_id for group in listing.valid)
+
+
+_GONE_OR_IN_USE = {KafkaError.GROUP_ID_NOT_FOUND, KafkaError.NON_EMPTY_GROUP}
+
+
+def delete_consumer_groups(settings: Settings, groups: Sequence[str]) -> list[str]:
+    """Delete the given consumer groups; returns the ones deleted. A group that does not exist
+    (any more) is fine, one that still has members is left as it is."""
+    if not groups:
+        return []
+    timeout = settings.kafka.request_timeout_s
+    admin = admin_client(settings)  # held until every answer is in: its handle serves them
+    futures = admin.delete_consumer_groups(list(groups), request_timeout=timeout)
+    deleted = []
+    for group, future in futures.items():
+        try:
+            future.result(timeout)
+            deleted.append(group)
+        except KafkaException as exc:
+            if exc.args[0].code() not in _GONE_OR_IN_USE:
+                raise
+    return sorted(deleted)
+
+
 _TRANSIENT_CODES = {
     KafkaError.NOT_LEADER_FOR_PARTITION,
     KafkaError.LEADER_NOT_AVAILABLE,
