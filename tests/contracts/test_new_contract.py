@@ -16,20 +16,10 @@ copy was written by hand: only ``generated/`` changed.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
-import shutil
-import signal
-import subprocess
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +27,20 @@ import pytest
 
 from clients.registry import Registry
 from config import Settings
-from config.settings import REPO_ROOT
-from spark.metrics import MetricsLog
-from spark.state import JobPhase, JobStateFile
-from tests.fixtures.cassandra import table_rows
 from tests.fixtures.kafka import consume, text_headers
 from tests.fixtures.local_stack import unique_name
+from tests.fixtures.repo_copy import (
+    Source,
+    deployment_env,
+    make,
+    python_files,
+    serving,
+    streaming_job,
+    tail,
+    wait_for_figures,
+    wait_for_rows,
+    wait_until_running,
+)
 from tests.fixtures.spark import isolated
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark]
@@ -50,10 +48,6 @@ pytestmark = [pytest.mark.stack, pytest.mark.spark]
 NAME = "parcel_scanned"
 TOPIC = "parcels_scanned"
 TABLE = "parcel_scans"
-COMMAND_TIMEOUT_S = 300
-ROWS_TIMEOUT_S = 300.0
-FIGURES_TIMEOUT_S = 30.0
-JOB_STOP_TIMEOUT_S = 60
 
 CONTRACT: dict[str, Any] = {
     "type": "record",
@@ -171,160 +165,11 @@ NOT_A_UUID = _scan(9, scan={"uuid": "not-a-uuid", "at": "2026-03-01T10:00:00.000
 PAGE = {"data": {"scans": [*GOOD[:4], BREAKS_THE_RULE, *GOOD[4:], NOT_A_UUID]}}
 
 
-class _Source(ThreadingHTTPServer):
+@pytest.fixture
+def source() -> Iterator[Source]:
     """The new contract's source: one fixed JSON page, on loopback."""
-
-    daemon_threads = True
-    requests_served = 0
-
-
-class _Page(BaseHTTPRequestHandler):
-    server: _Source
-
-    def do_GET(self) -> None:
-        self.server.requests_served += 1
-        body = json.dumps(PAGE).encode()
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
-@pytest.fixture
-def source() -> Iterator[_Source]:
-    server = _Source(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving({"/scans": PAGE}) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def _repository_files() -> list[str]:
-    """The repository's files as a clone has them: tracked, or new and not ignored."""
-    listed = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "ls-files", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if listed.returncode != 0:
-        pytest.fail(f"cannot list the repository's files with git: {listed.stderr}")
-    return [name for name in listed.stdout.splitlines() if (REPO_ROOT / name).is_file()]
-
-
-def _python_files(root: Path) -> dict[str, str]:
-    """Every .py file under ``root`` but ``generated/`` and the venv: path -> sha256."""
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in root.rglob("*.py")
-        if path.relative_to(root).parts[0] not in ("generated", ".venv", ".stack")
-    }
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    """The repository's files copied into ``tmp_path / "repo"``, its venv linked."""
-    root = tmp_path / "repo"
-    for name in _repository_files():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, target)
-    (root / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
-    return root
-
-
-def _make(copy: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``make <args>`` in the copy, as a user runs the project's commands there."""
-    done = subprocess.run(
-        ["make", "--silent", "--no-print-directory", *args],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-    )
-    assert done.returncode == 0, f"make {' '.join(args)} exited {done.returncode}:\n" + (
-        done.stdout[-3000:] + done.stderr[-3000:]
-    )
-    return done
-
-
-@contextlib.contextmanager
-def _streaming_job(copy: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``python -m spark``, every contract, in the copy; stopped (SIGTERM) at the end."""
-    with log.open("wb") as out:
-        job = subprocess.Popen(
-            [str(copy / ".venv" / "bin" / "python"), "-m", "spark"],
-            cwd=copy,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield job
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(job.pid, signal.SIGTERM)
-        try:
-            job.wait(JOB_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(job.pid, signal.SIGKILL)
-            job.wait()
-
-
-def _wait_until_running(state_file: Path, job: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait until the job records that it runs (its Spark session up, its loop started)."""
-    deadline = time.monotonic() + ROWS_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
-        if state_file.exists() and JobStateFile(state_file).read().phase == JobPhase.RUNNING:
-            return
-        time.sleep(1)
-    raise AssertionError(f"the job did not run after {ROWS_TIMEOUT_S:.0f} s:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _wait_for_rows(
-    session: Any, keyspace: str, count: int, job: subprocess.Popen[bytes], log: Path
-) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + ROWS_TIMEOUT_S
-    rows: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
-        rows = table_rows(session, keyspace, TABLE)
-        if len(rows) >= count:
-            return rows
-        time.sleep(2)
-    raise AssertionError(f"{len(rows)} of {count} rows after {ROWS_TIMEOUT_S:.0f} s:\n{_tail(log)}")
-
-
-def _wait_for_figures(
-    path: Path, topic: str, count: int, job: subprocess.Popen[bytes], log: Path
-) -> list[dict[str, Any]]:
-    """The job's batch figures of ``topic`` once they account for ``count`` rows written: a
-    batch appends its figures after its rows are written, so the rows can be seen first."""
-    deadline = time.monotonic() + FIGURES_TIMEOUT_S
-    figures: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        assert job.poll() is None, f"the streaming job exited {job.returncode}:\n{_tail(log)}"
-        figures = [b for b in MetricsLog(path).batches() if b["topic"] == topic]
-        if sum(b["rows_written"] for b in figures) >= count:
-            return figures
-        time.sleep(0.5)
-    raise AssertionError(f"batch figures after {FIGURES_TIMEOUT_S:.0f} s: {figures}")
 
 
 def _millis(iso: str) -> int:
@@ -332,22 +177,22 @@ def _millis(iso: str) -> int:
 
 
 def _add_the_contract(
-    copy: Path, env: dict[str, str], topic: str, source: _Source, deployment: Settings, name: str
+    copy: Path, env: dict[str, str], topic: str, source: Source, deployment: Settings, name: str
 ) -> None:
     """The user's commands once the ``.avsc`` is written: codegen, register, migrate, produce;
     the producer's counts, and each bad record in the DLQ with its reason."""
     dlq = f"{topic}.dlq"
-    url = f"http://127.0.0.1:{source.server_address[1]}/scans"
-    generated = _make(copy, env, "codegen")
+    url = source.url("/scans")
+    generated = make(copy, env, "codegen")
     for produced in (f"python/{NAME}.py", f"spark/{NAME}.py", f"cql/{NAME}.cql"):
         assert (copy / "generated" / produced).is_file(), generated.stdout
-    registered = _make(copy, env, "register")
+    registered = make(copy, env, "register")
     assert f"{topic}-value: registered version 1" in registered.stdout
     assert f"topic {topic}: created" in registered.stdout
     assert f"topic {dlq}: created" in registered.stdout
-    migrated = _make(copy, env, "migrate")
+    migrated = make(copy, env, "migrate")
     assert f"keyspace {name}: applied" in migrated.stdout and f"{NAME}.cql" in migrated.stdout
-    producer = _make(copy, env, "produce", f"CONTRACT={NAME}", "COUNT=10", f"SOURCE_URL={url}")
+    producer = make(copy, env, "produce", f"CONTRACT={NAME}", "COUNT=10", f"SOURCE_URL={url}")
     counts = json.loads(producer.stdout.strip().splitlines()[-1])
     warned = {"ships_within_france": OUTSIDE_FRANCE}  # a rule in warn mode passes its records
     assert counts == {
@@ -388,39 +233,26 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
     request: pytest.FixtureRequest,
     local_stack: Settings,
     cassandra_session: Any,
-    source: _Source,
+    source: Source,
     copy: Path,
     tmp_path: Path,
 ) -> None:
-    hand_written = _python_files(copy)  # the repository's own, as copied
+    hand_written = python_files(copy)  # the repository's own, as copied
     name = unique_name(request, "new")
     deployment = isolated(local_stack, name)
     topic = f"{name}.{TOPIC}"
     work = tmp_path / "job"
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-        "PIPELINE_KAFKA__TOPIC_PREFIX": deployment.kafka.topic_prefix,
-        "PIPELINE_CASSANDRA__KEYSPACE": name,
-        "PIPELINE_SPARK__CHECKPOINT_DIR": str(work / "checkpoints"),
-        "PIPELINE_SPARK__METRICS_FILE": str(work / "batches.jsonl"),
-        "PIPELINE_SPARK__STATUS_FILE": str(work / "state.json"),
-        "PIPELINE_SPARK__TRIGGER_INTERVAL": "1 second",
-        "PIPELINE_SPARK__DISCOVERY_INTERVAL_S": "3",
-        "PIPELINE_SPARK__DRIVER_MEMORY": "1g",
-        "PIPELINE_METRICS__PUSHGATEWAY_URL": "",  # no test contract left in the stack's gateway
-        "PIPELINE_METRICS__JOB_PORT": "0",
-        "PIPELINE_METRICS__SUPERVISOR_PORT": "0",
-    }
+    env = deployment_env(deployment, name, work)
     log = tmp_path / "spark-job.log"
-    with _streaming_job(copy, env, log) as job:
-        _wait_until_running(work / "state.json", job, log)
+    with streaming_job(copy, env, log) as job:
+        wait_until_running(work / "state.json", job, log)
         (copy / "schemas" / f"{NAME}.avsc").write_text(json.dumps(CONTRACT, indent=2))
         _add_the_contract(copy, env, topic, source, deployment, name)
-        rows = _wait_for_rows(cassandra_session, name, len(GOOD), job, log)
-        metrics = _wait_for_figures(work / "batches.jsonl", topic, len(GOOD), job, log)
+        rows = wait_for_rows(cassandra_session, name, TABLE, len(GOOD), job, log)
+        metrics = wait_for_figures(work / "batches.jsonl", topic, len(GOOD), job, log)
         assert job.poll() is None, "the job streamed the new contract without a restart"
     discovered = f"new contract(s) {(NAME,)} on {topic}: starting its query"
-    assert discovered in log.read_text(errors="replace"), _tail(log)
+    assert discovered in log.read_text(errors="replace"), tail(log)
 
     by_id = {row["id"]: row for row in rows}
     assert sorted(by_id) == sorted(r["scan"]["uuid"] for r in GOOD)
@@ -435,11 +267,11 @@ def test_a_new_contract_streams_from_its_source_to_its_table_without_python(
     assert sum(b["rows_written"] for b in metrics) == len(GOOD)
     assert sum(b["rows_rejected"] for b in metrics) == 0  # the producer kept the bad ones out
     assert sum(b["warned_by_rule"].get("ships_within_france", 0) for b in metrics) == OUTSIDE_FRANCE
-    inspected = _make(copy, env, "inspect", f"CONTRACT={NAME}")
+    inspected = make(copy, env, "inspect", f"CONTRACT={NAME}")
     assert (
         f"rules in warn mode, rows that broke them (written): ships_within_france {OUTSIDE_FRANCE}"
         in inspected.stdout
     ), inspected.stdout
 
     # nothing but generated/ changed: the contract needed no hand-written Python
-    assert _python_files(copy) == hand_written
+    assert python_files(copy) == hand_written
