@@ -32,6 +32,7 @@ from fastavro.validation import ValidationError
 from codegen.generate import render_all, write
 from contract import avro_binary as _a
 from contract.source_values import SourceValueError
+from contract.wire import frame, unframe
 from generated.python import user_created
 from producer.avro import FramedAvroSerializer
 from stack.offline_source import NATIONALITIES, make_page
@@ -179,10 +180,11 @@ def test_user_created_from_the_offline_source_equals_fastavro() -> None:
 def test_the_producer_frames_avro_binary_with_the_schema_id() -> None:
     record = next(offline_users(dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)))
     value = FramedAvroSerializer(260)(record)
-    assert value[:5] == b"\x00\x00\x00\x01\x04"
-    assert value[5:] == fastavro_bytes(user_created, record.to_avro())
+    assert value == frame(260, fastavro_bytes(user_created, record.to_avro()))
+    schema_id, body = unframe(value)
+    assert schema_id == 260
     schema = fastavro.parse_schema(json.loads(user_created.AVRO_SCHEMA))
-    back: Any = fastavro.schemaless_reader(io.BytesIO(value[5:]), schema, schema)
+    back: Any = fastavro.schemaless_reader(io.BytesIO(body), schema, schema)
     assert user_created.UserCreated.from_avro(back) == record
 
 

@@ -24,6 +24,7 @@ from clients.cassandra import connect
 from clients.kafka import end_offsets
 from config import Settings
 from contract.catalog import contract
+from contract.wire import unframe
 from producer.publish import Origin, RecordPublisher
 from spark.state import JobPhase, JobState, JobStateFile
 from tests.fixtures.kafka import produce
@@ -179,7 +180,7 @@ def test_registry_down_when_a_new_writer_id_appears_delays_rows_and_loses_none(
         for u in make_users(50, seed="outage-registry")
     ]
     frames = [(str(r["id"]).encode(), frame(r)) for r in records]
-    assert all(int.from_bytes(f[1][1:5], "big") == new_id for f in frames)
+    assert all(unframe(value)[0] == new_id for _, value in frames)
     stack.down(settings, only=["registry"], progress=lambda _: None)
     try:
         produce(settings, names.topic, frames)

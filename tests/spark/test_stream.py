@@ -7,7 +7,6 @@ run: Spark on two cores is slow); another reads two compatible schema versions s
 from __future__ import annotations
 
 import json
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pyspark.sql.streaming.query import StreamingQuery
 
 from config import Settings
 from contract.dlq import DlqHeader
+from contract.wire import frame, header, unframe
 from spark.metrics import MetricsLog
 from spark.reader_contract import ReaderContract
 from tests.fixtures.cassandra import expected_row, table_rows
@@ -61,24 +61,25 @@ class StreamRun:
 
 
 def _poison(good_frame: bytes) -> dict[bytes, tuple[bytes | None, str, str]]:
-    body = good_frame[5:]
-    schema_id = struct.unpack(">I", good_frame[1:5])[0]
+    schema_id, body = unframe(good_frame)
+    wrong_magic = bytearray(good_frame)
+    wrong_magic[0] = 0x01  # the same frame but for its magic byte
     undecodable = f"does not decode with writer schema id {schema_id}"
     return {
         b"poison-json": (b'{"id": "not avro"}', "wire:framing", "wrong magic byte 0x7B"),
-        b"poison-magic": (b"\x01" + good_frame[1:], "wire:framing", "wrong magic byte 0x01"),
+        b"poison-magic": (bytes(wrong_magic), "wire:framing", "wrong magic byte 0x01"),
         b"poison-unknown-id": (
-            b"\x00" + struct.pack(">I", UNKNOWN_ID) + body,
+            frame(UNKNOWN_ID, body),
             "wire:unknown-schema",
             f"unknown schema id {UNKNOWN_ID}",
         ),
         b"poison-truncated": (good_frame[: len(good_frame) // 2], "wire:undecodable", undecodable),
-        b"poison-header-only": (good_frame[:5], "wire:undecodable", undecodable),
+        b"poison-header-only": (header(schema_id), "wire:undecodable", undecodable),
         b"poison-short": (b"\x00\x00", "wire:framing", "value of 2 bytes is shorter"),
         b"poison-null": (None, "wire:framing", "null value"),
         # a string claiming 1 GiB: bounded by the decoder's limits, not an allocation
         b"poison-huge-length": (
-            good_frame[:5] + b"\x80\x80\x80\x80\x08",
+            frame(schema_id, b"\x80\x80\x80\x80\x08"),
             "wire:undecodable",
             undecodable,
         ),

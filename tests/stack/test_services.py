@@ -11,6 +11,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from clients.registry import Registry
 from config import Settings
+from contract.wire import unframe
 from tests.fixtures.kafka import consume, produce
 from tests.fixtures.registry import value_subject
 
@@ -58,7 +59,7 @@ def test_avro_serializer_round_trip_through_kafka(
         ctx = SerializationContext(unique_topic, MessageField.VALUE)
         payload = serializer(record, ctx)
         assert payload is not None
-        assert payload[0] == 0 and int.from_bytes(payload[1:5], "big") == schema_id
+        assert unframe(payload)[0] == schema_id  # unframe checks the magic byte too
         produce(local_stack, unique_topic, [(user_id.encode(), payload)])
         [message] = consume(local_stack, unique_topic, 1)
         decoded = AvroDeserializer(registry_client)(message.value, ctx)
