@@ -142,7 +142,9 @@ up: ## build and start the Docker Compose stack (Confluent, Airflow, Spark, Cass
 	@$(DOCKER_CHECK)
 	@bash docker/make-env.sh
 	@$(COMPOSE) up --build --detach --wait --wait-timeout $(UP_TIMEOUT) || { \
-	  echo "make up: not every service was healthy within $(UP_TIMEOUT) s; their states:"; \
+	  echo "make up: not every service was healthy within $(UP_TIMEOUT) s"; \
+	  python3 docker/compose_status.py $(COMPOSE) || true; \
+	  echo "their states:"; \
 	  $(COMPOSE) ps --all --format 'table {{.Service}}\t{{.State}}\t{{.Status}}'; \
 	  echo "the logs of one: $(COMPOSE) logs <service>"; exit 1; }
 	@set -a; . docker/.env; set +a; \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
@@ -16,7 +17,12 @@ from tests.fixtures.compose import (
     from_images,
     image_reference,
 )
-from tests.fixtures.dockerfile import read_image, uv_export_arguments
+from tests.fixtures.dockerfile import (
+    Copy,
+    parser_directives,
+    read_image,
+    uv_export_arguments,
+)
 
 CONFLUENT_IMAGES = {
     "confluentinc/cp-kafka",
@@ -26,16 +32,35 @@ CONFLUENT_IMAGES = {
 
 
 def all_images(compose: dict[str, Any]) -> dict[str, str]:
-    """Every image reference, from the services and the FROM lines of their Dockerfiles."""
+    """Every image reference, from the services, the FROM lines of their Dockerfiles and the
+    frontend images their ``# syntax=`` directives name."""
     images = {
         f"{COMPOSE_FILE.name}:{name}": service["image"]
         for name, service in compose["services"].items()
         if "image" in service
     }
     for service, dockerfile in dockerfiles(compose).items():
+        where = f"{dockerfile.relative_to(REPO_ROOT)} (service {service})"
         for image in from_images(dockerfile):
-            images[f"{dockerfile.relative_to(REPO_ROOT)} (service {service})"] = image
+            images[f"{where}: FROM {image}"] = image
+        if syntax := parser_directives(dockerfile).get("syntax"):
+            images[f"{where}: # syntax="] = syntax
     return images
+
+
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+")
+"""A tag that is a release: at least ``major.minor`` (``17.6``, ``v2.42.0``, ``12.12-slim``);
+``1`` or ``3-python3`` move with every release of their line."""
+
+
+def is_pinned(image: str) -> bool:
+    """Whether an image reference names one image: a digest, or a release's version tag."""
+    if "$" in image:
+        return False
+    if "@sha256:" in image:
+        return True
+    tag = image_reference(image)[1]
+    return tag is not None and _VERSION.match(tag) is not None
 
 
 def tags_of(compose: dict[str, Any], repository: str) -> set[str]:
@@ -62,12 +87,21 @@ def pom_property(pom: Path, name: str) -> str:
 
 
 def test_every_image_has_an_exact_tag(compose: dict[str, Any]) -> None:
-    loose = {
-        where: image
-        for where, image in all_images(compose).items()
-        if (tag := image_reference(image)[1]) is None or tag == "latest" or "$" in image
-    }
+    loose = {where: image for where, image in all_images(compose).items() if not is_pinned(image)}
     assert not loose, f"images without an exact version tag: {loose}"
+
+
+def test_pinning_covers_floating_tags_and_the_syntax_frontend(tmp_path: Path) -> None:
+    for image in ("cassandra", "x/y:latest", "docker/dockerfile:1", "spark:3-python3", "a:${V}"):
+        assert not is_pinned(image), image
+    for image in ("postgres:17.6", "docker/dockerfile:1.12.1", "prom/pushgateway:v1.5.1"):
+        assert is_pinned(image), image
+    assert is_pinned("debian@sha256:" + "0" * 64)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("# syntax=docker/dockerfile:1\n# escape=`\n# a comment\nFROM x:1.2\n")
+    assert parser_directives(dockerfile) == {"syntax": "docker/dockerfile:1", "escape": "`"}
+    dockerfile.write_text("# a comment\n# syntax=docker/dockerfile:1\nFROM x:1.2\n")
+    assert parser_directives(dockerfile) == {}, "a directive after a comment is a comment"
 
 
 def test_image_reference_parsing() -> None:
@@ -94,7 +128,10 @@ def installed(dockerfile: Path, target: str | None) -> dict[str, str]:
 IMAGE_PACKAGES = {
     # service: (installed, as locked; not installed)
     "spark-job": ({"pyspark", "py4j", "cassandra-driver", "confluent-kafka"}, {"apache-airflow"}),
-    "init": ({"cassandra-driver", "confluent-kafka", "fastavro"}, {"apache-airflow"}),
+    "init": (
+        {"cassandra-driver", "confluent-kafka", "fastavro"},
+        {"pyspark", "py4j", "apache-airflow"},
+    ),
     "airflow-scheduler": (
         {"apache-airflow", "confluent-kafka", "fastavro"},
         {"pyspark", "cassandra-driver"},
@@ -133,3 +170,15 @@ def test_confluent_images_share_one_release(compose: dict[str, Any]) -> None:
     assert {repo for repo, _ in used} == CONFLUENT_IMAGES, f"Confluent images used: {used}"
     releases = {tag for _, tag in used}
     assert len(releases) == 1, f"Confluent images of different releases: {sorted(used)}"
+
+
+def test_the_init_image_carries_no_spark(compose: dict[str, Any]) -> None:
+    """``init`` runs ops.register and ops.migrate: no Java, no connector jars, no Spark stage
+    (its Python packages: IMAGE_PACKAGES)."""
+    dockerfile = dockerfiles(compose)["init"]
+    image = read_image(dockerfile, build_target(compose["services"]["init"]))
+    java = [run.command for run in image.runs if re.search(r"openjdk|\bjre\b", run.command)]
+    assert not java, f"{dockerfile}: installs Java: {java}"
+    copies = [step for step in image.steps if isinstance(step, Copy)]
+    assert not [c for c in copies if c.stage is not None], f"{dockerfile}: copies a build stage"
+    assert not [c for c in copies if "spark/" in c.sources], f"{dockerfile}: copies spark/"

@@ -13,8 +13,10 @@ import yaml
 
 from config import Settings
 from contract.catalog import all_contracts
+from stack import offline_source
 from stack.airflow_local import connection_variable
 from stack.control import services
+from stack.service import pushgateway_port
 from tests.fixtures.compose import (
     COMPOSE_FILE,
     REPO_ROOT,
@@ -122,10 +124,18 @@ SPARK_UI_DEFAULT_PORT = 4040
 
 
 def local_stack_ports(settings: Settings) -> dict[int, str]:
-    """Every port the embedded local stack and its job listen on, with what listens there."""
+    """Every port the embedded local stack and its job listen on, with what listens there
+    (Prometheus and the Pushgateway whether or not this machine has them installed)."""
     ports = {port: name for name, s in services(settings).items() for port in s.ports}
     ports[settings.stack.airflow_port] = "Airflow (make airflow)"
     ports[SPARK_UI_DEFAULT_PORT] = "the local job's Spark UI"
+    ports[settings.stack.prometheus_port] = "prometheus"
+    if gateway := pushgateway_port(settings):
+        ports[gateway] = "pushgateway"
+    ports[settings.metrics.job_port] = "the local job's metrics (metrics.job_port)"
+    ports[settings.metrics.supervisor_port] = "the job supervisor's metrics"
+    ports[offline_source.DEFAULT_PORT] = "the offline source (make offline-source)"
+    ports.pop(0, None)  # a metrics port of 0: not served
     return ports
 
 
@@ -156,7 +166,9 @@ def test_no_published_port_is_one_the_local_stack_listens_on(
 
 def test_the_local_stack_ports_are_read_from_the_settings(shipped_settings: Settings) -> None:
     ports = local_stack_ports(shipped_settings)
-    assert {9092, 8081, 9042, 8080, 4040} <= set(ports), ports
+    assert {9092, 8081, 9042, 8080, 4040, 9090, 9091, 9464, 9465, 8765} <= set(ports), ports
+    metrics = shipped_settings.metrics
+    assert {metrics.job_port, metrics.supervisor_port} <= set(ports), ports
 
 
 def test_host_ports_are_overridable_and_documented(

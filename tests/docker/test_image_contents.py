@@ -22,8 +22,9 @@ from tests.fixtures.imports import (
     python_files,
 )
 
-READ_AT_RUN_TIME = {"config": {"pipeline.toml"}, "ops": {"schemas"}}
-"""Files a package reads (not imports): the settings file, the contracts ``make register`` reads."""
+READ_AT_RUN_TIME = {"config": {"pipeline.toml"}, "ops": {"schemas", "generated"}}
+"""Files a package reads (not imports): the settings file; the contracts ``make register`` reads
+and the CQL ``make migrate`` applies (``generated/cql``)."""
 JOB_SERVICES = ("spark-master", "spark-worker", "spark-job")
 
 
