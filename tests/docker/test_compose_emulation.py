@@ -6,7 +6,8 @@ Each of ``init``, ``airflow-init``, ``spark-job`` and the DAG's task (what ``air
 runs) runs its Compose command from an emulated image (exactly the files its Dockerfile
 copies, owned as there, its Python environment from the image's own ``uv export``), as an
 unprivileged user, with exactly the environment Compose gives it, except what ``mapping``
-lists with its reason: the Compose network's addresses become the local stack's, the driver
+lists with its reason: the Compose network's addresses become the local stack's, the topics
+and keyspace carry a scratch name (the user's own stay as they were), the driver
 runs in local mode (there is no standalone master here), and Airflow's metadata database is
 SQLite (Postgres is not part of the local stack). The DAG run is triggered with a run
 configuration naming the offline source (this machine has no internet), as a user can from
@@ -44,7 +45,9 @@ from tests.fixtures.emulation import (
     run,
     started,
 )
+from tests.fixtures.names import scratch_name
 from tests.fixtures.polling import wait_for
+from tests.fixtures.spark import isolated
 
 pytestmark = [pytest.mark.stack, pytest.mark.spark, pytest.mark.airflow]
 
@@ -83,6 +86,16 @@ def mapping_for(settings: Settings, compose: dict[str, Any], airflow_db: str) ->
         },
         added={
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (airflow_db, "SQLite instead of Postgres"),
+            **{
+                variable: (
+                    value,
+                    "a deployment of its own: the user's topics and tables stay clean",
+                )
+                for variable, value in (
+                    ("PIPELINE_KAFKA__TOPIC_PREFIX", settings.kafka.topic_prefix),
+                    ("PIPELINE_CASSANDRA__KEYSPACE", str(settings.cassandra.keyspace)),
+                )
+            },
         },
         service_hosts=frozenset(compose["services"]),
     )
@@ -132,7 +145,8 @@ def test_the_compose_services_deliver_users_end_to_end(
     images: dict[str, EmulatedImage],
     tmp_path: Path,
 ) -> None:
-    settings, compose = local_stack, resolved_compose
+    # the services' topics, subjects and keyspace carry a scratch name, swept after the session
+    settings, compose = isolated(local_stack, scratch_name("emulated")), resolved_compose
     airflow = images["airflow-scheduler"]
     db = f"sqlite:///{airflow.path('/opt/airflow/state')}/airflow.db"
     mapping = mapping_for(settings, compose, db)
