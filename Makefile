@@ -28,6 +28,20 @@ export PIPELINE_REGISTRY__URL := $(patsubst http://%,https://%,$(PIPELINE_REGIST
 endif
 endif
 
+# SHAPE=cluster: the local stack at cluster shape (docs/local-stack.md), in its own home, and
+# every command as its client: three Kafka nodes (kafka.bootstrap_servers lists the three, topics
+# get replication factor 3 and min.insync.replicas 2: config/settings.py, CLUSTER_DEFAULTS). The
+# streaming job's files move to that home too, so `make stack-down SHAPE=cluster` stops its own.
+ifeq ($(SHAPE),cluster)
+export PIPELINE_STACK__SHAPE := cluster
+export PIPELINE_STACK__HOME ?= $(CURDIR)/.stack/cluster
+export PIPELINE_SPARK__CHECKPOINT_DIR ?= $(PIPELINE_STACK__HOME)/checkpoints
+export PIPELINE_SPARK__METRICS_FILE ?= $(PIPELINE_STACK__HOME)/job/batches.jsonl
+export PIPELINE_SPARK__STATUS_FILE ?= $(PIPELINE_STACK__HOME)/job/state.json
+else ifneq ($(filter-out single,$(SHAPE)),)
+$(error SHAPE=$(SHAPE): the local stack's shapes are single (the default) and cluster)
+endif
+
 .PHONY: help setup test test-unit lint codegen register topics stack-up stack-down stack-status \
         stack-reset migrate stream produce offline-source demo airflow inspect cql redrive screenshots \
         bench up down logs clean
@@ -81,7 +95,7 @@ topics: setup ## create the contracts' topics and DLQs as configured; report tho
 migrate: setup ## create keyspaces and tables, run each new CQL migration once (CONTRACT= KEYSPACE=name)
 	$(PY) -m ops.migrate apply --contract $(CONTRACT) $(if $(KEYSPACE),--keyspace $(KEYSPACE))
 
-stack-up: setup ## start Kafka, the schema registry, Cassandra, Prometheus and its Pushgateway as local processes (SECURE=1)
+stack-up: setup ## start Kafka, the schema registry, Cassandra, Prometheus and its Pushgateway as local processes (SECURE=1; SHAPE=cluster: three Kafka nodes)
 	$(PY) -m stack up
 
 stack-down: setup ## stop the local stack and the streaming job (keeps their data)

@@ -344,6 +344,29 @@ class StackSettings(Group):
     """Start the secured profile: TLS everywhere, SASL/SCRAM on Kafka, passwords on Cassandra and
     the registry, with certificates and passwords generated under ``home`` (``make ... SECURE=1``
     uses the home ``.stack/secure``). Clients read them from ``<home>/secrets/client.env``."""
+    shape: Literal["single", "cluster"] = "single"
+    """``single``: one Kafka node. ``cluster`` (``make ... SHAPE=cluster``, home
+    ``.stack/cluster``): three Kafka nodes, each broker and controller of one KRaft quorum, on
+    the ports of ``kafka.bootstrap_servers`` (three servers), ``kafka_cluster_controller_ports``
+    and ``kafka_cluster_metrics_ports``; Kafka settings left at the single shape's defaults take
+    the cluster's (:data:`CLUSTER_DEFAULTS`)."""
+    kafka_cluster_controller_ports: tuple[int, int, int] = (9093, 9095, 9097)
+    """The controller listener of each Kafka node of the cluster shape, in node order."""
+    kafka_cluster_metrics_ports: tuple[int, int, int] = (9404, 9406, 9408)
+    """The JMX exporter port of each Kafka node of the cluster shape, in node order."""
+
+
+CLUSTER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "kafka": {
+        "bootstrap_servers": "localhost:9092,localhost:9094,localhost:9096",
+        "replication_factor": 3,
+        "min_insync_replicas": 2,
+    },
+    "stack": {"kafka_heap": "384m"},
+}
+"""The settings of the local stack's cluster shape (``stack.shape``), by group: its three
+brokers, topics every record of which two of the three replicas hold before it is acknowledged,
+and smaller Kafka heaps (three JVMs)."""
 
 
 class Settings(BaseSettings):
@@ -365,6 +388,31 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = MetricsSettings()
     lineage: LineageSettings = LineageSettings()
     stack: StackSettings = StackSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cluster_shape_defaults(cls, data: Any) -> Any:
+        """In the cluster shape, a setting of :data:`CLUSTER_DEFAULTS` missing or at the single
+        shape's default takes the cluster's (the shipped ``pipeline.toml`` names the single
+        node's bootstrap server)."""
+        if not isinstance(data, dict):
+            return data
+        stack = data.get("stack")
+        shape = stack.get("shape") if isinstance(stack, dict) else getattr(stack, "shape", None)
+        if shape != "cluster":
+            return data
+        data = dict(data)
+        for group, defaults in CLUSTER_DEFAULTS.items():
+            given = data.get(group)
+            if isinstance(given, BaseModel):
+                continue  # a validated group (``updated``): its values were chosen
+            values = dict(given or {})
+            fields = cls.model_fields[group].annotation.model_fields  # type: ignore[union-attr]
+            for name, value in defaults.items():
+                if values.get(name, fields[name].default) == fields[name].default:
+                    values[name] = value
+            data[group] = values
+        return data
 
     @property
     def fetched_spark_jars_dir(self) -> Path:

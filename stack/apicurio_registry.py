@@ -27,7 +27,7 @@ from stack.secure import (
     scram_jaas,
 )
 from stack.secure import load as load_secure
-from stack.service import LOOPBACK, Service, java_opts, kafka_port, registry_port
+from stack.service import LOOPBACK, Service, java_opts, kafka_ports, registry_port
 
 # Quarkus maps APICURIO_X_Y to apicurio.x.y. kafkasql keeps schemas (and their ids) in a
 # Kafka topic, so they survive restarts. Deletion is enabled so tests can clean up their
@@ -103,7 +103,9 @@ def service(settings: Settings, java: Path) -> Service:
     env = {
         **os.environ,
         **_APICURIO_ENV,
-        "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS": f"{LOOPBACK}:{kafka_port(settings)}",
+        "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS": ",".join(
+            f"{LOOPBACK}:{port}" for port in kafka_ports(settings)
+        ),
     }
     if not settings.stack.secure:
         env["QUARKUS_HTTP_PORT"] = str(port)

@@ -14,6 +14,7 @@ from stack import (
     artifacts,
     cassandra_node,
     kafka_broker,
+    kafka_cluster,
     prometheus_server,
     pushgateway,
     secure,
@@ -35,11 +36,17 @@ Progress = Callable[[str], None]
 def services(settings: Settings, java: Path | None = None) -> dict[str, Service]:
     """The stack's services by name, in start order (Kafka before the registry); the
     Pushgateway only when the producer pushes to one (``metrics.pushgateway_url``), and the
-    metrics services only where Debian's packages are installed (:func:`metrics_missing`)."""
+    metrics services only where Debian's packages are installed (:func:`metrics_missing`).
+    At cluster shape (``stack.shape``) Kafka is three services, ``kafka-1`` to ``kafka-3``."""
     java = java or Path("java")
     missing = metrics_missing()
-    found = {
-        "kafka": kafka_broker.service(settings, java),
+    kafka = (
+        kafka_cluster.services(settings, java)
+        if settings.stack.shape == "cluster"
+        else {"kafka": kafka_broker.service(settings, java)}
+    )
+    found: dict[str, Service | None] = {
+        **kafka,
         "registry": apicurio_registry.service(settings, java),
         "cassandra": cassandra_node.service(settings, java),
         "pushgateway": None if missing else pushgateway.service(settings),
@@ -52,6 +59,19 @@ def metrics_missing() -> list[str]:
     """The metrics tools this machine lacks: without them the stack runs, unobserved, and says
     so (``make demo`` needs no root to install anything; ``make test`` requires them)."""
     return [tool for tool in METRICS_TOOLS if shutil.which(tool) is None]
+
+
+def is_kafka(name: str) -> bool:
+    """``kafka``, or one of the cluster shape's nodes (``kafka-<n>``)."""
+    return name == "kafka" or name.startswith("kafka-")
+
+
+def _selected(name: str, only: Iterable[str] | None) -> bool:
+    """Whether ``only`` (None: everything) names the service; ``kafka`` names every node."""
+    if only is None:
+        return True
+    chosen = set(only)
+    return name in chosen or (is_kafka(name) and "kafka" in chosen)
 
 
 def running_pid(service: Service) -> int | None:
@@ -75,15 +95,36 @@ def _start(service: Service, progress: Progress) -> int:
     return pid
 
 
-def _ensure(service: Service, settings: Settings, progress: Progress) -> tuple[int, bool]:
-    """Start ``service`` unless it runs; wait until healthy. Returns (pid, started)."""
+def _launch(service: Service, progress: Progress) -> tuple[int, bool]:
+    """Start ``service`` unless it runs. Returns (pid, started)."""
     pid = running_pid(service)
-    started = pid is None
-    if pid is None:
-        pid = _start(service, progress)
+    if pid is not None:
+        return pid, False
+    return _start(service, progress), True
+
+
+def _wait(service: Service, pid: int, settings: Settings, progress: Progress) -> None:
     waited = wait_healthy(service, pid, settings.stack.startup_timeout_s, progress)
     progress(f"stack: {service.name} healthy ({waited:.1f} s)")
+
+
+def _ensure(service: Service, settings: Settings, progress: Progress) -> tuple[int, bool]:
+    """Start ``service`` unless it runs; wait until healthy. Returns (pid, started)."""
+    pid, started = _launch(service, progress)
+    _wait(service, pid, settings, progress)
     return pid, started
+
+
+def _ensure_together(
+    group: list[Service], settings: Settings, progress: Progress
+) -> dict[str, bool]:
+    """Start every service of ``group`` not running, then wait until each is healthy: the
+    cluster shape's Kafka nodes, none of which is healthy before a majority of the quorum
+    runs. Returns whether each was started."""
+    launched = {service.name: _launch(service, progress) for service in group}
+    for service in group:
+        _wait(service, launched[service.name][0], settings, progress)
+    return {name: started for name, (_, started) in launched.items()}
 
 
 @dataclass(frozen=True)
@@ -117,7 +158,7 @@ def up(
         if settings.stack.secure:
             secure.provision(settings)
         svc = services(settings, java)
-        chosen = {name: each for name, each in svc.items() if only is None or name in set(only)}
+        chosen = {name: each for name, each in svc.items() if _selected(name, only)}
         return _up_locked(settings, chosen, progress)
 
 
@@ -131,10 +172,13 @@ def _up_locked(settings: Settings, svc: dict[str, Service], progress: Progress) 
             else None
         )
         try:
-            flags = {
-                name: _ensure(svc[name], settings, progress)[1]
-                for name in SERVICE_NAMES
-                if name != "cassandra" and name in svc
+            flags = _ensure_together(
+                [each for name, each in svc.items() if is_kafka(name)], settings, progress
+            )
+            flags |= {
+                name: _ensure(each, settings, progress)[1]
+                for name, each in svc.items()
+                if name != "cassandra" and not is_kafka(name)
             }
         except BaseException:
             if cassandra is not None:
@@ -142,7 +186,7 @@ def _up_locked(settings: Settings, svc: dict[str, Service], progress: Progress) 
             raise
         if cassandra is not None:
             _, flags["cassandra"] = cassandra.result()
-    return UpResult(started=tuple(name for name in SERVICE_NAMES if flags.get(name)))
+    return UpResult(started=tuple(name for name in svc if flags.get(name)))
 
 
 def down(
@@ -155,7 +199,8 @@ def down(
     ``fresh`` wipes their data (and, when every service is stopped, a secured stack's
     certificates and passwords)."""
     svc = services(settings)
-    names = [n for n in STOP_ORDER if n in svc and (only is None or n in set(only))]
+    order = [n for kind in STOP_ORDER for n in svc if _selected(n, [kind])]
+    names = [n for n in order if _selected(n, only)]
     with stack_lock(settings):
         _down_locked(svc, names, fresh, progress)
         if fresh and only is None and secure.secrets_dir(settings).exists():
@@ -166,16 +211,29 @@ def down(
 def _down_locked(
     svc: dict[str, Service], names: list[str], fresh: bool, progress: Progress
 ) -> None:
+    """Stop each service in turn; the cluster shape's Kafka nodes together (one stopped after
+    the others would wait for a quorum that is gone)."""
+    kafka = [name for name in names if is_kafka(name)]
     for name in names:
-        service = svc[name]
-        pid = running_pid(service)
-        if pid is not None:
-            progress(f"stack: stopping {name} (pid {pid}) ...")
-            stop(pid, service.marker, _STOP_TIMEOUT_S)
-        service.pid_file.unlink(missing_ok=True)
-        if fresh and service.home.exists():
-            shutil.rmtree(service.home)
-            progress(f"stack: wiped {service.home}")
+        if name in kafka[1:]:
+            continue
+        group = [svc[each] for each in (kafka if name in kafka else [name])]
+        pids = {service.name: running_pid(service) for service in group}
+        for service in group:
+            if pids[service.name] is not None:
+                progress(f"stack: stopping {service.name} (pid {pids[service.name]}) ...")
+        with ThreadPoolExecutor(max_workers=len(group)) as pool:
+            list(pool.map(_stop, group, [pids[service.name] for service in group]))
+        for service in group:
+            if fresh and service.home.exists():
+                shutil.rmtree(service.home)
+                progress(f"stack: wiped {service.home}")
+
+
+def _stop(service: Service, pid: int | None) -> None:
+    if pid is not None:
+        stop(pid, service.marker, _STOP_TIMEOUT_S)
+    service.pid_file.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

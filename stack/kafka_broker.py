@@ -117,20 +117,40 @@ def _argfile_line(arg: str) -> str:
 
 
 def _prepare(settings: Settings, java: Path, home: Path) -> None:
-    """Write the configuration; format the log directory once, before the first start.
+    """Write the configuration; format the log directory once, before the first start."""
+    secure = load_secure(settings) if settings.stack.secure else None
+    conf_dir, data_dir = home / "conf", home / "data"
+    write_conf(conf_dir, server_properties(settings, data_dir, secure))
+    if not (data_dir / "meta.properties").exists():
+        format_storage(settings, java, conf_dir, data_dir, new_cluster_id(), secure)
+
+
+def write_conf(conf_dir: Path, properties: str) -> None:
+    """A node's ``server.properties`` (owner-only), log4j2 and JMX exporter configuration."""
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    write_file(conf_dir / "server.properties", properties)
+    (conf_dir / "log4j2.properties").write_text(_LOG4J2)
+    jmx_exporter.write_config(conf_dir, jmx_exporter.KAFKA_RULES)
+
+
+def new_cluster_id() -> str:
+    """A random Kafka cluster id (a base64url UUID, as ``kafka-storage random-uuid`` prints)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def format_storage(
+    settings: Settings,
+    java: Path,
+    conf_dir: Path,
+    data_dir: Path,
+    cluster_id: str,
+    secure: SecureStack | None = None,
+) -> None:
+    """Format a node's log directory for ``cluster_id``.
 
     The format command's arguments (SCRAM passwords, for a secured stack) go through an
     owner-only java argument file, so they never show in the process list.
     """
-    secure = load_secure(settings) if settings.stack.secure else None
-    conf_dir, data_dir = home / "conf", home / "data"
-    conf_dir.mkdir(parents=True, exist_ok=True)
-    write_file(conf_dir / "server.properties", server_properties(settings, data_dir, secure))
-    (conf_dir / "log4j2.properties").write_text(_LOG4J2)
-    jmx_exporter.write_config(conf_dir, jmx_exporter.KAFKA_RULES)
-    if (data_dir / "meta.properties").exists():
-        return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     args = [
         "kafka.tools.StorageTool",
         "format",
@@ -172,7 +192,6 @@ def _healthy(settings: Settings) -> bool:
 def service(settings: Settings, java: Path) -> Service:
     """The Kafka service of this stack."""
     home = settings.stack.home / "kafka"
-    conf_dir = home / "conf"
     return Service(
         name="kafka",
         home=home,
@@ -182,18 +201,24 @@ def service(settings: Settings, java: Path) -> Service:
             settings.stack.kafka_metrics_port,
         ),
         endpoint=f"{LOOPBACK}:{kafka_port(settings)}",
-        command=(
-            str(java),
-            *java_opts(settings.stack.kafka_heap, home),
-            "-XX:+UseG1GC",
-            jmx_exporter.agent_option(settings, settings.stack.kafka_metrics_port, conf_dir),
-            f"-Dlog4j2.configurationFile={conf_dir / 'log4j2.properties'}",
-            f"-Dkafka.logs.dir={home / 'logs'}",
-            "-cp",
-            classpath(artifacts.kafka_libs(settings)),
-            "kafka.Kafka",
-            str(conf_dir / "server.properties"),
-        ),
+        command=node_command(settings, java, home, settings.stack.kafka_metrics_port),
         healthy=lambda: _healthy(settings),
         prepare=lambda: _prepare(settings, java, home),
+    )
+
+
+def node_command(settings: Settings, java: Path, home: Path, metrics_port: int) -> tuple[str, ...]:
+    """The command line of a Kafka node living in ``home`` (its configuration in ``conf/``)."""
+    conf_dir = home / "conf"
+    return (
+        str(java),
+        *java_opts(settings.stack.kafka_heap, home),
+        "-XX:+UseG1GC",
+        jmx_exporter.agent_option(settings, metrics_port, conf_dir),
+        f"-Dlog4j2.configurationFile={conf_dir / 'log4j2.properties'}",
+        f"-Dkafka.logs.dir={home / 'logs'}",
+        "-cp",
+        classpath(artifacts.kafka_libs(settings)),
+        "kafka.Kafka",
+        str(conf_dir / "server.properties"),
     )

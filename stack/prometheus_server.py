@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from config import Settings
-from stack.service import LOOPBACK, Service, pushgateway_port
+from stack.service import LOOPBACK, Service, kafka_metrics_ports, pushgateway_port
 
 INSTALL = "sudo apt-get install prometheus prometheus-pushgateway"
 """What installs both programs (Debian's packages)."""
@@ -56,7 +56,7 @@ def scrape_targets(settings: Settings) -> dict[ScrapeJob, str]:
         ScrapeJob.JOB: settings.metrics.job_port,
         ScrapeJob.SUPERVISOR: settings.metrics.supervisor_port,
         ScrapeJob.PUSHGATEWAY: pushgateway_port(settings),
-        ScrapeJob.KAFKA: settings.stack.kafka_metrics_port,
+        ScrapeJob.KAFKA: kafka_metrics_ports(settings)[0],  # the cluster shape's first node
         ScrapeJob.CASSANDRA: settings.stack.cassandra_metrics_port,
     }
     return {job: f"{LOOPBACK}:{port}" for job, port in ports.items() if port}

@@ -56,6 +56,19 @@ def kafka_port(settings: Settings) -> int:
     return int(first.rsplit(":", 1)[1])
 
 
+def kafka_ports(settings: Settings) -> list[int]:
+    """The port of each bootstrap server: of each Kafka node of the stack, in node order."""
+    servers = [s.strip() for s in settings.kafka.bootstrap_servers.split(",") if s.strip()]
+    return [int(server.rsplit(":", 1)[1]) for server in servers]
+
+
+def kafka_metrics_ports(settings: Settings) -> list[int]:
+    """The JMX exporter port of each Kafka node of the stack, in node order."""
+    if settings.stack.shape == "cluster":
+        return list(settings.stack.kafka_cluster_metrics_ports)
+    return [settings.stack.kafka_metrics_port]
+
+
 def registry_port(settings: Settings) -> int:
     """The registry's HTTP port, from its URL."""
     parts = urlsplit(settings.registry.url)
