@@ -10,23 +10,27 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from config import Settings
 
 
 @contextmanager
-def stack_lock(settings: Settings) -> Iterator[None]:
-    """Hold an exclusive lock on the stack home for the duration of the block."""
-    home = settings.stack.home
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / ".lock").open("w") as handle:
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (its ``.lock`` file) for the duration of the block."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def stack_lock(settings: Settings) -> AbstractContextManager[None]:
+    """Hold an exclusive lock on the stack home for the duration of the block."""
+    return folder_lock(settings.stack.home)
 
 
 def _lease_dir(settings: Settings) -> Path:

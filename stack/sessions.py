@@ -26,7 +26,7 @@ class SessionsNotStoppedError(RuntimeError):
     """Processes of the sessions survived SIGKILL; the message lists their pids."""
 
 
-def _stat_fields(pid: int) -> list[str] | None:
+def stat_fields(pid: int) -> list[str] | None:
     """Fields of ``/proc/<pid>/stat`` after the command name (state, ppid, pgrp, session, ...)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -42,7 +42,7 @@ def session_members(sessions: Iterable[int]) -> set[int]:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        fields = _stat_fields(int(entry.name))
+        fields = stat_fields(int(entry.name))
         if fields is not None and fields[0] != "Z" and int(fields[3]) in wanted:
             members.add(int(entry.name))
     return members
