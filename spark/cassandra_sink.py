@@ -88,12 +88,22 @@ class CassandraTarget:
     """Rows Cassandra may refuse in one batch before the failure is treated as systemic."""
 
 
+OFFSET_TIEBREAK = 1000
+"""A row's write time carries its record's offset modulo this, in the microseconds of its
+record's millisecond (:func:`write_time`)."""
+
+
 def write_time(timestamp: Column, offset: Column) -> Column:
     """Microseconds for ``USING TIMESTAMP``: the record's Kafka timestamp (ms) times 1000, plus
     its offset modulo 1000, so a later record of a key wins, also against a replay or a
     re-drive (which keeps the original timestamp); ties within one millisecond go to the higher
-    offset (modulo 1000)."""
-    return fn.unix_micros(timestamp) + fn.pmod(offset, fn.lit(1000))
+    offset (modulo 1000). :func:`write_time_us` computes the same for one record."""
+    return fn.unix_micros(timestamp) + fn.pmod(offset, fn.lit(OFFSET_TIEBREAK))
+
+
+def write_time_us(timestamp_ms: int, offset: int) -> int:
+    """:func:`write_time` of one record: which record a row's ``WRITETIME`` came from."""
+    return timestamp_ms * 1000 + offset % OFFSET_TIEBREAK
 
 
 def write_time_column() -> Column:

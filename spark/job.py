@@ -35,7 +35,7 @@ from contract.metrics import JobMetrics, serve
 from spark import lineage
 from spark.checkpoint import check_fits, checkpoint_location
 from spark.live_reader import ReaderPoller
-from spark.metrics import offsets_behind
+from spark.metrics import BatchPosition, MetricsLog, offsets_behind
 from spark.restarts import STUCK_AFTER, RestartPolicy
 from spark.session import build_session
 from spark.state import JobPhase, JobStateFile, now
@@ -126,6 +126,7 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
     prometheus = JobMetrics()
     server = _serve_metrics(settings, prometheus)
     spark.streams.addListener(ConsumerLag(prometheus))
+    spark.streams.addListener(BatchPositions(MetricsLog(settings.spark.metrics_file)))
     poller = (
         ReaderPoller(settings.spark.reader_poll_interval_s) if settings.spark.live_reader else None
     )
@@ -309,3 +310,29 @@ class ConsumerLag(StreamingQueryListener):
 
     def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
         """Nothing: the last lag stays until the query's next batch."""
+
+
+class BatchPositions(StreamingQueryListener):
+    """Records the Kafka offsets each micro-batch covered, from its query's progress, beside the
+    batch's figures (``MetricsLog.record_position``). Spark knows them before the batch runs but
+    tells them only here, once the batch is committed: reading them from the progress costs no
+    Spark action and no request to the broker."""
+
+    def __init__(self, metrics: MetricsLog) -> None:
+        self._metrics = metrics
+
+    def onQueryStarted(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        """Nothing: positions come with each batch's progress."""
+
+    def onQueryProgress(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        progress = event.progress
+        if not progress.numInputRows:
+            return  # no batch ran (an idle trigger): there is no batch line to complete
+        for source in progress.sources:
+            for position in BatchPosition.of_progress(
+                progress.batchId, source.startOffset, source.endOffset
+            ):
+                self._metrics.record_position(position)
+
+    def onQueryTerminated(self, event: Any) -> None:  # noqa: N802 (pyspark's name)
+        """Nothing: each committed batch's position came with its progress."""

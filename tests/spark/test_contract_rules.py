@@ -25,6 +25,7 @@ from spark.metrics import MetricsLog
 from spark.reader import StaticReader
 from spark.reader_contract import ReaderContract
 from tests.fixtures.cassandra import table_rows
+from tests.fixtures.dlq import dlq_entries
 from tests.fixtures.kafka import consume, produce, text_headers
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import produce_avro, register, serialize
@@ -147,7 +148,7 @@ def test_foreign_records_breaking_the_contract_are_dead_lettered_and_the_query_l
     for table in ("created_users", "users_by_country"):
         rows = table_rows(cassandra_session, stream_names.keyspace, table)
         assert {r["id"] for r in rows} == {str(r["id"]) for r in good}, table
-    dlq = consume(own, stream_names.dlq_topic, len(bad), timeout_s=60)
+    dlq = dlq_entries(own, stream_names.dlq_topic, len(bad), timeout_s=60)
     seen = {m.key: (m.header(DlqHeader.RULE), m.header(DlqHeader.FIELD)) for m in dlq}
     assert seen == bad
     batches = metrics.batches()
@@ -183,7 +184,7 @@ def test_the_same_rule_has_the_same_name_at_both_ends(
     publisher = RecordPublisher(own, stream_names.contract)
     publisher.publish([user], Origin("offline://tests", "both-ends", 1))
     assert publisher.flush().rejected == 1
-    (producer_entry,) = consume(own, stream_names.dlq_topic, 1, timeout_s=60)
+    (producer_entry,) = dlq_entries(own, stream_names.dlq_topic, 1, timeout_s=60)
 
     record = contract_record(make_users(1, seed="both-ends-foreign")[0], now_ms())
     record["location"]["coordinates"]["latitude"] = 123.4

@@ -28,7 +28,8 @@ from spark.reader_contract import ReaderContract
 from spark.state import JobState, JobStateFile
 from spark.streams import TopicStreams, plan
 from tests.fixtures.cassandra import table_rows
-from tests.fixtures.kafka import Outgoing, consume, produce
+from tests.fixtures.dlq import dlq_entries
+from tests.fixtures.kafka import Outgoing, produce
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import produce_avro, serialize
 from tests.fixtures.spark import StreamNames, start_job
@@ -266,7 +267,7 @@ def test_a_version_the_check_refuses_does_not_go_live(
     produce_avro(own, topic, v2, refused)
     streaming.wait_read(10)
 
-    dlq = consume(own, stream_names.dlq_topic, 5, timeout_s=60)
+    dlq = dlq_entries(own, stream_names.dlq_topic, 5, timeout_s=60)
     reasons = {m.header(DlqHeader.RULE) for m in dlq}
     assert reasons == {RejectRule.REFUSED_VERSION}
     assert "cassandra:type-not-alterable" in dlq[0].header(DlqHeader.ERROR)

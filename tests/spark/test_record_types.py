@@ -32,7 +32,8 @@ from spark.metrics import MetricsLog
 from spark.reader import StaticReader
 from spark.reader_contract import ReaderContract
 from tests.fixtures.cassandra import create_table, table_rows
-from tests.fixtures.kafka import consume, produce, text_headers
+from tests.fixtures.dlq import dlq_entries
+from tests.fixtures.kafka import produce, text_headers
 from tests.fixtures.names import scratch_name
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import register
@@ -166,7 +167,7 @@ def test_each_record_type_lands_in_its_own_table_and_a_foreign_one_in_the_dlq(
     assert pings == {r["id"]: r["note"] for r in ping.records}
     pongs = {r["id"]: r["score"] for r in table_rows(cassandra_session, keyspace, "pongs")}
     assert pongs == {r["id"]: r["score"] for r in pong.records}
-    (entry,) = consume(own, dlq, 1, timeout_s=60, settle_s=1.0)
+    (entry,) = dlq_entries(own, dlq, 1, timeout_s=60)
     headers = text_headers(entry)
     assert entry.key == str(stranger.records[0]["id"]).encode()
     assert headers[DlqHeader.RULE] == RejectRule.UNKNOWN_RECORD

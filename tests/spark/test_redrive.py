@@ -20,7 +20,8 @@ from contract.dlq import DlqHeader, RejectRule
 from ops.redrive import redrive
 from spark.metrics import MetricsLog
 from tests.fixtures.cassandra import table_rows
-from tests.fixtures.kafka import consume, produce
+from tests.fixtures.dlq import dlq_entries
+from tests.fixtures.kafka import produce
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import produce_avro, register, value_subject
 from tests.fixtures.spark import StreamNames, start_job
@@ -75,7 +76,7 @@ def test_records_with_a_late_registered_schema_are_redriven_once(
 
     try:
         wait_for(lambda: read() >= 10, TIMEOUT_S, "the job to read 10 records")
-        dlq = consume(own, stream_names.dlq_topic, 5, timeout_s=60)
+        dlq = dlq_entries(own, stream_names.dlq_topic, 5, timeout_s=60)
         assert {m.header(DlqHeader.RULE) for m in dlq} == {UNKNOWN}
         assert redrive(own, [users], rules=[UNKNOWN]).still_failing == {
             f"{UNKNOWN} (id {future_id})": 5

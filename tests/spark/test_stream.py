@@ -22,7 +22,8 @@ from contract.wire import frame, header, unframe
 from spark.metrics import MetricsLog
 from spark.reader_contract import ReaderContract
 from tests.fixtures.cassandra import expected_row, table_rows
-from tests.fixtures.kafka import consume, produce, text_headers
+from tests.fixtures.dlq import dlq_entries
+from tests.fixtures.kafka import produce, text_headers
 from tests.fixtures.polling import wait_for
 from tests.fixtures.registry import produce_avro, register, serialize
 from tests.fixtures.spark import StreamNames, start_job
@@ -194,7 +195,7 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_query_keeps_running(
     poisoned_run: StreamRun,
 ) -> None:
     run = poisoned_run
-    dlq = consume(run.settings, run.names.dlq_topic, len(run.poison), timeout_s=60)
+    dlq = dlq_entries(run.settings, run.names.dlq_topic, len(run.poison), timeout_s=60)
     assert len(dlq) == len(run.poison)
     for message in dlq:
         key = message.key
