@@ -29,6 +29,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.listener import StreamingQueryListener
 
 from clients.kafka import end_offsets, list_topics
+from clients.registry import RegistryUnavailableError
 from config import Settings
 from contract.catalog import refresh
 from contract.metrics import JobMetrics, serve
@@ -133,8 +134,7 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
     streams = TopicStreams(spark, settings, state, poller, prometheus)
     restarts = _Restarts(settings.spark.restart_backoff_max_s)
     for topic_plan in _startable(settings, plans.values()):
-        streams.start(topic_plan)
-        restarts.started(topic_plan.topic)
+        _start(streams, restarts, state, topic_plan)
     state.update(phase=JobPhase.RUNNING, running_since=now())
     discover_at = time.monotonic() + settings.spark.discovery_interval_s
     expected, finished = set(plans), set[str]()
@@ -145,10 +145,9 @@ def run(settings: Settings, master: str | None = None, only: Sequence[str] = ())
             for topic in restarts.ready():
                 again = plan(settings, only).get(topic)
                 if again is not None:
-                    streams.start(again)
-                    restarts.started(topic)
+                    _start(streams, restarts, state, again)
             if time.monotonic() >= discover_at:
-                expected = _discover(settings, only, streams, restarts, finished)
+                expected = _discover(settings, only, streams, restarts, state, finished)
                 discover_at = time.monotonic() + settings.spark.discovery_interval_s
             phase = JobPhase.RESTARTING if restarts.due else JobPhase.RUNNING
             if state.read().phase != phase:
@@ -201,27 +200,46 @@ def _handle_terminated(streams: TopicStreams, restarts: _Restarts, state: JobSta
             log.info("query of %s stopped", topic)
             stopped.add(topic)
             continue
-        reason = failure_reason(exc)
-        delay = restarts.failed(topic, reason)
-        if restarts.same_reason >= STUCK_AFTER:
-            log.error(
-                "queries failed %d times in a row for the same reason; %s is restarted in %.0f "
-                "s, and again until that is fixed: %s",
-                restarts.same_reason,
-                topic,
-                delay,
-                reason,
-            )
-        else:
-            log.error("query of %s failed (restart in %.0f s): %s", topic, delay, reason)
-        state.count(
-            "query_restarts",
-            phase=JobPhase.RESTARTING,
-            failure_streak=restarts.same_reason,
-            last_failure=f"{topic}: {reason}",
-            last_failure_at=now(),
-        )
+        _failed(restarts, state, topic, failure_reason(exc))
     return stopped
+
+
+def _start(
+    streams: TopicStreams, restarts: _Restarts, state: JobStateFile, topic_plan: TopicPlan
+) -> None:
+    """Start a topic's query. One that cannot start now (its live reader finds the registry
+    unreachable) is restarted later like a failed query: never the end of the job, whose other
+    queries go on."""
+    topic = topic_plan.topic
+    restarts.started(topic)
+    try:
+        streams.start(topic_plan)
+    except RegistryUnavailableError as exc:
+        streams.stop(topic)
+        _failed(restarts, state, topic, f"{type(exc).__name__}: {exc}")
+
+
+def _failed(restarts: _Restarts, state: JobStateFile, topic: str, reason: str) -> None:
+    """Schedule the restart of ``topic``'s query by its restart policy; log and record why."""
+    delay = restarts.failed(topic, reason)
+    if restarts.same_reason >= STUCK_AFTER:
+        log.error(
+            "queries failed %d times in a row for the same reason; %s is restarted in %.0f "
+            "s, and again until that is fixed: %s",
+            restarts.same_reason,
+            topic,
+            delay,
+            reason,
+        )
+    else:
+        log.error("query of %s failed (restart in %.0f s): %s", topic, delay, reason)
+    state.count(
+        "query_restarts",
+        phase=JobPhase.RESTARTING,
+        failure_streak=restarts.same_reason,
+        last_failure=f"{topic}: {reason}",
+        last_failure_at=now(),
+    )
 
 
 def _discover(
@@ -229,6 +247,7 @@ def _discover(
     only: Sequence[str],
     streams: TopicStreams,
     restarts: _Restarts,
+    state: JobStateFile,
     finished: set[str],
 ) -> set[str]:
     """Start the queries of contracts generated since the job started (and of topics created
@@ -249,8 +268,7 @@ def _discover(
             streams.stop(topic)
         else:
             log.info("new contract(s) %s on %s: starting its query", topic_plan.names, topic)
-        streams.start(topic_plan)
-        restarts.started(topic)
+        _start(streams, restarts, state, topic_plan)
     return set(fresh)
 
 

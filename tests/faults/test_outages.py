@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from clients.cassandra import connect
 from clients.kafka import end_offsets
 from config import Settings
 from contract.catalog import contract
+from contract.dlq import DlqHeader
 from contract.wire import unframe
 from producer.publish import Origin, RecordPublisher
 from spark.state import JobPhase, JobState, JobStateFile
+from tests.fixtures.dlq import dlq_entries
 from tests.fixtures.kafka import produce
 from tests.fixtures.outage import OutageStack, SupervisedJob
 from tests.fixtures.polling import wait_for
@@ -84,8 +87,11 @@ def _wait_exact_set(target: OutageStack, job: SupervisedJob) -> None:
     wait_for(landed, TIMEOUT_S, f"{len(PRODUCED)} rows in Cassandra (job log {job.job_log})")
 
 
-def _dlq_size(target: OutageStack) -> int:
-    return sum(end_offsets(target.settings, target.names.dlq_topic).values())
+def _assert_dlq_empty(target: OutageStack) -> None:
+    """An outage must delay rows, never dead-letter them (nor any record twice)."""
+    entries = dlq_entries(target.settings, target.names.dlq_topic)
+    rules = Counter(e.header(DlqHeader.RULE) for e in entries)
+    assert not entries, f"records dead-lettered during outages, by rule: {dict(rules)}"
 
 
 def _status(target: OutageStack) -> JobState:
@@ -98,7 +104,7 @@ def test_the_supervised_job_streams_on_the_private_stack(
     _publish(outage_stack.settings, make_users(100, seed="outage-warmup"))
     _wait_exact_set(outage_stack, supervised_job)
     assert _status(outage_stack).phase == JobPhase.RUNNING
-    assert _dlq_size(outage_stack) == 0
+    _assert_dlq_empty(outage_stack)
 
 
 def test_cassandra_down_longer_than_a_batch_delays_rows_and_loses_none(
@@ -119,7 +125,7 @@ def test_cassandra_down_longer_than_a_batch_delays_rows_and_loses_none(
     finally:
         stack.up(settings, progress=lambda _: None)
     _wait_exact_set(outage_stack, supervised_job)
-    assert _dlq_size(outage_stack) == 0, "an outage must delay rows, never dead-letter them"
+    _assert_dlq_empty(outage_stack)
     status = _status(outage_stack)
     assert "cassandra" in (status.last_failure or "").lower(), status
 
@@ -159,14 +165,16 @@ def test_kafka_down_mid_stream_then_back_delays_job_and_producer_and_loses_none(
     assert on_topic == len(PRODUCED) + len(users), "the idempotent producer wrote duplicates"
     PRODUCED.update(u["login"]["uuid"] for u in users)
     _wait_exact_set(outage_stack, supervised_job)
-    assert _dlq_size(outage_stack) == 0
+    _assert_dlq_empty(outage_stack)
 
 
 def test_registry_down_when_a_new_writer_id_appears_delays_rows_and_loses_none(
     outage_stack: OutageStack, supervised_job: SupervisedJob
 ) -> None:
     """A writer schema the job has never seen arrives while the registry is down: the batch
-    fails and is retried (not dead-lettered) until the registry answers again."""
+    fails and is retried (not dead-lettered) until the registry answers again. The query's
+    restarts while it is down fail too (its live reader cannot look its contract up), and are
+    retried in turn: the job's process never exits for it."""
     settings, names = outage_stack.settings, outage_stack.names
     reader = json.loads(contract(USER_CONTRACT).schema)
     reader["fields"].append(  # a compatible writer the job has not seen: one more field
@@ -181,19 +189,23 @@ def test_registry_down_when_a_new_writer_id_appears_delays_rows_and_loses_none(
     ]
     frames = [(str(r["id"]).encode(), frame(r)) for r in records]
     assert all(unframe(value)[0] == new_id for _, value in frames)
+    before = _status(outage_stack)
     stack.down(settings, only=["registry"], progress=lambda _: None)
     try:
         produce(settings, names.topic, frames)
         wait_for(
-            lambda: "registry" in str(_status(outage_stack).last_failure),
+            lambda: _status(outage_stack).query_restarts >= before.query_restarts + 3,
             120,
-            "the job to fail a batch on the unreachable registry",
+            "the job to fail a batch, then restarts of its query, on the unreachable registry",
         )
+        during = _status(outage_stack)
+        assert "registry" in str(during.last_failure).lower(), during.last_failure
+        assert during.process_restarts == before.process_restarts, "the job's process exited"
     finally:
         stack.up(settings, progress=lambda _: None)
     PRODUCED.update(str(r["id"]) for r in records)
     _wait_exact_set(outage_stack, supervised_job)
-    assert _dlq_size(outage_stack) == 0
+    _assert_dlq_empty(outage_stack)
 
 
 def _java_children(pid: int) -> list[int]:
@@ -217,4 +229,4 @@ def test_killing_the_jobs_spark_process_is_followed_by_a_restart(
     _publish(settings, make_users(80, seed="outage-kill"))
     _wait_exact_set(outage_stack, supervised_job)
     assert _status(outage_stack).process_restarts >= 1
-    assert _dlq_size(outage_stack) == 0
+    _assert_dlq_empty(outage_stack)
