@@ -4,13 +4,17 @@ and the keyspace a contract's table is in."""
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
-from cassandra.policies import DCAwareRoundRobinPolicy
+from cassandra.policies import (
+    DCAwareRoundRobinPolicy,
+    LoadBalancingPolicy,
+    WhiteListRoundRobinPolicy,
+)
 
 from config import Settings
 from config.settings import CassandraTlsSettings
@@ -38,20 +42,28 @@ def ssl_context(tls: CassandraTlsSettings) -> ssl.SSLContext | None:
     return context
 
 
-def cluster(settings: Settings) -> Cluster:
-    """A driver ``Cluster`` for the configured contact points; the caller shuts it down."""
+def cluster(settings: Settings, only_hosts: Sequence[str] = ()) -> Cluster:
+    """A driver ``Cluster`` for the configured contact points; the caller shuts it down.
+
+    ``only_hosts`` routes every request to those nodes alone (a node's own health check, a
+    read of what one replica holds); by default requests go to any node of the local DC."""
     cfg = settings.cassandra
+    balancing: LoadBalancingPolicy = (
+        WhiteListRoundRobinPolicy(list(only_hosts))
+        if only_hosts
+        else DCAwareRoundRobinPolicy(local_dc=cfg.local_dc)
+    )
     auth = (
         PlainTextAuthProvider(cfg.username, cfg.password.get_secret_value())
         if cfg.username and cfg.password
         else None
     )
     profile = ExecutionProfile(
-        load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=cfg.local_dc),
+        load_balancing_policy=balancing,
         request_timeout=cfg.request_timeout_s,
     )
     return Cluster(
-        contact_points=cfg.contact_points,
+        contact_points=list(only_hosts) or cfg.contact_points,
         port=cfg.port,
         auth_provider=auth,
         ssl_context=ssl_context(cfg.tls),
@@ -63,9 +75,12 @@ def cluster(settings: Settings) -> Cluster:
 
 
 @contextmanager
-def connect(settings: Settings, keyspace: str | None = None) -> Iterator[Any]:
-    """A session on the configured cluster, closed when the block ends."""
-    driver_cluster = cluster(settings)
+def connect(
+    settings: Settings, keyspace: str | None = None, only_hosts: Sequence[str] = ()
+) -> Iterator[Any]:
+    """A session on the configured cluster (on ``only_hosts`` alone, when given: see
+    :func:`cluster`), closed when the block ends."""
+    driver_cluster = cluster(settings, only_hosts)
     try:
         yield driver_cluster.connect(keyspace)
     finally:

@@ -345,15 +345,32 @@ class StackSettings(Group):
     the registry, with certificates and passwords generated under ``home`` (``make ... SECURE=1``
     uses the home ``.stack/secure``). Clients read them from ``<home>/secrets/client.env``."""
     shape: Literal["single", "cluster"] = "single"
-    """``single``: one Kafka node. ``cluster`` (``make ... SHAPE=cluster``, home
+    """``single``: one node of each service. ``cluster`` (``make ... SHAPE=cluster``, home
     ``.stack/cluster``): three Kafka nodes, each broker and controller of one KRaft quorum, on
     the ports of ``kafka.bootstrap_servers`` (three servers), ``kafka_cluster_controller_ports``
-    and ``kafka_cluster_metrics_ports``; Kafka settings left at the single shape's defaults take
-    the cluster's (:data:`CLUSTER_DEFAULTS`)."""
+    and ``kafka_cluster_metrics_ports``; three Cassandra nodes on
+    ``cassandra_cluster_addresses``; a Spark standalone master and two workers. Settings left at
+    the single shape's defaults take the cluster's (:data:`CLUSTER_DEFAULTS`)."""
     kafka_cluster_controller_ports: tuple[int, int, int] = (9093, 9095, 9097)
     """The controller listener of each Kafka node of the cluster shape, in node order."""
     kafka_cluster_metrics_ports: tuple[int, int, int] = (9404, 9406, 9408)
     """The JMX exporter port of each Kafka node of the cluster shape, in node order."""
+    cassandra_cluster_addresses: tuple[str, str, str] = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+    """The address each Cassandra node of the cluster shape listens on, in node order (Linux
+    routes all of 127/8 to loopback): every node serves ``cassandra.port`` and
+    ``cassandra_storage_port`` on its own address."""
+    cassandra_cluster_metrics_ports: tuple[int, int, int] = (9405, 9407, 9409)
+    """The JMX exporter port of each Cassandra node of the cluster shape, in node order."""
+    spark_master_port: int = 7077
+    """The cluster shape's Spark standalone master (``spark://127.0.0.1:<port>``)."""
+    spark_master_ui_port: int = 8082
+    """The web UI of the cluster shape's Spark master, on 127.0.0.1."""
+    spark_worker_ui_ports: tuple[int, int] = (8083, 8084)
+    """The web UI of each Spark worker of the cluster shape, in worker order."""
+    spark_worker_cores: int = Field(default=1, ge=1)
+    """Cores each Spark worker of the cluster shape offers its executor."""
+    spark_worker_memory: str = "1g"
+    """Memory each Spark worker of the cluster shape offers its executor."""
 
 
 CLUSTER_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -362,11 +379,17 @@ CLUSTER_DEFAULTS: dict[str, dict[str, Any]] = {
         "replication_factor": 3,
         "min_insync_replicas": 2,
     },
-    "stack": {"kafka_heap": "384m"},
+    "cassandra": {
+        "contact_points": ["127.0.0.1", "127.0.0.2", "127.0.0.3"],
+        "replication": {"class": "NetworkTopologyStrategy", "datacenter1": 3},
+    },
+    "spark": {"master": "spark://127.0.0.1:7077"},
+    "stack": {"kafka_heap": "384m", "cassandra_heap": "768m"},
 }
 """The settings of the local stack's cluster shape (``stack.shape``), by group: its three
 brokers, topics every record of which two of the three replicas hold before it is acknowledged,
-and smaller Kafka heaps (three JVMs)."""
+three Cassandra nodes holding every row (written at ``LOCAL_QUORUM``: two of three), the job
+submitted to the Spark standalone master, and smaller heaps (nine JVMs on one machine)."""
 
 
 class Settings(BaseSettings):

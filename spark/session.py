@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyspark
 from pyspark.sql import SparkSession
@@ -64,12 +65,35 @@ def is_local(master: str) -> bool:
     return master.startswith("local")
 
 
+def on_loopback(master: str) -> bool:
+    """A local master, or a standalone master on this machine's loopback (the local stack's
+    cluster shape): the driver and every executor run here, and listen on 127.0.0.1 only."""
+    if is_local(master):
+        return True
+    parts = urlsplit(master)
+    return parts.scheme == "spark" and parts.hostname in (LOOPBACK, "localhost")
+
+
+def standalone_conf(settings: Settings) -> dict[str, str]:
+    """Executors that fit the local stack's standalone workers: one per worker, with all of its
+    cores (``stack.spark_worker_cores``) and memory (``stack.spark_worker_memory``), so the job
+    gets an executor on each worker. No Python runs on them (every row is a Spark SQL
+    expression; ``foreachBatch`` runs on the driver): they need no Python setting."""
+    cores = settings.stack.spark_worker_cores
+    return {
+        "spark.executor.memory": settings.stack.spark_worker_memory,
+        "spark.executor.cores": str(cores),
+        "spark.cores.max": str(cores * len(settings.stack.spark_worker_ui_ports)),
+    }
+
+
 def session_conf(settings: Settings, master: str | None = None) -> dict[str, str]:
     """Every Spark setting the job starts with.
 
-    In local mode the driver's RPC and block manager bind to loopback only (its UI does through
-    ``loopback_environment``); the Avro decoder's size limits keep a hostile length prefix from
-    allocating gigabytes (``jvm_options``).
+    On loopback (:func:`on_loopback`) the driver's RPC and block manager bind to 127.0.0.1 only
+    (its UI does through ``loopback_environment``), and there the executors of a standalone
+    master are sized to the stack's workers; the Avro decoder's size limits keep a hostile length
+    prefix from allocating gigabytes (``jvm_options``).
     """
     master = master or settings.spark.master
     conf = {
@@ -81,9 +105,11 @@ def session_conf(settings: Settings, master: str | None = None) -> dict[str, str
         "spark.driver.extraJavaOptions": jvm_options(settings),
         "spark.executor.extraJavaOptions": jvm_options(settings),
     }
-    if is_local(master):
+    if on_loopback(master):
         conf["spark.driver.host"] = LOOPBACK
         conf["spark.driver.bindAddress"] = LOOPBACK
+    if on_loopback(master) and not is_local(master):
+        conf |= standalone_conf(settings)
     return conf
 
 
@@ -105,12 +131,13 @@ def jvm_options(settings: Settings) -> str:
 
 
 def loopback_environment(master: str) -> dict[str, str]:
-    """Environment the driver JVM needs to listen on loopback only, for a local master.
+    """Environment the driver JVM needs to listen on loopback only, for a master on loopback
+    (:func:`on_loopback`).
 
     Spark 3.5's web UI binds to ``$SPARK_LOCAL_IP`` or, without it, every interface; no Spark
     setting moves it (``spark.driver.bindAddress`` covers the RPC and block manager only).
     """
-    return {"SPARK_LOCAL_IP": LOOPBACK} if is_local(master) else {}
+    return {"SPARK_LOCAL_IP": LOOPBACK} if on_loopback(master) else {}
 
 
 APP_NAME = "userstream-streaming-job"

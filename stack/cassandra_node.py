@@ -1,4 +1,5 @@
-"""Apache Cassandra as one node, configured by a minimal cassandra.yaml of our own.
+"""Apache Cassandra nodes, each configured by a minimal cassandra.yaml of our own: the single
+shape's one node, or one of the cluster shape's (``stack.cassandra_cluster``).
 
 Plain: no authentication, plain CQL. Secured (``stack.secure``): CQL over TLS only, password
 logins and permissions (``PasswordAuthenticator``, ``CassandraAuthorizer``). At its first boot
@@ -9,6 +10,7 @@ the node counts as healthy.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +75,46 @@ _LOGBACK = """\
 """
 
 
-def cassandra_yaml(settings: Settings, home: Path, secure: SecureStack | None = None) -> str:
-    """A minimal single-node configuration (JSON is valid YAML), loopback only."""
+_RACK_DC = "dc={dc}\nrack=rack1\n"
+"""``cassandra-rackdc.properties`` of a cluster node: every node in the one datacenter."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one node sits: its service name, the loopback address it listens on, the seeds it
+    gossips with (addresses), its JMX exporter port, and its token (None: Cassandra picks)."""
+
+    name: str
+    address: str
+    seeds: tuple[str, ...]
+    metrics_port: int
+    initial_token: int | None = None
+
+    @property
+    def clustered(self) -> bool:
+        """One of several nodes: it names its datacenter and rack itself (the snitch)."""
+        return len(self.seeds) > 1
+
+
+def single(settings: Settings) -> Placement:
+    """The single shape's one node, on loopback."""
+    return Placement("cassandra", LOOPBACK, (LOOPBACK,), settings.stack.cassandra_metrics_port)
+
+
+def cassandra_yaml(
+    settings: Settings,
+    home: Path,
+    secure: SecureStack | None = None,
+    placement: Placement | None = None,
+) -> str:
+    """A minimal configuration (JSON is valid YAML) of the node at ``placement`` (default: the
+    single shape's), on its loopback address only.
+
+    A cluster node reads its datacenter and rack from ``cassandra-rackdc.properties``
+    (``GossipingPropertyFileSnitch``, as on real clusters), which also makes a node prefer
+    itself as the replica of a read it coordinates."""
+    place = placement or single(settings)
+    storage = settings.stack.cassandra_storage_port
     data = home / "data"
     config: dict[str, Any] = {
         "cluster_name": "userstream-local",
@@ -90,20 +130,22 @@ def cassandra_yaml(settings: Settings, home: Path, secure: SecureStack | None = 
         "seed_provider": [
             {
                 "class_name": "org.apache.cassandra.locator.SimpleSeedProvider",
-                "parameters": [{"seeds": f"{LOOPBACK}:{settings.stack.cassandra_storage_port}"}],
+                "parameters": [{"seeds": ",".join(f"{s}:{storage}" for s in place.seeds)}],
             }
         ],
-        "listen_address": LOOPBACK,
-        "rpc_address": LOOPBACK,
-        "storage_port": settings.stack.cassandra_storage_port,
+        "listen_address": place.address,
+        "rpc_address": place.address,
+        "storage_port": storage,
         "native_transport_port": settings.cassandra.port,
         "start_native_transport": True,
-        "endpoint_snitch": "SimpleSnitch",
+        "endpoint_snitch": ("GossipingPropertyFileSnitch" if place.clustered else "SimpleSnitch"),
         "auto_snapshot": False,
         "snapshot_on_duplicate_row_detection": False,
         "concurrent_compactors": 1,
         "dynamic_snitch": False,
     }
+    if place.initial_token is not None:
+        config["initial_token"] = str(place.initial_token)
     if secure:
         config |= _secured(secure)
     return json.dumps(config, indent=2) + "\n"
@@ -128,19 +170,24 @@ def _secured(secure: SecureStack) -> dict[str, Any]:
     }
 
 
-def _prepare(settings: Settings, home: Path) -> None:
+def _prepare(settings: Settings, home: Path, place: Placement) -> None:
     conf = home / "conf"
     conf.mkdir(parents=True, exist_ok=True)
     secure = load_secure(settings) if settings.stack.secure else None
-    (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, home, secure))
+    (conf / "cassandra.yaml").write_text(cassandra_yaml(settings, home, secure, place))
     (conf / "logback.xml").write_text(_LOGBACK)
+    if place.clustered:
+        dc = settings.cassandra.local_dc
+        (conf / "cassandra-rackdc.properties").write_text(_RACK_DC.format(dc=dc))
     jmx_exporter.write_config(conf, jmx_exporter.CASSANDRA_RULES)
 
 
-def _on_node(settings: Settings, login: tuple[str, SecretStr] | None = None) -> Settings:
-    """Client settings for the stack's own node with short timeouts, as ``login`` if given."""
+def _on_node(
+    settings: Settings, login: tuple[str, SecretStr] | None = None, address: str = LOOPBACK
+) -> Settings:
+    """Client settings for the node at ``address`` with short timeouts, as ``login`` if given."""
     update: dict[str, Any] = {
-        "contact_points": [LOOPBACK],
+        "contact_points": [address],
         "connect_timeout_s": 3.0,
         "request_timeout_s": 10.0,
     }
@@ -149,11 +196,16 @@ def _on_node(settings: Settings, login: tuple[str, SecretStr] | None = None) -> 
     return updated(settings, cassandra=update)
 
 
-def _answers(settings: Settings) -> bool:
-    """``SELECT release_version FROM system.local`` answered."""
+def _answers(settings: Settings, address: str | None = None, peers: int = 0) -> bool:
+    """``SELECT release_version FROM system.local`` answered (by the node at ``address``
+    itself, when given), and the node knows at least ``peers`` other members of its ring."""
     try:
-        with connect(settings) as session:
-            return session.execute("SELECT release_version FROM system.local").one() is not None
+        with connect(settings, only_hosts=[address] if address else ()) as session:
+            if session.execute("SELECT release_version FROM system.local").one() is None:
+                return False
+            return (
+                peers == 0 or len(list(session.execute("SELECT peer FROM system.peers"))) >= peers
+            )
     except Exception:  # the driver raises NoHostAvailable and friends while booting
         return False
 
@@ -192,10 +244,11 @@ def _setup_roles(client: Settings, secure: SecureStack) -> bool:
     return True
 
 
-def _healthy(settings: Settings, home: Path) -> bool:
-    """A CQL query answered (over TLS, as the client role, on a secured node whose first-boot
-    role setup is done)."""
-    if not port_accepts(settings.cassandra.port):
+def _healthy(settings: Settings, home: Path, place: Placement) -> bool:
+    """A CQL query answered by the node itself (over TLS, as the client role, on a secured
+    node whose first-boot role setup is done); a cluster's node has joined the others."""
+    address = place.address
+    if not port_accepts(settings.cassandra.port, address):
         return False
     client = client_settings(settings)
     ready = home / _ROLES_READY
@@ -203,31 +256,29 @@ def _healthy(settings: Settings, home: Path) -> bool:
         if not _setup_roles(client, load_secure(settings)):
             return False
         ready.touch()
-    return _answers(_on_node(client))
+    return _answers(_on_node(client, address=address), address, len(place.seeds) - 1)
 
 
-def service(settings: Settings, java: Path) -> Service:
-    """The Cassandra service of this stack."""
-    home = settings.stack.home / "cassandra"
+def service(settings: Settings, java: Path, placement: Placement | None = None) -> Service:
+    """The Cassandra node at ``placement`` (default: the single shape's)."""
+    place = placement or single(settings)
+    home = settings.stack.home / place.name
     conf = home / "conf"
     libs = artifacts.cassandra_libs(settings)
     jamm = next(iter(sorted(libs.glob("jamm-*.jar"))), None)
     return Service(
-        name="cassandra",
+        name=place.name,
         home=home,
-        ports=(
-            settings.cassandra.port,
-            settings.stack.cassandra_storage_port,
-            settings.stack.cassandra_metrics_port,
-        ),
-        endpoint=f"{LOOPBACK}:{settings.cassandra.port}",
+        ports=(settings.cassandra.port, settings.stack.cassandra_storage_port, place.metrics_port),
+        endpoint=f"{place.address}:{settings.cassandra.port}",
+        host=place.address,
         command=(
             str(java),
             *java_opts(settings.stack.cassandra_heap, home),
             "-Xss512k",
             "-XX:+UseG1GC",
             *([f"-javaagent:{jamm}"] if jamm else []),
-            jmx_exporter.agent_option(settings, settings.stack.cassandra_metrics_port, conf),
+            jmx_exporter.agent_option(settings, place.metrics_port, conf, place.address),
             *_JVM17_OPTIONS,
             *_FAST_START,
             *(_SECURED_START if settings.stack.secure else ()),
@@ -240,6 +291,6 @@ def service(settings: Settings, java: Path) -> Service:
             classpath(libs, conf),
             "org.apache.cassandra.service.CassandraDaemon",
         ),
-        healthy=lambda: _healthy(settings, home),
-        prepare=lambda: _prepare(settings, home),
+        healthy=lambda: _healthy(settings, home, place),
+        prepare=lambda: _prepare(settings, home, place),
     )

@@ -12,12 +12,14 @@ from config import Settings
 from stack import (
     apicurio_registry,
     artifacts,
+    cassandra_cluster,
     cassandra_node,
     kafka_broker,
     kafka_cluster,
     prometheus_server,
     pushgateway,
     secure,
+    spark_cluster,
 )
 from stack.health import wait_healthy
 from stack.javacheck import require_java
@@ -28,7 +30,8 @@ from stack.service import Service
 
 SERVICE_NAMES = ("kafka", "registry", "cassandra", "pushgateway", "prometheus")
 METRICS_TOOLS = ("prometheus", "prometheus-pushgateway")
-STOP_ORDER = ("prometheus", "pushgateway", "registry", "kafka", "cassandra")
+STOP_ORDER = ("prometheus", "pushgateway", "spark", "registry", "kafka", "cassandra")
+"""Kinds of service (:func:`kind`), in the order they stop: the registry before Kafka."""
 _STOP_TIMEOUT_S = 30.0
 Progress = Callable[[str], None]
 
@@ -37,18 +40,27 @@ def services(settings: Settings, java: Path | None = None) -> dict[str, Service]
     """The stack's services by name, in start order (Kafka before the registry); the
     Pushgateway only when the producer pushes to one (``metrics.pushgateway_url``), and the
     metrics services only where Debian's packages are installed (:func:`metrics_missing`).
-    At cluster shape (``stack.shape``) Kafka is three services, ``kafka-1`` to ``kafka-3``."""
+    At cluster shape (``stack.shape``) Kafka is three services, ``kafka-1`` to ``kafka-3``, and
+    Cassandra three, ``cassandra-1`` to ``cassandra-3``; a Spark standalone master and its
+    workers follow (``spark-master``, then ``spark-worker-<n>``, which register with it)."""
     java = java or Path("java")
     missing = metrics_missing()
+    clustered = settings.stack.shape == "cluster"
     kafka = (
         kafka_cluster.services(settings, java)
-        if settings.stack.shape == "cluster"
+        if clustered
         else {"kafka": kafka_broker.service(settings, java)}
+    )
+    cassandra = (
+        cassandra_cluster.services(settings, java)
+        if clustered
+        else {"cassandra": cassandra_node.service(settings, java)}
     )
     found: dict[str, Service | None] = {
         **kafka,
         "registry": apicurio_registry.service(settings, java),
-        "cassandra": cassandra_node.service(settings, java),
+        **cassandra,
+        **(spark_cluster.services(settings, java) if clustered else {}),
         "pushgateway": None if missing else pushgateway.service(settings),
         "prometheus": None if missing else prometheus_server.service(settings),
     }
@@ -61,17 +73,19 @@ def metrics_missing() -> list[str]:
     return [tool for tool in METRICS_TOOLS if shutil.which(tool) is None]
 
 
-def is_kafka(name: str) -> bool:
-    """``kafka``, or one of the cluster shape's nodes (``kafka-<n>``)."""
-    return name == "kafka" or name.startswith("kafka-")
+def kind(name: str) -> str:
+    """The kind of service ``name`` is: the name up to its first dash, so ``kafka`` for the
+    cluster shape's ``kafka-<n>`` nodes, ``cassandra`` for ``cassandra-<n>``."""
+    return name.split("-", 1)[0]
 
 
 def _selected(name: str, only: Iterable[str] | None) -> bool:
-    """Whether ``only`` (None: everything) names the service; ``kafka`` names every node."""
+    """Whether ``only`` (None: everything) names the service, or its kind (``kafka`` names
+    every Kafka node)."""
     if only is None:
         return True
     chosen = set(only)
-    return name in chosen or (is_kafka(name) and "kafka" in chosen)
+    return name in chosen or kind(name) in chosen
 
 
 def running_pid(service: Service) -> int | None:
@@ -82,7 +96,7 @@ def running_pid(service: Service) -> int | None:
 
 def _start(service: Service, progress: Progress) -> int:
     for port in service.ports:
-        require_free_port(service.name, port)
+        require_free_port(service.name, port, service.host)
     service.prepare()
     pid = start_detached(
         service.command,
@@ -119,8 +133,8 @@ def _ensure_together(
     group: list[Service], settings: Settings, progress: Progress
 ) -> dict[str, bool]:
     """Start every service of ``group`` not running, then wait until each is healthy: the
-    cluster shape's Kafka nodes, none of which is healthy before a majority of the quorum
-    runs. Returns whether each was started."""
+    cluster shape's nodes of one kind (no Kafka node is healthy before a majority of the quorum
+    runs; Cassandra's seeds boot together). Returns whether each was started."""
     launched = {service.name: _launch(service, progress) for service in group}
     for service in group:
         _wait(service, launched[service.name][0], settings, progress)
@@ -140,7 +154,8 @@ def up(
     """Start every service not yet running (of ``only``, when given) and wait until all are
     healthy (idempotent).
 
-    Cassandra boots in parallel with the others; the registry starts once Kafka answers,
+    Cassandra boots in parallel with the others (its nodes together); the registry starts once
+    Kafka answers,
     because it keeps its data in Kafka, then the Pushgateway and Prometheus (Debian's packages;
     without them the stack starts without metrics, and says how to install them). A secured stack
     (``stack.secure``) first generates its certificates and passwords, once (see
@@ -165,27 +180,23 @@ def up(
 def _up_locked(settings: Settings, svc: dict[str, Service], progress: Progress) -> UpResult:
     for service in svc.values():
         service.home.mkdir(parents=True, exist_ok=True)
+    of_kind = {
+        each: [service for name, service in svc.items() if kind(name) == each]
+        for each in ("cassandra", "kafka")
+    }
     with ThreadPoolExecutor(max_workers=1) as pool:
-        cassandra = (
-            pool.submit(_ensure, svc["cassandra"], settings, progress)
-            if "cassandra" in svc
-            else None
-        )
+        cassandra = pool.submit(_ensure_together, of_kind["cassandra"], settings, progress)
         try:
-            flags = _ensure_together(
-                [each for name, each in svc.items() if is_kafka(name)], settings, progress
-            )
+            flags = _ensure_together(of_kind["kafka"], settings, progress)
             flags |= {
                 name: _ensure(each, settings, progress)[1]
                 for name, each in svc.items()
-                if name != "cassandra" and not is_kafka(name)
+                if kind(name) not in of_kind
             }
         except BaseException:
-            if cassandra is not None:
-                cassandra.exception()  # let Cassandra's start finish; report the first failure
+            cassandra.exception()  # let Cassandra's start finish; report the first failure
             raise
-        if cassandra is not None:
-            _, flags["cassandra"] = cassandra.result()
+        flags |= cassandra.result()
     return UpResult(started=tuple(name for name in svc if flags.get(name)))
 
 
@@ -199,7 +210,7 @@ def down(
     ``fresh`` wipes their data (and, when every service is stopped, a secured stack's
     certificates and passwords)."""
     svc = services(settings)
-    order = [n for kind in STOP_ORDER for n in svc if _selected(n, [kind])]
+    order = [n for each in STOP_ORDER for n in svc if kind(n) == each]
     names = [n for n in order if _selected(n, only)]
     with stack_lock(settings):
         _down_locked(svc, names, fresh, progress)
@@ -211,13 +222,10 @@ def down(
 def _down_locked(
     svc: dict[str, Service], names: list[str], fresh: bool, progress: Progress
 ) -> None:
-    """Stop each service in turn; the cluster shape's Kafka nodes together (one stopped after
-    the others would wait for a quorum that is gone)."""
-    kafka = [name for name in names if is_kafka(name)]
-    for name in names:
-        if name in kafka[1:]:
-            continue
-        group = [svc[each] for each in (kafka if name in kafka else [name])]
+    """Stop each kind of service in turn, the nodes of one kind together (a Kafka node stopped
+    after the others would wait for a quorum that is gone)."""
+    for each in dict.fromkeys(kind(name) for name in names):
+        group = [svc[name] for name in names if kind(name) == each]
         pids = {service.name: running_pid(service) for service in group}
         for service in group:
             if pids[service.name] is not None:
@@ -268,10 +276,10 @@ def status(settings: Settings) -> list[ServiceStatus]:
 
 def format_status(rows: list[ServiceStatus]) -> str:
     """``status`` as a small table."""
-    lines = [f"{'service':<11} {'state':<9} {'pid':>7} {'rss MiB':>8}  endpoint"]
+    lines = [f"{'service':<14} {'state':<9} {'pid':>7} {'rss MiB':>8}  endpoint"]
     for row in rows:
         state = "healthy" if row.healthy else ("starting" if row.running else "stopped")
         pid = str(row.pid) if row.pid else "-"
         rss = f"{row.rss_mib:.0f}" if row.rss_mib is not None else "-"
-        lines.append(f"{row.name:<11} {state:<9} {pid:>7} {rss:>8}  {row.endpoint}")
+        lines.append(f"{row.name:<14} {state:<9} {pid:>7} {rss:>8}  {row.endpoint}")
     return "\n".join(lines)

@@ -14,13 +14,15 @@ class JavaError(StackError):
 class PortInUseError(StackError):
     """A port a service needs is already taken by another process."""
 
-    def __init__(self, service: str, port: int, holder: str | None) -> None:
+    def __init__(
+        self, service: str, port: int, holder: str | None, host: str = "127.0.0.1"
+    ) -> None:
         self.service = service
         self.port = port
         self.holder = holder
         who = f" by {holder}" if holder else " by another process"
         super().__init__(
-            f"{service} cannot start: port {port} on 127.0.0.1 is already in use{who}. "
+            f"{service} cannot start: port {port} on {host} is already in use{who}. "
             f"Stop that process, or move {service} to a free port in pipeline.toml "
             "(or the matching PIPELINE_* environment variable)."
         )

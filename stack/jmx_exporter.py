@@ -109,7 +109,7 @@ def write_config(conf_dir: Path, rules: dict[str, Any]) -> Path:
     return path
 
 
-def agent_option(settings: Settings, port: int, conf_dir: Path) -> str:
-    """The JVM option that loads the agent, serving on ``127.0.0.1:port`` with the
-    configuration :func:`write_config` writes into ``conf_dir``."""
-    return f"-javaagent:{agent_jar(settings)}={LOOPBACK}:{port}:{conf_dir / CONFIG_FILE}"
+def agent_option(settings: Settings, port: int, conf_dir: Path, host: str = LOOPBACK) -> str:
+    """The JVM option that loads the agent, serving on ``host:port`` (a loopback address) with
+    the configuration :func:`write_config` writes into ``conf_dir``."""
+    return f"-javaagent:{agent_jar(settings)}={host}:{port}:{conf_dir / CONFIG_FILE}"

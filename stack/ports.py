@@ -104,10 +104,10 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def require_free_port(service: str, port: int) -> None:
-    """Raise :class:`PortInUseError` naming the holder when ``port`` is taken."""
-    if not port_is_free(port):
-        raise PortInUseError(service, port, port_holder(port))
+def require_free_port(service: str, port: int, host: str = "127.0.0.1") -> None:
+    """Raise :class:`PortInUseError` naming the holder when ``host:port`` is taken."""
+    if not port_is_free(port, host):
+        raise PortInUseError(service, port, port_holder(port), host)
 
 
 def port_accepts(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:

@@ -31,6 +31,9 @@ class Service:
     prepare: Callable[[], None] = lambda: None
     env: Mapping[str, str] = field(default_factory=dict)
     own_marker: str | None = None
+    host: str = LOOPBACK
+    """The address the service listens on: loopback, or for a cluster-shaped service that
+    needs one address per node (Cassandra), another address of ``127.0.0.0/8``."""
 
     @property
     def marker(self) -> str:

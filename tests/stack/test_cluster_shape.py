@@ -24,6 +24,7 @@ from config import Settings, load_settings
 from config.settings import REPO_ROOT, updated
 from contract.catalog import contract
 from ops.topics import wanted_topics
+from stack import cassandra_cluster
 from stack.control import running_pid, services
 from stack.kafka_cluster import node_names, server_properties
 from stack.ports import listening_sockets_of
@@ -54,7 +55,20 @@ def test_the_cluster_shape_names_three_brokers_and_replicates_three_times(
     shaped = load_settings()
     assert shaped.kafka.bootstrap_servers == "localhost:9092,localhost:9094,localhost:9096"
     assert (shaped.kafka.replication_factor, shaped.kafka.min_insync_replicas) == (3, 2)
-    assert list(services(shaped)) == [*node_names(), "registry", "cassandra", *_metrics(shaped)]
+    assert (shaped.cassandra.contact_points, shaped.cassandra.replication) == (
+        ["127.0.0.1", "127.0.0.2", "127.0.0.3"],
+        {"class": "NetworkTopologyStrategy", "datacenter1": 3},
+    )
+    assert shaped.spark.master == "spark://127.0.0.1:7077"
+    assert list(services(shaped)) == [
+        *node_names(),
+        "registry",
+        *cassandra_cluster.node_names(),
+        "spark-master",
+        "spark-worker-1",
+        "spark-worker-2",
+        *_metrics(shaped),
+    ]
 
     props = server_properties(shaped, 2, tmp_path).splitlines()
     assert "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097" in props

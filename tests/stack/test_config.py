@@ -4,18 +4,22 @@ jar selection."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from config import Settings
-from config.settings import KafkaSettings, updated
+from config import Settings, load_settings
+from config.settings import REPO_ROOT, KafkaSettings, updated
 from spark.session import fetched_jars, pyspark_jar_names
 from stack.artifacts import missing_artifacts, pom_property
 from stack.cassandra_node import cassandra_yaml
 from stack.kafka_broker import server_properties
 from stack.service import kafka_port, registry_port
+from tests.fixtures.private_stack import private_cluster_settings
+from tests.fixtures.settings_env import settings_env
 
 
 def test_ports_come_from_client_settings(settings: Settings) -> None:
@@ -121,3 +125,25 @@ def test_spark_jars_add_connectors_but_nothing_pyspark_ships(settings: Settings)
     shipped = pyspark_jar_names()
     assert "scala-library" in shipped
     assert not [name for name in names if name.rsplit("-", 1)[0] in shipped]
+
+
+_PRINT_SETTINGS = "from config import load_settings; print(load_settings().model_dump_json())"
+
+
+def test_a_child_given_settings_env_loads_exactly_those_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cluster fault tests start the job with :func:`settings_env`: a nested variable of
+    this process, or a dict of ``pipeline.toml``, must not leak into what the child reads."""
+    own = private_cluster_settings(load_settings(), tmp_path)
+    monkeypatch.setenv("PIPELINE_KAFKA__TOPIC_PREFIX", f"{own.kafka.topic_prefix}leaked.")
+    done = subprocess.run(
+        [sys.executable, "-c", _PRINT_SETTINGS],
+        cwd=REPO_ROOT,
+        env=settings_env(own),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(own.model_dump_json())
