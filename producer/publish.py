@@ -20,7 +20,7 @@ its schema up under the contract's subject, failing fast with a clear error othe
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -104,11 +104,24 @@ def ensure_registered(registry: Registry, subject: str, schema: str) -> int:
     return registered.schema_id
 
 
+DeliveryListener = Callable[[bytes | None, KafkaError | None], None]
+"""Told each record's key and delivery error (None: acknowledged)."""
+
+
 class RecordPublisher:
     """Maps, checks, serializes and produces one contract's records; one instance per batch."""
 
-    def __init__(self, settings: Settings, contract: Contract) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        contract: Contract,
+        on_delivery: DeliveryListener | None = None,
+    ) -> None:
+        """``on_delivery`` hears each record of the contract's topic once its fate is known:
+        its key, and None when the broker acknowledged it or the error that failed it (a soak,
+        a fault test, keeps its own ledger of what was acknowledged)."""
         self.contract = contract
+        self._listener = on_delivery
         names = contract.names(settings)
         self.topic, self.dlq_topic, self.subject = names.topic, names.dlq_topic, names.subject
         check_reachable(settings)
@@ -255,11 +268,15 @@ class RecordPublisher:
             except BufferError:
                 self._producer.poll(0.5)
             except KafkaException as exc:  # refused at once (e.g. too large): never queued
+                if self._listener is not None and topic == self.topic:
+                    self._listener(key, exc.args[0])
                 self.counts.failed += 1
                 self._note(f"{topic}: {exc.args[0].str()}")
                 return
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if self._listener is not None:
+            self._listener(msg.key(), err)
         if err is None:
             self.counts.produced += 1
         else:
