@@ -43,7 +43,7 @@ $(error SHAPE=$(SHAPE): the local stack's shapes are single (the default) and cl
 endif
 
 .PHONY: help setup test test-unit lint codegen register topics stack-up stack-down stack-status \
-        stack-reset migrate stream produce offline-source demo airflow inspect cql redrive screenshots \
+        stack-reset migrate stream produce offline-source demo soak airflow inspect cql redrive screenshots \
         bench up down logs clean
 
 help: ## list the targets
@@ -117,6 +117,12 @@ stream: setup ## the Spark streaming job, every contract, Kafka -> Cassandra (ST
 
 demo: setup ## the whole pipeline once on the local stack: COUNT=1000 CONTRACT=all SOURCE=auto|offline|<url> SECURE=1
 	$(PY) -m stack.demo --count $(COUNT) --contract $(CONTRACT) --source $(SOURCE)
+
+DURATION ?= 600
+RATE ?= 50
+INTERVAL ?= 60
+soak: setup ## steady load while services are killed, then a ledger (lost must be 0): DURATION=600 RATE=50 INTERVAL=60 [SEED=n TARGETS=kafka,job SHAPE=cluster]
+	$(PY) -m stack.soak --duration $(DURATION) --rate $(RATE) --interval $(INTERVAL) $(if $(SEED),--seed $(SEED)) $(if $(TARGETS),--targets $(TARGETS)) $(if $(REPORT),--report $(REPORT))
 
 produce: setup ## one producer batch of each contract, without Airflow: CONTRACT=all COUNT=1000 SOURCE_URL=<url>|auto|offline [SEED=s]
 	$(PY) -m stack.produce --contract $(CONTRACT) --count $(COUNT) --source $(SOURCE) $(if $(SEED),--seed $(SEED))

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from clients.cassandra import connect, table_keyspace
-from clients.kafka import end_offsets, read_range
+from clients.kafka import describe_topics, end_offsets, read_range
 from config import Settings, load_settings
 from config.settings import REPO_ROOT
 from contract.catalog import Contract, UnknownContractError, selected
@@ -83,6 +83,9 @@ class ContractReport:
     first_produced_ms: int | None = None
     """The Kafka timestamp of this run's first record (epoch ms)."""
     tables: list[str] = field(default_factory=list)
+    replication: str = ""
+    """How many copies the cluster keeps: the topic's replicas and ``min.insync.replicas``, the
+    keyspace's replication."""
     sample_columns: list[str] = field(default_factory=list)
     sample_rows: list[dict[str, str]] = field(default_factory=list)
 
@@ -101,26 +104,31 @@ class DemoReport:
     took_s: float = 0.0
 
 
-def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> DemoReport:
-    """Run every step; raise ``DemoError`` naming the broken link when the counts do not add up."""
+@dataclass(frozen=True)
+class StartedPipeline:
+    """The pipeline up and streaming: a client's settings of the stack, whether the job was
+    started (not found running), and the seconds until it streamed."""
+
+    settings: Settings
+    job_started: bool
+    waited_s: float
+
+
+def start_pipeline(settings: Settings, say: Say, steps: int) -> StartedPipeline:
+    """Steps 1 to 4 of ``steps`` (``make demo``'s, ``make soak``'s): the stack up, generated/
+    fresh, the contracts registered with their topics and tables, the streaming job streaming;
+    raises ``DemoError`` naming the step that failed."""
     import stack
 
-    started = time.monotonic()
-    try:
-        contracts = [c for c in selected(options.contracts) if c.source is not None]
-    except UnknownContractError as exc:
-        raise DemoError(str(exc)) from exc
-    if not contracts:
-        raise DemoError("no contract declares a source (x-source): nothing to produce")
-    say("[1/7] local stack")
+    say(f"[1/{steps}] local stack")
     stack.up(settings, progress=say)
     settings = stack.client_settings(settings)  # a secured stack's logins exist from here on
-    say("[2/7] generated/ is fresh")
+    say(f"[2/{steps}] generated/ is fresh")
     _check_generated()
-    say("[3/7] schemas registered, topics created, CQL applied")
+    say(f"[3/{steps}] schemas registered, topics created, CQL applied")
     _run_step("register the schemas and create the topics", ["-m", "ops.register"])
     _run_step("apply the CQL", ["-m", "ops.migrate", "apply"])
-    say("[4/7] Spark streaming job")
+    say(f"[4/{steps}] Spark streaming job")
     pid, job_started = ensure_job(settings)
     say(
         f"  streaming job {'started' if job_started else 'already running'} (pid {pid}), log "
@@ -129,11 +137,26 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     waited = wait_until_streaming(settings, JOB_READY_TIMEOUT_S)
     if waited is None:
         raise DemoError(f"the streaming job did not start streaming; see {job_log(settings)}")
+    say(f"  streaming ({waited:.1f} s)")
+    return StartedPipeline(settings, job_started, waited)
+
+
+def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> DemoReport:
+    """Run every step; raise ``DemoError`` naming the broken link when the counts do not add up."""
+
+    started = time.monotonic()
+    try:
+        contracts = [c for c in selected(options.contracts) if c.source is not None]
+    except UnknownContractError as exc:
+        raise DemoError(str(exc)) from exc
+    if not contracts:
+        raise DemoError("no contract declares a source (x-source): nothing to produce")
+    started_pipeline = start_pipeline(settings, say, steps=7)
+    settings, waited = started_pipeline.settings, started_pipeline.waited_s
     report = DemoReport(
-        job_startup_s=round(waited, 1) if job_started else None,
+        job_startup_s=round(waited, 1) if started_pipeline.job_started else None,
         streaming_since_ms=int(time.time() * 1000),
     )
-    say(f"  streaming ({waited:.1f} s)")
     seed = options.seed or secrets.token_hex(6)
     try:
         runs = _run_dags(settings, contracts, options, seed, say)
@@ -205,6 +228,7 @@ def _contract_report(
     report.rejected_by_rule = dict(Counter(m.header(DlqHeader.RULE, "?") for m in rejected))
     lookup = KeyLookup.of(contract)
     report.tables = [t.name for t in ReaderContract.generated(contract).tables]
+    report.replication = _replication(settings, names.topic, lookup.table)
     say(
         f"[6/7] {contract.name}: produced {report.produced}, rejected {report.rejected}; "
         f"waiting for the rows of {lookup.table.name}"
@@ -220,6 +244,22 @@ def _contract_report(
             settings, contract, lookup, list(written)[:SAMPLE_ROWS]
         )
     return report
+
+
+def _replication(settings: Settings, topic: str, table: TableTarget) -> str:
+    """How many copies the broker and Cassandra keep, as they describe them: ``topic:
+    replication factor 3, min.insync.replicas 2; keyspace k: {'datacenter1': '3'}``."""
+    described = describe_topics(settings, [topic])[topic]
+    keyspace = table_keyspace(settings, table.keyspace)
+    with connect(settings) as session:
+        row = session.execute(
+            "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s", [keyspace]
+        ).one()
+    copies = {k: v for k, v in (row.replication if row else {}).items() if k != "class"}
+    return (
+        f"topic: replication factor {described.replication_factor}, min.insync.replicas "
+        f"{described.config.get('min.insync.replicas', '?')}; keyspace {keyspace}: {copies}"
+    )
 
 
 def _run_batches(settings: Settings, topic: str, since_ms: int, rows: int) -> list[dict[str, Any]]:
@@ -441,6 +481,7 @@ def render_report(report: DemoReport) -> str:
   produced           {r.produced}
   rejected (DLQ)     {r.rejected}{reasons}
   rows written       {r.rows_written} (each in {", ".join(r.tables)})
+  replication        {r.replication}
   end-to-end         {r.elapsed_s} s from the DAG run's start to the last row seen
   throughput         {r.rows_per_s} rows/s while streaming (first to last micro-batch)
   produce-to-row     {latency} (Kafka timestamp to the end of the row's write)

@@ -130,6 +130,10 @@ def test_demo_from_a_stopped_stack_reports_what_cassandra_and_kafka_hold(
     for each in report.contracts:
         assert f"{each.contract}: {each.source_url} (seed {each.seed})" in out
         assert f"  rows written       {each.rows_written} (each in " in out
+        # the single node keeps one copy: the topic as the broker has it, the keyspace's
+        assert each.replication.startswith("topic: replication factor 1, min.insync.replicas 1; ")
+        assert each.replication.endswith(": {'replication_factor': '1'}"), each.replication
+        assert f"  replication        {each.replication}\n" in out
     assert "offline source on http://127.0.0.1:" in out
 
     settings = _settings(demo_env)
