@@ -85,23 +85,31 @@ class JobState(_Record):
     """Subject -> its live reader's state."""
 
 
+_KERNEL_THREAD = 0x00200000
+"""``PF_KTHREAD``, of the flags in ``/proc/<pid>/stat``."""
+
+
 def pid_runs(pid: int, marker: str) -> bool:
     """Whether ``pid`` runs and its command line carries ``marker`` (guards against pid reuse);
-    a zombie child of this process is reaped and counts as exited. A main thread that exited
-    while other threads of its process still run (a JVM finishing its exit, sockets still
-    open) shows as a zombie too: that process still runs, until its last thread ends."""
+    a zombie child of this process is reaped and counts as exited. A process on its way out
+    still runs, sockets open, until its last thread ends: its main thread a zombie while other
+    threads finish (a JVM), or its memory, command line included, already released while the
+    kernel tears it down (a killed JVM of a few GiB takes a while)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         stat = Path(f"/proc/{pid}/stat").read_text()
         threads = sum(1 for _ in Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return False
-    if stat.rsplit(")", 1)[1].split()[0] == "Z":
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] == "Z":
         if threads > 1:  # exiting: its command line is gone already, its pid is still its own
             return True
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         return False
+    if not cmdline:  # exiting, unless a kernel thread has the pid (they have no command line)
+        return not int(fields[6]) & _KERNEL_THREAD
     return marker.encode() in cmdline
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stack.procs import cpu_seconds, thread_group_cpu_seconds
+from stack.procs import cpu_seconds, is_alive, thread_group_cpu_seconds
 
 
 def test_cpu_seconds_grow_with_work_done() -> None:
@@ -65,3 +65,9 @@ def test_thread_group_cpu_seconds_of_a_process_that_is_gone_is_none() -> None:
     assert gone.wait() == 0
 
     assert thread_group_cpu_seconds(gone.pid, {"python": ["python"]}) is None
+
+
+def test_a_kernel_thread_with_the_pid_is_not_the_service() -> None:
+    """A process on its way out has no command line any more and still counts as running (it
+    holds its ports); a kernel thread, which never has one, does not: pid 2 is ``kthreadd``."""
+    assert not is_alive(2, "-Duserstream.stack.home=/nowhere")
