@@ -36,10 +36,17 @@ WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 DAEMON_MEMORY = "256m"
 """Heap of the master and of each worker (``SPARK_DAEMON_MEMORY``): they only schedule; the
 executors they launch get ``stack.spark_worker_memory``."""
-MASTER_PROPERTIES = (
-    "# jobs are submitted in client mode: no REST submission server (port 6066)\n"
-    "spark.master.rest.enabled false\n"
-)
+def master_properties(home: Path) -> str:
+    """The master's properties. Its state (workers, applications) is kept in its home, so a
+    master killed and started again takes the running job back: without it, the new master
+    knows no application, the workers kill the job's executors, and the job waits for
+    executors that never come."""
+    return (
+        "# jobs are submitted in client mode: no REST submission server (port 6066)\n"
+        "spark.master.rest.enabled false\n"
+        "spark.deploy.recoveryMode FILESYSTEM\n"
+        f"spark.deploy.recoveryDirectory {home / 'recovery'}\n"
+    )
 WORKER_PROPERTIES = (
     "# every run of the job leaves its jars (about 20 MB) in each executor's folder: remove\n"
     "# the folders of applications that ended over an hour ago, looked for every 30 minutes\n"
@@ -177,7 +184,7 @@ def services(settings: Settings, java: Path) -> dict[str, Service]:
             endpoint=master_url(settings),
             command=master_command(settings, home),
             healthy=partial(_master_healthy, settings),
-            prepare=partial(_prepare, home, MASTER_PROPERTIES),
+            prepare=partial(_prepare, home, master_properties(home)),
             env=daemon_env(java, home),
             own_marker=str(properties_file(home)),
         )

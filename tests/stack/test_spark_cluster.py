@@ -76,6 +76,16 @@ def test_the_master_and_workers_listen_on_loopback_and_carry_the_marker(tmp_path
     assert worker.env["SPARK_LOCAL_DIRS"] == str(tmp_path / "spark-worker-2" / "local")
 
 
+def test_a_master_started_again_takes_its_applications_back(tmp_path: Path) -> None:
+    """The soak kills the master mid-stream: its recovery state keeps the job's application."""
+    master = spark_services(_cluster(tmp_path), JAVA)[MASTER]
+    master.home.mkdir()  # the stack makes each home before it prepares the service
+    master.prepare()
+    lines = properties_file(master.home).read_text().splitlines()
+    assert "spark.deploy.recoveryMode FILESYSTEM" in lines
+    assert f"spark.deploy.recoveryDirectory {master.home / 'recovery'}" in lines
+
+
 def test_a_master_the_job_does_not_name_is_refused(tmp_path: Path) -> None:
     settings = _cluster(tmp_path, master="spark://127.0.0.1:7078")
     with pytest.raises(
