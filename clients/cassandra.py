@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from cassandra import ConsistencyLevel
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.policies import (
@@ -60,6 +61,7 @@ def cluster(settings: Settings, only_hosts: Sequence[str] = ()) -> Cluster:
     )
     profile = ExecutionProfile(
         load_balancing_policy=balancing,
+        consistency_level=ConsistencyLevel.name_to_value[cfg.read_consistency],
         request_timeout=cfg.request_timeout_s,
     )
     return Cluster(

@@ -192,6 +192,20 @@ class RegistrySettings(Group):
         return self.url.startswith("https://")
 
 
+Consistency = Literal[
+    "ANY",
+    "ONE",
+    "TWO",
+    "THREE",
+    "QUORUM",
+    "ALL",
+    "LOCAL_QUORUM",
+    "EACH_QUORUM",
+    "LOCAL_ONE",
+]
+"""Cassandra's consistency levels of reads and writes."""
+
+
 class CassandraSettings(Group):
     """Contact points, credentials, replication and consistency for Cassandra."""
 
@@ -204,7 +218,11 @@ class CassandraSettings(Group):
     password: SecretStr | None = None
     tls: CassandraTlsSettings = CassandraTlsSettings()
     replication: dict[str, str | int] = {"class": "SimpleStrategy", "replication_factor": 1}
-    write_consistency: str = "LOCAL_QUORUM"
+    write_consistency: Consistency = "LOCAL_QUORUM"
+    read_consistency: Consistency = "LOCAL_QUORUM"
+    """Consistency of the project's own reads (``make demo``, ``make soak``, ``make inspect``,
+    migrations): with writes at ``LOCAL_QUORUM`` too, a read sees every acknowledged row even
+    while a replica that was down still waits for its hints."""
     concurrent_writes: int = Field(default=64, ge=1)
     """Writes each Spark task keeps in flight (the connector's default, 5, left the local node
     idle between round trips: ``docs/performance.md``). Rows are written one statement each,
