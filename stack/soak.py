@@ -508,6 +508,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SoakError, StackError, DemoError) as exc:
         print(f"soak failed: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("soak interrupted: no ledger (the stack and the job keep running)", file=sys.stderr)
+        return 130
     print(render(report))
     return 0 if report.passed else 1
 
