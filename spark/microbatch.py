@@ -284,9 +284,14 @@ class BatchProcessor:
 
     def _observed(self, observation: Observation, classified: DataFrame, refused: bool) -> _Figures:
         """The figures the first write observed; after a refused write (whose observation is
-        incomplete) a job of their own computes them."""
-        if not refused:
+        incomplete), or when they do not arrive, a job of their own computes them."""
+        if not refused and _arrived(observation, OBSERVATION_WAIT_S):
             return _Figures.of(observation.get)
+        if not refused:
+            log.warning(
+                "the batch's figures did not arrive within %.0f s of its write: counted again",
+                OBSERVATION_WAIT_S,
+            )
         row = classified.agg(*self._figures).first()
         assert row is not None
         return _Figures.of(row.asDict())
@@ -301,6 +306,28 @@ class BatchProcessor:
         finally:
             rejects.unpersist()
         return {str(row["rule"]): int(row["count"]) for row in counts}
+
+
+OBSERVATION_WAIT_S = 30.0
+"""How long a write's observed figures may take to arrive. Spark delivers them through a
+listener once the write ends (within milliseconds); a listener that fails (the Cassandra
+connector's schema refresh, run by it, fails when the node of its control connection was just
+killed) never delivers them, and ``Observation.get`` would wait for ever, the batch with it."""
+
+
+def _arrived(observation: Observation, timeout_s: float) -> bool:
+    """Whether the observed figures arrived within ``timeout_s``, polled on the JVM side's
+    future (PySpark's ``Observation.get`` has no timeout)."""
+    java = observation._jo  # PySpark's own handle: it offers no look that does not block
+    if java is None:  # not attached to a write: nothing will arrive
+        return False
+    future = java.future()
+    deadline = time.monotonic() + timeout_s
+    while not future.isCompleted():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def figure_columns() -> tuple[Column, ...]:
