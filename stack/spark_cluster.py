@@ -36,6 +36,8 @@ WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 DAEMON_MEMORY = "256m"
 """Heap of the master and of each worker (``SPARK_DAEMON_MEMORY``): they only schedule; the
 executors they launch get ``stack.spark_worker_memory``."""
+
+
 def master_properties(home: Path) -> str:
     """The master's properties. Its state (workers, applications) is kept in its home, so a
     master killed and started again takes the running job back: without it, the new master
@@ -47,6 +49,8 @@ def master_properties(home: Path) -> str:
         "spark.deploy.recoveryMode FILESYSTEM\n"
         f"spark.deploy.recoveryDirectory {home / 'recovery'}\n"
     )
+
+
 WORKER_PROPERTIES = (
     "# every run of the job leaves its jars (about 20 MB) in each executor's folder: remove\n"
     "# the folders of applications that ended over an hour ago, looked for every 30 minutes\n"
