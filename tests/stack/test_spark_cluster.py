@@ -32,6 +32,7 @@ from stack.spark_cluster import MASTER, master_state, properties_file, worker_na
 from stack.spark_cluster import services as spark_services
 from tests.fixtures.kafka import produce
 from tests.fixtures.loopback import assert_listens_on_loopback_only
+from tests.fixtures.polling import wait_for
 from tests.fixtures.private_stack import private_cluster_settings
 
 JAVA = Path("/usr/lib/jvm/java-17/bin/java")
@@ -266,5 +267,9 @@ def test_a_job_on_the_master_runs_on_both_workers_on_loopback(
     stack.down(spark_cluster, fresh=True, progress=lambda _: None)
     assert not any(is_alive(pid, svc[name].marker) for name, pid in pids.items() if pid)
     executor_pids = set().union(*launched.values())
-    assert not any(is_alive(pid, EXECUTOR_CLASS) for pid in executor_pids)
+    wait_for(  # the workers end them with the application; a JVM's exit takes a moment
+        lambda: not any(is_alive(pid, EXECUTOR_CLASS) for pid in executor_pids),
+        30,
+        "the executors to exit",
+    )
     assert all(not svc[name].home.exists() for name in names)
