@@ -285,7 +285,7 @@ class BatchProcessor:
     def _observed(self, observation: Observation, classified: DataFrame, refused: bool) -> _Figures:
         """The figures the first write observed; after a refused write (whose observation is
         incomplete), or when they do not arrive, a job of their own computes them."""
-        if not refused and _arrived(observation, OBSERVATION_WAIT_S):
+        if not refused and figures_arrived(observation, OBSERVATION_WAIT_S):
             return _Figures.of(observation.get)
         if not refused:
             log.warning(
@@ -315,7 +315,7 @@ connector's schema refresh, run by it, fails when the node of its control connec
 killed) never delivers them, and ``Observation.get`` would wait for ever, the batch with it."""
 
 
-def _arrived(observation: Observation, timeout_s: float) -> bool:
+def figures_arrived(observation: Observation, timeout_s: float) -> bool:
     """Whether the observed figures arrived within ``timeout_s``, polled on the JVM side's
     future (PySpark's ``Observation.get`` has no timeout)."""
     java = observation._jo  # PySpark's own handle: it offers no look that does not block
