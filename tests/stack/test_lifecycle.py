@@ -101,4 +101,4 @@ def test_status_cli_reports_every_service(
     out = capsys.readouterr().out
     for row in stack.status(local_stack):
         assert row.healthy and row.pid is not None and row.rss_mib is not None
-        assert f"{row.name:<11} healthy" in out and row.endpoint in out
+        assert f"{row.name:<14} healthy" in out and row.endpoint in out
