@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from config import Settings
@@ -61,9 +60,7 @@ def _pid(settings: Settings, target: str) -> int | None:
     return control.running_pid(svc[target])
 
 
-def restore(
-    settings: Settings, killed: Kill, progress: Callable[[str], None] = lambda _: None
-) -> float:
+def restore(settings: Settings, killed: Kill, progress: control.Progress = lambda _: None) -> float:
     """Bring ``killed``'s target back and wait until it is healthy (a service) or its
     supervisor has started a new Spark process (the job). Returns the seconds since the kill."""
     if killed.target == JOB:

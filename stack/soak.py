@@ -24,7 +24,6 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +39,7 @@ from contract.dlq import DlqHeader
 from producer.publish import Origin, RecordPublisher
 from spark.reader_contract import ReaderContract
 from stack import faults
-from stack.demo import DemoError, KeyLookup, start_pipeline
+from stack.demo import DemoError, KeyLookup, Say, start_pipeline
 from stack.errors import StackError
 from stack.ledger import (
     FaultResult,
@@ -55,7 +54,6 @@ from stack.ledger import (
 )
 from stack.offline_source import NATIONALITIES, make_user
 
-Say = Callable[[str], None]
 CONTRACT = "user_created"
 """The contract the soak produces: its source records come from the offline source's users."""
 TICK_S = 0.05
