@@ -207,6 +207,8 @@ class SoakReport:
     records_seed: str
     started_at: str
     took_s: float = 0.0
+    warm_up_s: float = 0.0
+    """From the start until the job kept up with the rate: the faults' times count from then."""
     produce_s: float = 0.0
     ledger: Ledger | None = None
     faults: list[FaultResult] = field(default_factory=list)
@@ -251,7 +253,7 @@ def render(report: SoakReport) -> str:
         "",
         f"soak of {report.contract}: {report.produce_s:.0f} s at {report.rate:g} records/s on "
         f"the {report.shape} stack, {len(report.faults)} faults (seed {report.seed}), "
-        f"{report.took_s:.0f} s in all",
+        f"{report.took_s:.0f} s in all, the first {report.warm_up_s:.0f} s a warm-up",
     ]
     ledger = report.ledger
     if ledger is not None:

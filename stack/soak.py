@@ -3,10 +3,11 @@ and a ledger at the end.
 
 The stack, the contracts, the tables and the supervised streaming job are brought up as
 ``make demo`` brings them up. Then users of the user contract are produced at a steady rate
-(``--rate`` records/s, each a fresh id, ``acks=all``), and about every ``--interval`` seconds a
-target of ``stack.faults`` (a broker, a Cassandra node, a Spark worker, the registry, the job)
-is killed with SIGKILL and brought back. Meanwhile a reader notes when each record's row is
-seen in Cassandra (polled every second). When the time is up, producing stops, the soak waits
+(``--rate`` records/s, each a fresh id, ``acks=all``); once the job keeps up with them (the
+warm-up), about every ``--interval`` seconds a target of ``stack.faults`` (a broker, a
+Cassandra node, a Spark worker, the registry, the job) is killed with SIGKILL and brought
+back. Meanwhile a reader notes when each record's row is seen in Cassandra (polled every
+second). When the time is up, producing stops, the soak waits
 (``--settle`` seconds at most) until every acknowledged record is a row, and reads back the
 topic, the DLQ and every table of the contract for the ledger (``stack.ledger``): produced,
 acked, failed, rows, DLQ entries, duplicates and lost, which must be 0, with each fault's
@@ -24,9 +25,11 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaError
 
@@ -39,7 +42,7 @@ from contract.dlq import DlqHeader
 from producer.publish import Origin, RecordPublisher
 from spark.reader_contract import ReaderContract
 from stack import faults
-from stack.demo import DemoError, KeyLookup, Say, start_pipeline
+from stack.demo import KEY_CHUNK, DemoError, KeyLookup, Say, start_pipeline
 from stack.errors import StackError
 from stack.ledger import (
     FaultResult,
@@ -67,6 +70,10 @@ AFTER_LAST_S = 30.0
 MIN_GAP_S = 10.0
 """The least time between a fault's recovery and the next kill."""
 SETTLE_READ_EVERY_S = 5.0
+WARM_UP_LAG_S = 10.0
+"""The job keeps up when the acknowledged records not yet rows are at most this many seconds'
+worth of the produce rate."""
+WARM_UP_MAX_S = 600.0
 QUIET_LOG_LEVEL = 2
 """librdkafka's log level for the soak's producer: critical lines only."""
 
@@ -203,15 +210,30 @@ def watch_rows(
         try:
             with connect(settings) as session:
                 while not stop.is_set():
-                    pending = tally.pending()
-                    rows = list(lookup.select(session, keyspace, [], pending))
-                    seen = tally.now()
-                    tally.on_landed({lookup.key_of(row): seen for row in rows})
+                    for rows in _landed_heads(lookup, session, keyspace, tally.pending()):
+                        seen = tally.now()
+                        tally.on_landed({lookup.key_of(row): seen for row in rows})
                     last_progress = _progress(tally, last_progress, say)
                     stop.wait(POLL_S)
         except Exception:  # Cassandra down or restarting: try again with a new session
             last_progress = _progress(tally, last_progress, say)
             stop.wait(RECONNECT_S)
+
+
+def _landed_heads(
+    lookup: KeyLookup, session: Any, keyspace: str, pending: list[str]
+) -> Iterator[list[Any]]:
+    """The rows of ``pending`` (oldest first), ``KEY_CHUNK`` ids at a time, up to the first
+    chunk none of whose rows is written yet.
+
+    The job writes records about in the order they were sent, so the ids past a chunk with no
+    row are not written either. Asking for every pending id each second would read thousands
+    of keys a second from Cassandra when the job is behind, slowing the job it measures."""
+    for start in range(0, len(pending), KEY_CHUNK):
+        rows = list(lookup.select(session, keyspace, [], pending[start : start + KEY_CHUNK]))
+        if not rows:
+            return
+        yield rows
 
 
 def _progress(tally: Tally, last: float, say: Say) -> float:
@@ -284,7 +306,7 @@ def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> Soak
     )
     say(
         f"[5/5] soak: {options.duration_s:.0f} s at {options.rate:g} records/s, "
-        f"{len(plan)} faults planned (seed {seed}): "
+        f"{len(plan)} faults planned (seed {seed}), in seconds after the warm-up: "
         + ", ".join(f"{p.target} at {p.at_s:.0f} s" for p in plan)
     )
     stop_producing, stop_watching = threading.Event(), threading.Event()
@@ -304,10 +326,11 @@ def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> Soak
     watcher.start()
     recovered_at: list[float | None] = []
     try:
+        warm = report.warm_up_s = _warm_up(tally, options.rate, say)
         earliest = 0.0
-        for planned in plan:
+        for planned in [PlannedFault(round(p.at_s + warm, 1), p.target) for p in plan]:
             _sleep_until(tally, max(planned.at_s, earliest))
-            if tally.now() > options.duration_s + options.interval_s:
+            if tally.now() > warm + options.duration_s + options.interval_s:
                 # slow recoveries pushed it this late: the soak ends instead of running on
                 report.faults.append(
                     FaultResult(planned.target, planned.at_s, error="no time left")
@@ -319,7 +342,10 @@ def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> Soak
             recovered_at.append(back)
             earliest = (back or tally.now()) + MIN_GAP_S
         last = max((t for t in recovered_at if t is not None), default=0.0)
-        _sleep_until(tally, max(options.duration_s, last + AFTER_LAST_S))
+        _sleep_until(tally, max(warm + options.duration_s, last + AFTER_LAST_S))
+    except BaseException:
+        stop_watching.set()
+        raise
     finally:
         stop_producing.set()
         report.produce_s = round(tally.now(), 1)
@@ -343,6 +369,26 @@ def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> Soak
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report.as_json(), indent=2), encoding="utf-8")
     return report
+
+
+def _warm_up(tally: Tally, rate: float, say: Say) -> float:
+    """Produce until the job keeps up (rows written, and at most ``WARM_UP_LAG_S`` seconds'
+    worth of acknowledged records not yet rows); returns when (seconds since the start).
+
+    The faults' clock starts then: the first fault meets a pipeline in its steady state, and
+    its throughput before is the pipeline's, not a job's start-up (its first micro-batches
+    compile and connect, which takes minutes at cluster shape on two cores)."""
+    say(f"  warming up: producing until the job keeps up with {rate:g} records/s")
+    while tally.now() < WARM_UP_MAX_S:
+        if tally.counts()[3] and tally.acked_missing() <= rate * WARM_UP_LAG_S:
+            at = round(tally.now(), 1)
+            say(f"  {at:5.0f} s  warmed up: the job keeps up; the faults' clock starts")
+            return at
+        time.sleep(POLL_S)
+    raise SoakError(
+        f"the job did not keep up with {rate:g} records/s within {WARM_UP_MAX_S:.0f} s of "
+        "producing: see its log (make stack-status names it), or soak at a lower RATE"
+    )
 
 
 def _sleep_until(tally: Tally, at_s: float) -> None:
