@@ -112,6 +112,7 @@ from spark.session import build_session
 from spark.state import JobStateFile
 from spark.streams import TopicStreams, plan, table_migrator
 from spark.writer_schemas import WriterSchemas
+from stack.control import Progress
 from stack.offline_quakes import make_quake
 from stack.offline_source import MAX_RESULTS, NATIONALITIES, make_page
 
@@ -186,8 +187,6 @@ SEED_SCHEMA = _struct(
 )
 """The JSON baseline's schema, written by hand: what the generated code replaces."""
 
-Say = Callable[[str], None]
-
 
 def api_users(count: int, seed: str) -> list[dict[str, Any]]:
     """``count`` users in the randomuser API's JSON shape, from the offline source's generator."""
@@ -249,12 +248,12 @@ class Bench:
     reader: ReaderContract
     """The user contract as the job reads and writes it (its generated form)."""
     scratch: Scratch
-    say: Say
+    say: Progress
     cpu: CpuMeter
 
 
 def run(
-    settings: Settings, contracts: Sequence[Contract] | None = None, say: Say = print
+    settings: Settings, contracts: Sequence[Contract] | None = None, say: Progress = print
 ) -> dict[str, Any]:
     """Every run, in order; prints a line per phase and the figures, returns them.
 

@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -36,11 +35,11 @@ from stack.airflow_local import (
     ensure_metadata_db,
     password_file,
 )
+from stack.control import Progress
 from stack.ports import port_holder, port_is_free
 from stack.procs import log_tail
 from stack.sessions import Command, SessionGroup
 
-Say = Callable[[str], None]
 COMPONENTS: dict[str, tuple[str, ...]] = {
     "api-server": ("api-server",),
     "scheduler": ("scheduler", "--skip-serve-logs"),
@@ -121,7 +120,9 @@ def _exit_report(command: Command) -> str:
     )
 
 
-def _wait_ready(group: SessionGroup, settings: Settings, stop: threading.Event, say: Say) -> str:
+def _wait_ready(
+    group: SessionGroup, settings: Settings, stop: threading.Event, say: Progress
+) -> str:
     """Wait until the UI is usable; returns "" when ready, else why it is not."""
     started = time.monotonic()
     shown: list[str] = []
@@ -160,7 +161,7 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def serve(settings: Settings, say: Say = _say) -> int:
+def serve(settings: Settings, say: Progress = _say) -> int:
     """Run the UI until Ctrl-C or SIGTERM (0), or until a component fails (1)."""
     port = settings.stack.airflow_port
     if not port_is_free(port):

@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,10 @@ from contract.pii import MASK, pii_columns
 from contract.streams import TableTarget, column_name, kafka_key, key_parts
 from spark.metrics import MetricsLog, latency_percentiles
 from spark.reader_contract import ReaderContract
+from stack.control import Progress
 from stack.sources import AUTO, SourceChoiceError, chosen_sources
 from stack.streaming_job import ensure_job, job_log, wait_until_streaming
 
-Say = Callable[[str], None]
 POLL_INTERVAL_S = 1.0
 FIGURES_WAIT_S = 30.0
 """How long the job may take to record a batch's figures after its rows are visible."""
@@ -102,6 +102,8 @@ class DemoReport:
     streaming_since_ms: int | None = None
     """When the demo saw the job streaming (epoch ms); the DAGs run only after."""
     took_s: float = 0.0
+    shape: str = "single"
+    """The local stack's shape (``stack.shape``): the make commands it suggests name it."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class StartedPipeline:
     waited_s: float
 
 
-def start_pipeline(settings: Settings, say: Say, steps: int) -> StartedPipeline:
+def start_pipeline(settings: Settings, say: Progress, steps: int) -> StartedPipeline:
     """Steps 1 to 4 of ``steps`` (``make demo``'s, ``make soak``'s): the stack up, generated/
     fresh, the contracts registered with their topics and tables, the streaming job streaming;
     raises ``DemoError`` naming the step that failed."""
@@ -141,7 +143,7 @@ def start_pipeline(settings: Settings, say: Say, steps: int) -> StartedPipeline:
     return StartedPipeline(settings, job_started, waited)
 
 
-def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> DemoReport:
+def run_demo(settings: Settings, options: DemoOptions, say: Progress = print) -> DemoReport:
     """Run every step; raise ``DemoError`` naming the broken link when the counts do not add up."""
 
     started = time.monotonic()
@@ -156,6 +158,7 @@ def run_demo(settings: Settings, options: DemoOptions, say: Say = print) -> Demo
     report = DemoReport(
         job_startup_s=round(waited, 1) if started_pipeline.job_started else None,
         streaming_since_ms=int(time.time() * 1000),
+        shape=settings.stack.shape,
     )
     seed = options.seed or secrets.token_hex(6)
     try:
@@ -188,7 +191,7 @@ Run = tuple[Contract, str, dict[str, dict[int, int]], dict[str, dict[int, int]],
 
 
 def _run_dags(
-    settings: Settings, contracts: list[Contract], options: DemoOptions, seed: str, say: Say
+    settings: Settings, contracts: list[Contract], options: DemoOptions, seed: str, say: Progress
 ) -> list[Run]:
     """Each contract's DAG, run once through Airflow, from its chosen source."""
     runs: list[Run] = []
@@ -213,7 +216,7 @@ def _contract_report(
     after: dict[str, dict[int, int]],
     dag_started: float,
     options: DemoOptions,
-    say: Say,
+    say: Progress,
 ) -> ContractReport:
     names = contract.names(settings)
     report = ContractReport(contract.name, url, seed)
@@ -402,7 +405,7 @@ def _wait_for_rows(
     lookup: KeyLookup,
     produced_at: dict[str, int],
     options: DemoOptions,
-    say: Say,
+    say: Progress,
 ) -> dict[str, int]:
     """Poll until every produced key is a row of the lookup's table written after it was
     produced; returns key -> write time (µs since the epoch)."""
@@ -494,16 +497,22 @@ def render_report(report: DemoReport) -> str:
         if report.job_startup_s is not None
         else ""
     )
+    shape = "" if report.shape == "single" else f" SHAPE={report.shape}"
+    suggested = [
+        ("inspect", "what flows where (topics, lag, subjects, DLQs, tables)"),
+        ("airflow", "the Airflow UI with each contract's DAG"),
+        ("stack-down", f"stop the local stack (data kept; make stack-reset{shape} wipes it)"),
+    ]
+    width = max(len(f"make {target}{shape}") for target, _ in suggested)
+    lines = [f"{f'make {target}{shape}':<{width}} {what}" for target, what in suggested]
     return (
         "\nuserstream demo\n"
         + startup
         + "\n"
         + "\n".join(blocks)
-        + """
-next: make inspect    what flows where (topics, lag, subjects, DLQs, tables)
-      make airflow    the Airflow UI with each contract's DAG
-      make stack-down stop the local stack (data kept; make stack-reset wipes it)
-"""
+        + "\nnext: "
+        + "\n      ".join(lines)
+        + "\n"
     )
 
 

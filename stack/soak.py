@@ -42,7 +42,8 @@ from contract.dlq import DlqHeader
 from producer.publish import Origin, RecordPublisher
 from spark.reader_contract import ReaderContract
 from stack import faults
-from stack.demo import KEY_CHUNK, DemoError, KeyLookup, Say, start_pipeline
+from stack.control import Progress
+from stack.demo import KEY_CHUNK, DemoError, KeyLookup, start_pipeline
 from stack.errors import StackError
 from stack.ledger import (
     FaultResult,
@@ -195,7 +196,7 @@ def watch_rows(
     lookup: KeyLookup,
     tally: Tally,
     stop: threading.Event,
-    say: Say,
+    say: Progress,
 ) -> None:
     """Note when each pending id's row is first seen in the key table, polled every second,
     until ``stop``; a new session after any error (a Cassandra node killed). Prints the
@@ -236,7 +237,7 @@ def _landed_heads(
         yield rows
 
 
-def _progress(tally: Tally, last: float, say: Say) -> float:
+def _progress(tally: Tally, last: float, say: Progress) -> float:
     now = tally.now()
     if now - last < PROGRESS_EVERY_S:
         return last
@@ -253,7 +254,7 @@ def inject(
     settings: Settings,
     planned: PlannedFault,
     tally: Tally,
-    say: Say,
+    say: Progress,
 ) -> tuple[FaultResult, float | None]:
     """Kill the planned target and bring it back; returns the fault and when (seconds since
     the start) it recovered."""
@@ -278,7 +279,7 @@ def inject(
     return result, tally.now()
 
 
-def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> SoakReport:
+def run_soak(settings: Settings, options: SoakOptions, say: Progress = print) -> SoakReport:
     """The whole soak: stack up, produce under faults, settle, account; returns the report
     (written to ``options.report`` or ``<stack.home>/soak/``)."""
     users = contract(CONTRACT)
@@ -371,7 +372,7 @@ def run_soak(settings: Settings, options: SoakOptions, say: Say = print) -> Soak
     return report
 
 
-def _warm_up(tally: Tally, rate: float, say: Say) -> float:
+def _warm_up(tally: Tally, rate: float, say: Progress) -> float:
     """Produce until the job keeps up (rows written, and at most ``WARM_UP_LAG_S`` seconds'
     worth of acknowledged records not yet rows); returns when (seconds since the start).
 
@@ -396,7 +397,7 @@ def _sleep_until(tally: Tally, at_s: float) -> None:
         time.sleep(min(left, 1.0))
 
 
-def _settle(tally: Tally, deadline: float, say: Say) -> None:
+def _settle(tally: Tally, deadline: float, say: Progress) -> None:
     """Wait until every acknowledged id is a row of the key table, or ``deadline``."""
     missing = tally.acked_missing()
     say(f"  producing stopped; waiting for {missing} acknowledged records' rows")
@@ -411,7 +412,7 @@ def _settle_tables(
     lookup: KeyLookup,
     tally: Tally,
     deadline: float,
-    say: Say,
+    say: Progress,
 ) -> dict[str, set[str]]:
     """The soak's ids in each table, read again until every acknowledged id is in every table
     or ``deadline``: the job writes a batch's tables one after the other, so the key table

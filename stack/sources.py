@@ -8,7 +8,7 @@ source; any other value is the endpoint itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
@@ -16,9 +16,8 @@ import requests
 from config import Settings
 from contract.catalog import Contract
 from producer.run import source_url
+from stack.control import Progress
 from stack.offline_source import OfflineSource
-
-Say = Callable[[str], None]
 
 
 class SourceChoiceError(RuntimeError):
@@ -42,7 +41,7 @@ def reachable(url: str) -> str | None:
 
 @contextmanager
 def chosen_sources(
-    settings: Settings, contracts: list[Contract], choice: str, say: Say
+    settings: Settings, contracts: list[Contract], choice: str, say: Progress
 ) -> Iterator[dict[str, str]]:
     """Contract name -> the endpoint to read, for ``choice`` (``auto``, ``offline`` or a URL);
     the offline source runs for the duration when any contract needs it."""

@@ -26,7 +26,7 @@ from config import Settings, load_settings
 from config.settings import REPO_ROOT
 from contract.catalog import all_contracts, contract
 from spark.reader_contract import spark_module
-from stack.demo import ContractReport, DemoReport
+from stack.demo import ContractReport, DemoReport, render_report
 from stack.streaming_job import stop_job
 from tests.fixtures.names import scratch_name
 
@@ -168,3 +168,11 @@ def test_demo_from_a_stopped_stack_reports_what_cassandra_and_kafka_hold(
             assert tables[f"{keyspace}.{table}"] == each.produced
         assert streams[names.topic]["lag"] == 0
         assert streams[names.topic]["last_batch"] is not None
+
+
+def test_the_next_steps_name_the_stack_s_shape() -> None:
+    """``make stack-down`` without ``SHAPE=cluster`` would leave a cluster-shaped stack up."""
+    cluster = render_report(DemoReport(shape="cluster"))
+    for target in ("inspect", "airflow", "stack-down", "stack-reset"):
+        assert f"make {target} SHAPE=cluster" in cluster, cluster
+    assert "SHAPE" not in render_report(DemoReport())
