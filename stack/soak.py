@@ -7,13 +7,12 @@ The stack, the contracts, the tables and the supervised streaming job are brough
 warm-up), about every ``--interval`` seconds a target of ``stack.faults`` (a broker, a
 Cassandra node, a Spark worker, the registry, the job) is killed with SIGKILL and brought
 back. Meanwhile a reader notes when each record's row is seen in Cassandra (polled every
-second). When the time is up, producing stops, the soak waits
-(``--settle`` seconds at most) until every acknowledged record is a row, and reads back the
-topic, the DLQ and every table of the contract for the ledger (``stack.ledger``): produced,
-acked, failed, rows, DLQ entries, duplicates and lost, which must be 0, with each fault's
-recovery times and the throughput before and after it. The report is printed and written as
-JSON (``--report``); the exit status is 1 when a record was lost or duplicated or a fault did
-not recover.
+second). When the time is up, producing stops, the soak waits (``--settle`` seconds at most)
+until every acknowledged record is a row, and reads back the topic, the DLQ and every table
+of the contract for the ledger (``stack.ledger``): produced, acked, failed, rows, DLQ
+entries, duplicates and lost, which must be 0, with each fault's recovery times and the
+throughput before and after it. The report is printed and written as JSON (``--report``);
+the exit status is 1 when a record was lost or duplicated or a fault did not recover.
 """
 
 from __future__ import annotations
